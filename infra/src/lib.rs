@@ -1,4 +1,5 @@
 //! Adapters shared by the services: configuration, Kafka, Postgres, Redis,
-//! telemetry, and the problem+json error type.
+//! telemetry, the waiting queue, and the problem+json error type.
 
 pub mod problem;
+pub mod queue;

@@ -1,0 +1,1 @@
+//! Waiting queue: admission control in Redis, signed tokens, enforcement.
