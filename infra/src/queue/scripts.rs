@@ -1,0 +1,25 @@
+//! The Lua scripts behind every multi-step change, so that two instances can
+//! never admit past the limit or lose a place. Each runs atomically in Redis.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+const PRELUDE: &str = include_str!("scripts/prelude.lua");
+
+fn with_prelude(body: &str) -> Script {
+    Script::new(&format!("{PRELUDE}\n{body}"))
+}
+
+pub(crate) static JOIN: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/join.lua")));
+pub(crate) static INSPECT: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/inspect.lua")));
+pub(crate) static ADMIT: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/admit.lua")));
+pub(crate) static COMPLETE: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/complete.lua")));
+pub(crate) static LEASE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("scripts/lease.lua")));
+pub(crate) static RELEASE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("scripts/release.lua")));

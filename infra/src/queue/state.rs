@@ -1,0 +1,84 @@
+//! Where a token stands, as the scripts report it and as clients read it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::error::QueueError;
+use super::eta::{eta_seconds, RateSample};
+use super::settings::QueueSettings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TokenStatus {
+    /// In line; `position` says where.
+    Waiting,
+    /// Admitted: may use the protected endpoints until `expires_at`.
+    Active,
+    /// Lapsed, completed by a payment, abandoned, or replaced by a newer token.
+    /// Joining again gives a new place at the back.
+    Expired,
+}
+
+/// `GET /v1/queue/tokens/current`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenState {
+    pub status: TokenStatus,
+    /// 1 = next in line; 0 once ACTIVE (and when EXPIRED).
+    pub position: u64,
+    /// Estimated seconds until admission, from the measured admission rate;
+    /// 0 once ACTIVE (and when EXPIRED).
+    pub eta_seconds: u64,
+    /// ACTIVE: when the token lapses. WAITING: when the place is given up if
+    /// the client stops polling (every poll pushes it forward). EXPIRED: when
+    /// it ended, or null once that is no longer known.
+    #[schema(required = true)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The fields every state-reporting script ends with, in this order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScriptState {
+    pub status: i64,
+    pub position: i64,
+    pub expires_at_ms: i64,
+    pub now_ms: i64,
+    pub admitted_in_window: i64,
+    pub oldest_admission_ms: i64,
+}
+
+impl ScriptState {
+    pub fn into_state(self, settings: &QueueSettings) -> Result<TokenState, QueueError> {
+        let status = match self.status {
+            0 => TokenStatus::Expired,
+            1 => TokenStatus::Waiting,
+            2 => TokenStatus::Active,
+            other => return Err(QueueError::Reply(format!("unknown status {other}"))),
+        };
+        let position = match status {
+            TokenStatus::Waiting => non_negative(self.position),
+            _ => 0,
+        };
+        let sample = RateSample {
+            admitted: non_negative(self.admitted_in_window),
+            oldest_ms: u64::try_from(self.oldest_admission_ms).ok(),
+            now_ms: non_negative(self.now_ms),
+        };
+        Ok(TokenState {
+            status,
+            position,
+            eta_seconds: eta_seconds(
+                position,
+                sample,
+                settings.admit_per_second,
+                settings.rate_window,
+            ),
+            expires_at: (self.expires_at_ms >= 0)
+                .then(|| DateTime::from_timestamp_millis(self.expires_at_ms))
+                .flatten(),
+        })
+    }
+}
+
+fn non_negative(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
