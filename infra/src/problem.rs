@@ -126,7 +126,10 @@ pub struct ProblemBody<'a> {
 
 impl Problem {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into() }
+        Self {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn validation(detail: impl Into<String>) -> Self {
@@ -153,7 +156,10 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.code.status();
-        let type_uri = format!("https://ticketfold.dev/problems/{}", self.code.as_str().to_lowercase().replace('_', "-"));
+        let type_uri = format!(
+            "https://ticketfold.dev/problems/{}",
+            self.code.as_str().to_lowercase().replace('_', "-")
+        );
         let body = ProblemBody {
             type_: &type_uri,
             title: self.code.title(),
@@ -180,7 +186,10 @@ mod tests {
         let response = Problem::unavailable("kafka is down").error_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
-        assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "application/problem+json");
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
         let bytes = response.into_body().try_into_bytes().unwrap();
         let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(body["code"], "UNAVAILABLE");
@@ -190,8 +199,15 @@ mod tests {
 
     #[test]
     fn every_code_serializes_as_its_contract_name() {
-        for code in [ErrorCode::SeatUnavailable, ErrorCode::QueueTokenNotActive, ErrorCode::IdempotencyKeyReused] {
-            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::Value::String(code.as_str().into()));
+        for code in [
+            ErrorCode::SeatUnavailable,
+            ErrorCode::QueueTokenNotActive,
+            ErrorCode::IdempotencyKeyReused,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::String(code.as_str().into())
+            );
         }
     }
 }

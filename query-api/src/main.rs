@@ -1,1 +1,32 @@
-fn main() {}
+use std::process::ExitCode;
+
+use query_api::configuration;
+use query_api::startup::Application;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match configuration::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(error) = infra::telemetry::init_tracing(&settings.telemetry) {
+        eprintln!("configuration error: {error}");
+        return ExitCode::FAILURE;
+    }
+    let application = match Application::build(settings).await {
+        Ok(application) => application,
+        Err(error) => {
+            eprintln!("start-up error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(port = application.port(), "query-api listening");
+    if let Err(error) = application.run_until_stopped().await {
+        eprintln!("query-api stopped: {error}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,80 @@
+//! Builds the HTTP server on the configured address (port 0 picks a free
+//! one, which is how tests spawn it).
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, HttpServer};
+use infra::http::{base_app, ApiDocument, Operational};
+use infra::kafka::{Appender, BrokerProbe};
+use infra::redis_store::RedisStore;
+use infra::telemetry::Metrics;
+use utoipa::OpenApi;
+
+use crate::configuration::Settings;
+use crate::error::StartupError;
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "ticketfold command-api",
+    description = "Commands: queue tokens, holds, charges, payments, catalog administration."
+))]
+pub struct ApiDoc;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        // Postgres is needed to decide anything, so it must answer now;
+        // Kafka and Redis connect lazily and show up in /readyz instead.
+        let pool = infra::postgres::connect(&settings.database).await?;
+        let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
+        let appender =
+            Appender::new(&settings.kafka, "command-api").map_err(StartupError::Kafka)?;
+        let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
+
+        let readiness = routes::health::readiness(&pool, &redis, &broker);
+        let ops = Operational::new(
+            Metrics::new(),
+            readiness,
+            ApiDocument::new(ApiDoc::openapi()),
+            settings.cors.clone(),
+        );
+
+        let addr = settings.http.command_api_addr;
+        let bind_error = |source| StartupError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+
+        let pool = web::Data::new(pool);
+        let redis = web::Data::new(redis);
+        let appender = web::Data::new(appender);
+        let settings = web::Data::new(settings);
+        let server = HttpServer::new(move || {
+            base_app(&ops)
+                .app_data(pool.clone())
+                .app_data(redis.clone())
+                .app_data(appender.clone())
+                .app_data(settings.clone())
+                .configure(routes::configure)
+        })
+        // In-flight commands get this long to finish after SIGTERM.
+        .shutdown_timeout(10)
+        .listen(listener)
+        .map_err(bind_error)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

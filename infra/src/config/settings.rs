@@ -1,0 +1,240 @@
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+
+use super::ConfigError;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ticketfold";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// HMAC keys shorter than the hash output weaken the queue-token signature.
+pub const MIN_TOKEN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub kafka: KafkaSettings,
+    pub http: HttpSettings,
+    pub admin: AdminSettings,
+    pub queue: QueueSettings,
+    pub reservation: ReservationPolicy,
+    pub wallet: WalletPolicy,
+    pub cache: CacheSettings,
+    pub cors: CorsSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+/// The Postgres connection, validated as a `postgres://` URL at load time so
+/// a typo stops start-up instead of surfacing as a connect failure later.
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    url: String,
+    options: PgConnectOptions,
+    /// How long start-up and request handlers wait for a connection.
+    pub connect_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    pub(super) fn parse(var: &'static str, url: &str) -> Result<Self, ConfigError> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError::invalid(
+                var,
+                "must be a postgres:// or postgresql:// URL",
+            ));
+        }
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| ConfigError::invalid(var, format!("not a valid Postgres URL ({e})")))?;
+        let settings = Self {
+            url: url.to_owned(),
+            options,
+            connect_timeout: Duration::from_secs(3),
+        };
+        if settings.database_name().is_empty() {
+            return Err(ConfigError::invalid(
+                var,
+                "must name a database (postgres://host/<database>)",
+            ));
+        }
+        Ok(settings)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Connection options for the configured database.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.options.clone()
+    }
+
+    /// Connection options for the server's maintenance database, used to
+    /// create the configured database when it does not exist yet.
+    pub fn maintenance_options(&self) -> PgConnectOptions {
+        self.options.clone().database("postgres")
+    }
+
+    pub fn database_name(&self) -> &str {
+        self.options.get_database().unwrap_or_default()
+    }
+
+    /// The same server with another database; tests use it to isolate.
+    pub fn with_database(&self, name: &str) -> Self {
+        // Swap only the path: the authority and any query parameters stay.
+        let url = match self.url.split_once("://") {
+            Some((scheme, rest)) => {
+                let (base, query) = match rest.split_once('?') {
+                    Some((base, query)) => (base, format!("?{query}")),
+                    None => (rest, String::new()),
+                };
+                let authority = base.split('/').next().unwrap_or_default();
+                format!("{scheme}://{authority}/{name}{query}")
+            }
+            None => self.url.clone(),
+        };
+        Self {
+            url,
+            options: self.options.clone().database(name),
+            connect_timeout: self.connect_timeout,
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    // The URL may carry a password; show where it points, not how to log in.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("host", &self.options.get_host())
+            .field("port", &self.options.get_port())
+            .field("database", &self.database_name())
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: String,
+    /// Prepended to every key this system writes, so deployments and tests
+    /// can share one Redis.
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct KafkaSettings {
+    /// Comma-separated bootstrap servers, used exactly as given.
+    pub brokers: String,
+    /// Prepended to every topic name, so tests and deployments can share a broker.
+    pub topic_prefix: String,
+    pub partitions: TopicPartitions,
+    pub replication_factor: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicPartitions {
+    pub catalog: i32,
+    pub reservations: i32,
+    pub wallets: i32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HttpSettings {
+    pub command_api_addr: SocketAddr,
+    pub query_api_addr: SocketAddr,
+    pub projector_addr: SocketAddr,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    /// `None` turns the admin endpoints off.
+    pub key: Option<Secret>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub active_max: u32,
+    pub admit_per_second: u32,
+    pub active_ttl_seconds: u64,
+    pub token_secret: Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationPolicy {
+    pub hold_ttl_seconds: u64,
+    pub max_holds_per_user: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalletPolicy {
+    pub max_single_charge: i64,
+    pub max_balance: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSettings {
+    pub strategy: CacheStrategy,
+    pub ttl_seconds: u64,
+    pub warm_lead_seconds: u64,
+}
+
+/// How the read model is refreshed: `Protected` guards against stampedes,
+/// `Naive` exists to measure what that protection buys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStrategy {
+    Protected,
+    Naive,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CorsSettings {
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TelemetrySettings {
+    /// An `EnvFilter` directive, from `RUST_LOG`.
+    pub log_filter: String,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A value that must never be printed, e.g. in a `{:?}` of the settings.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// An enum read from a variable by name, case-insensitively.
+pub(super) trait Choice: Sized + Copy + 'static {
+    const NAMES: &'static [(&'static str, Self)];
+}
+
+impl Choice for CacheStrategy {
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("protected", Self::Protected), ("naive", Self::Naive)];
+}
+
+impl Choice for LogFormat {
+    const NAMES: &'static [(&'static str, Self)] = &[("text", Self::Text), ("json", Self::Json)];
+}

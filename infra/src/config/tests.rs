@@ -1,0 +1,206 @@
+use std::collections::HashMap;
+
+use super::*;
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let vars: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::load(|name| vars.get(name).cloned())
+}
+
+#[test]
+fn defaults_apply_when_only_the_secret_is_set() {
+    let settings = load(&[("QUEUE_TOKEN_SECRET", SECRET)]).unwrap();
+    assert_eq!(settings.database.url(), DEFAULT_DATABASE_URL);
+    assert_eq!(settings.database.database_name(), "ticketfold");
+    assert_eq!(settings.redis.url, "redis://127.0.0.1:6379");
+    assert_eq!(settings.redis.key_prefix, "tf:");
+    assert_eq!(settings.kafka.brokers, "127.0.0.1:9092");
+    assert_eq!(settings.kafka.topic_prefix, "");
+    assert_eq!(
+        settings.kafka.partitions,
+        TopicPartitions {
+            catalog: 3,
+            reservations: 6,
+            wallets: 6
+        }
+    );
+    assert_eq!(settings.kafka.replication_factor, 1);
+    assert_eq!(settings.http.command_api_addr.to_string(), "0.0.0.0:8080");
+    assert_eq!(settings.http.query_api_addr.to_string(), "0.0.0.0:8081");
+    assert_eq!(settings.http.projector_addr.to_string(), "0.0.0.0:8082");
+    assert!(settings.admin.key.is_none());
+    assert_eq!(settings.queue.active_max, 1000);
+    assert_eq!(settings.queue.admit_per_second, 50);
+    assert_eq!(settings.queue.active_ttl_seconds, 600);
+    assert_eq!(settings.queue.token_secret.expose(), SECRET);
+    assert_eq!(
+        settings.reservation,
+        ReservationPolicy {
+            hold_ttl_seconds: 300,
+            max_holds_per_user: 4
+        }
+    );
+    assert_eq!(
+        settings.wallet,
+        WalletPolicy {
+            max_single_charge: 1_000_000,
+            max_balance: 10_000_000
+        }
+    );
+    assert_eq!(
+        settings.cache,
+        CacheSettings {
+            strategy: CacheStrategy::Protected,
+            ttl_seconds: 300,
+            warm_lead_seconds: 180
+        }
+    );
+    assert!(settings.cors.allowed_origins.is_empty());
+    assert_eq!(settings.telemetry.log_filter, "info");
+    assert_eq!(settings.telemetry.log_format, LogFormat::Text);
+}
+
+#[test]
+fn values_are_read_and_typed() {
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        (
+            "DATABASE_URL",
+            "postgresql://app:pw@db.internal:6543/tickets?sslmode=disable",
+        ),
+        ("KAFKA_PARTITIONS_RESERVATIONS", "12"),
+        ("COMMAND_API_ADDR", "127.0.0.1:0"),
+        ("ADMIN_KEY", "let-me-in"),
+        ("CACHE_STRATEGY", "Naive"),
+        ("LOG_FORMAT", "json"),
+        (
+            "CORS_ALLOWED_ORIGINS",
+            "https://tickets.example, http://localhost:3000",
+        ),
+        ("MAX_BALANCE", "20000000"),
+    ])
+    .unwrap();
+    assert_eq!(settings.database.database_name(), "tickets");
+    assert_eq!(settings.kafka.partitions.reservations, 12);
+    assert_eq!(settings.http.command_api_addr.port(), 0);
+    assert_eq!(
+        settings.admin.key.as_ref().map(Secret::expose),
+        Some("let-me-in")
+    );
+    assert_eq!(settings.cache.strategy, CacheStrategy::Naive);
+    assert_eq!(settings.telemetry.log_format, LogFormat::Json);
+    assert_eq!(
+        settings.cors.allowed_origins,
+        vec!["https://tickets.example", "http://localhost:3000"]
+    );
+    assert_eq!(settings.wallet.max_balance, 20_000_000);
+}
+
+#[test]
+fn a_bad_number_names_its_variable() {
+    let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("QUEUE_ACTIVE_MAX", "lots")]).unwrap_err();
+    assert_eq!(err.variable, "QUEUE_ACTIVE_MAX");
+    assert!(err.to_string().starts_with("QUEUE_ACTIVE_MAX: "), "{err}");
+
+    let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("HOLD_TTL_SECONDS", "0")]).unwrap_err();
+    assert_eq!(err.variable, "HOLD_TTL_SECONDS");
+}
+
+#[test]
+fn a_bad_choice_lists_the_allowed_values() {
+    let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("CACHE_STRATEGY", "clever")]).unwrap_err();
+    assert_eq!(err.variable, "CACHE_STRATEGY");
+    assert!(err.reason.contains("protected|naive"), "{err}");
+}
+
+#[test]
+fn the_token_secret_is_required_and_long_enough() {
+    let err = load(&[]).unwrap_err();
+    assert_eq!(err.variable, "QUEUE_TOKEN_SECRET");
+    assert!(err.reason.contains("required"), "{err}");
+
+    let err = load(&[("QUEUE_TOKEN_SECRET", "short")]).unwrap_err();
+    assert_eq!(err.variable, "QUEUE_TOKEN_SECRET");
+    assert!(err.reason.contains("32"), "{err}");
+}
+
+#[test]
+fn the_database_url_must_be_postgres() {
+    for bad in [
+        "mysql://root@127.0.0.1/db",
+        "not a url",
+        "postgres://127.0.0.1:5432:99/x",
+    ] {
+        let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("DATABASE_URL", bad)]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL", "{bad}");
+    }
+}
+
+#[test]
+fn other_urls_and_addresses_are_checked() {
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("REDIS_URL", "127.0.0.1:6379"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "REDIS_URL");
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("QUERY_API_ADDR", "localhost"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "QUERY_API_ADDR");
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("CORS_ALLOWED_ORIGINS", "https://a.example/"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "CORS_ALLOWED_ORIGINS");
+}
+
+#[test]
+fn empty_values_mean_unset() {
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("ADMIN_KEY", ""),
+        ("KAFKA_PARTITIONS_CATALOG", " "),
+    ])
+    .unwrap();
+    assert!(settings.admin.key.is_none());
+    assert_eq!(settings.kafka.partitions.catalog, 3);
+}
+
+#[test]
+fn secrets_do_not_leak_into_debug_output() {
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("DATABASE_URL", "postgres://app:hunter2@db/x"),
+    ])
+    .unwrap();
+    let printed = format!("{settings:?}");
+    assert!(!printed.contains(SECRET));
+    assert!(!printed.contains("hunter2"));
+}
+
+#[test]
+fn another_database_on_the_same_server() {
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+        ),
+    ])
+    .unwrap();
+    let other = settings.database.with_database("tf_test_1");
+    assert_eq!(
+        other.url(),
+        "postgres://postgres@127.0.0.1:5432/tf_test_1?sslmode=disable"
+    );
+    assert_eq!(other.database_name(), "tf_test_1");
+}

@@ -1,0 +1,79 @@
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, Resource};
+
+use super::health::{healthz, readyz, Readiness};
+use super::openapi::{openapi_json, ApiDocument};
+use super::rejections::{
+    contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
+    payload_config, problem_fallback, query_config,
+};
+use crate::config::CorsSettings;
+use crate::telemetry::{metrics_text, record_http, Metrics};
+
+/// What the operational endpoints and shared middleware of one service need.
+#[derive(Clone)]
+pub struct Operational {
+    pub metrics: web::Data<Metrics>,
+    pub readiness: web::Data<Readiness>,
+    pub document: web::Data<ApiDocument>,
+    pub cors: CorsSettings,
+}
+
+impl Operational {
+    pub fn new(
+        metrics: Metrics,
+        readiness: Readiness,
+        document: ApiDocument,
+        cors: CorsSettings,
+    ) -> Self {
+        Self {
+            metrics: web::Data::new(metrics),
+            readiness: web::Data::new(readiness),
+            document: web::Data::new(document),
+            cors,
+        }
+    }
+}
+
+/// A resource whose unsupported methods answer `405 METHOD_NOT_ALLOWED`
+/// instead of actix's empty 405. Register every route through it.
+pub fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// The app every service starts from: operational endpoints, extractor
+/// rules, 404 for unknown routes, and the middleware stack (outermost
+/// first): metrics, CORS, body-size limit, problem+json fallback, panic
+/// containment. Services add their routes with `.configure(..)`.
+pub fn base_app(
+    ops: &Operational,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(ops.metrics.clone())
+        .app_data(ops.readiness.clone())
+        .app_data(ops.document.clone())
+        .app_data(json_config())
+        .app_data(payload_config())
+        .app_data(path_config())
+        .app_data(query_config())
+        .service(resource("/healthz").route(web::get().to(healthz)))
+        .service(resource("/readyz").route(web::get().to(readyz)))
+        .service(resource("/metrics").route(web::get().to(metrics_text)))
+        .service(resource("/openapi.json").route(web::get().to(openapi_json)))
+        .default_service(web::to(not_found))
+        .wrap(from_fn(contain_panics))
+        .wrap(problem_fallback())
+        .wrap(from_fn(limit_body_size))
+        .wrap(super::cors(&ops.cors))
+        .wrap(from_fn(record_http))
+}

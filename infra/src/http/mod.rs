@@ -1,0 +1,17 @@
+//! The actix pieces every service shares: operational endpoints, request
+//! rejection rules, CORS, and the app they are assembled into.
+
+mod app;
+mod cors;
+mod health;
+mod openapi;
+mod rejections;
+
+pub use app::{base_app, resource, Operational};
+pub use cors::cors;
+pub use health::{healthz, readyz, Readiness, DEFAULT_PROBE_TIMEOUT};
+pub use openapi::{openapi_json, operational_api, ApiDocument};
+pub use rejections::{
+    contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
+    payload_config, problem_fallback, query_config, MAX_BODY_BYTES,
+};

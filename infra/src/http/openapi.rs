@@ -1,0 +1,49 @@
+use actix_web::{web, HttpResponse};
+use utoipa::OpenApi;
+
+use super::health::{__path_healthz, __path_readyz};
+use crate::problem::{ErrorCode, ProblemBody};
+use crate::telemetry::__path_metrics_text;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(healthz, readyz, metrics_text, openapi_json),
+    components(schemas(ProblemBody, ErrorCode)),
+    tags((name = "operations", description = "Health, readiness, metrics and this document"))
+)]
+struct OperationalApi;
+
+/// The OpenAPI description of the endpoints every service serves; each
+/// service merges it into its own document.
+pub fn operational_api() -> utoipa::openapi::OpenApi {
+    OperationalApi::openapi()
+}
+
+/// A service's OpenAPI document, rendered once at start-up.
+#[derive(Debug, Clone)]
+pub struct ApiDocument(String);
+
+impl ApiDocument {
+    /// `service_api` merged with the operational endpoints.
+    pub fn new(mut service_api: utoipa::openapi::OpenApi) -> Self {
+        service_api.merge(operational_api());
+        Self(service_api.to_json().unwrap_or_else(|_| "{}".to_owned()))
+    }
+
+    pub fn json(&self) -> &str {
+        &self.0
+    }
+}
+
+/// This service's OpenAPI 3 document, generated from its handlers.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json"))
+)]
+pub async fn openapi_json(document: web::Data<ApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.json().to_owned())
+}

@@ -1,0 +1,229 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::error::KafkaResult;
+use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
+
+use crate::config::KafkaSettings;
+
+/// Configuration for a consumer-group member that never commits offsets to
+/// Kafka: whoever uses it stores its positions next to its effects and
+/// seeks to them (see [`ResumeFrom`]).
+pub fn consumer_config(kafka: &KafkaSettings, group_id: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &kafka.brokers)
+        .set("group.id", group_id)
+        .set("client.id", group_id)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("isolation.level", "read_committed")
+        .set("allow.auto.create.topics", "false")
+        // ResumeFrom assigns with `assign`, which only suits eager protocols.
+        .set("partition.assignment.strategy", "range,roundrobin")
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "2000")
+        .set("socket.connection.setup.timeout.ms", "2000")
+        // Feeds `ResumeFrom::observe_lag`; parsing it every few seconds is cheap.
+        .set("statistics.interval.ms", "5000");
+    config
+}
+
+/// A consumer in `group_id` whose callbacks go to `context`. Subscribe it,
+/// or `assign` it explicit partitions and offsets.
+pub fn create_consumer<C>(
+    kafka: &KafkaSettings,
+    group_id: &str,
+    context: C,
+) -> KafkaResult<StreamConsumer<C>>
+where
+    C: ConsumerContext + 'static,
+{
+    consumer_config(kafka, group_id).create_with_context(context)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+        Self {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+/// The next offset to read per partition, as last committed by the owner of
+/// the consumer (e.g. in Postgres). Shared with the rebalance callback, which
+/// cannot await a database.
+#[derive(Debug, Clone, Default)]
+pub struct StoredPositions {
+    inner: Arc<Mutex<HashMap<TopicPartition, i64>>>,
+}
+
+impl StoredPositions {
+    pub fn get(&self, at: &TopicPartition) -> Option<i64> {
+        self.lock().get(at).copied()
+    }
+
+    /// Records a position; never moves one backwards, so a stale writer
+    /// cannot make the consumer re-read.
+    pub fn advance(&self, at: TopicPartition, next_offset: i64) {
+        let mut map = self.lock();
+        let entry = map.entry(at).or_insert(next_offset);
+        *entry = (*entry).max(next_offset);
+    }
+
+    pub fn snapshot(&self) -> HashMap<TopicPartition, i64> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TopicPartition, i64>> {
+        // The map stays consistent even if a holder panicked mid-insert.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+type LagObserver = Arc<dyn Fn(&TopicPartition, i64) + Send + Sync>;
+
+/// A consumer context that, whenever the group assigns partitions, starts
+/// each at its stored position (or the beginning when none is stored)
+/// instead of an offset committed to Kafka.
+#[derive(Clone, Default)]
+pub struct ResumeFrom {
+    pub positions: StoredPositions,
+    assigned: Arc<Mutex<Vec<TopicPartition>>>,
+    lag_observer: Option<LagObserver>,
+}
+
+impl ResumeFrom {
+    pub fn new(positions: StoredPositions) -> Self {
+        Self {
+            positions,
+            assigned: Arc::default(),
+            lag_observer: None,
+        }
+    }
+
+    /// Calls `observer` every few seconds with each assigned partition's
+    /// lag: records in the log not yet behind the stored position.
+    pub fn observe_lag(
+        mut self,
+        observer: impl Fn(&TopicPartition, i64) + Send + Sync + 'static,
+    ) -> Self {
+        self.lag_observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// The partitions currently assigned to this member.
+    pub fn assigned(&self) -> Vec<TopicPartition> {
+        self.assigned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_assigned(&self, partitions: Vec<TopicPartition>) {
+        *self.assigned.lock().unwrap_or_else(PoisonError::into_inner) = partitions;
+    }
+}
+
+impl ClientContext for ResumeFrom {
+    fn stats(&self, statistics: Statistics) {
+        let Some(observer) = &self.lag_observer else {
+            return;
+        };
+        for at in self.assigned() {
+            let Some(partition) = statistics
+                .topics
+                .get(&at.topic)
+                .and_then(|t| t.partitions.get(&at.partition))
+            else {
+                continue;
+            };
+            // The last stable offset is what a read_committed reader can reach.
+            let end = if partition.ls_offset >= 0 {
+                partition.ls_offset
+            } else {
+                partition.hi_offset
+            };
+            if end < 0 {
+                continue;
+            }
+            let position = self
+                .positions
+                .get(&at)
+                .unwrap_or(partition.lo_offset.max(0));
+            observer(&at, (end - position).max(0));
+        }
+    }
+}
+
+impl ConsumerContext for ResumeFrom {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                let mut assigned = Vec::new();
+                for element in tpl.elements() {
+                    assigned.push(TopicPartition::new(element.topic(), element.partition()));
+                }
+                for at in &assigned {
+                    let offset = self
+                        .positions
+                        .get(at)
+                        .map_or(Offset::Beginning, Offset::Offset);
+                    if let Err(error) = tpl.set_partition_offset(&at.topic, at.partition, offset) {
+                        tracing::error!(%error, topic = %at.topic, partition = at.partition, "cannot set the resume offset");
+                    }
+                }
+                tracing::info!(partitions = ?assigned, "partitions assigned; resuming from stored positions");
+                if let Err(error) = consumer.assign(tpl) {
+                    tracing::error!(%error, "assigning partitions failed");
+                }
+                self.set_assigned(assigned);
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                tracing::info!("partitions revoked");
+                if let Err(error) = consumer.unassign() {
+                    tracing::error!(%error, "unassigning partitions failed");
+                }
+                self.set_assigned(Vec::new());
+            }
+            other => {
+                tracing::error!(error = ?other, "rebalance failed");
+                let _ = consumer.unassign();
+                self.set_assigned(Vec::new());
+            }
+        }
+    }
+}
+
+/// Assigns explicit partitions, each starting at the given offset (or the
+/// beginning), bypassing group assignment; used for replays.
+pub fn assign_at<C: ConsumerContext>(
+    consumer: &StreamConsumer<C>,
+    starts: &[(TopicPartition, Option<i64>)],
+) -> KafkaResult<()> {
+    let mut tpl = TopicPartitionList::new();
+    for (at, offset) in starts {
+        tpl.add_partition_offset(
+            &at.topic,
+            at.partition,
+            offset.map_or(Offset::Beginning, Offset::Offset),
+        )?;
+    }
+    consumer.assign(&tpl)
+}

@@ -1,0 +1,19 @@
+//! Kafka adapters: topic names, the event appender, the consumer the
+//! projector reads with, and topic administration.
+//!
+//! Nothing here depends on a particular broker implementation; the same
+//! settings work against Apache Kafka, Redpanda or tansu.
+
+mod admin;
+mod appender;
+mod consumer;
+mod topics;
+
+pub use admin::{ensure_topics, BrokerProbe, TopicAdminError};
+pub use appender::{AppendError, Appender};
+pub use consumer::{
+    assign_at, consumer_config, create_consumer, ResumeFrom, StoredPositions, TopicPartition,
+};
+pub use topics::{Topics, CATALOG, RESERVATIONS, WALLETS};
+
+pub use rdkafka;

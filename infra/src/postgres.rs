@@ -1,0 +1,148 @@
+//! Postgres: the pool, creating the database, and migrations.
+
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor};
+
+use crate::config::DatabaseSettings;
+
+/// The schema every service shares, embedded at build time.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+const MAX_CONNECTIONS: u32 = 10;
+
+/// Failures reaching or preparing the database. Every message names
+/// `DATABASE_URL`, the one knob an operator can turn to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("DATABASE_URL: cannot connect to database {database:?} at {host}:{port}: {reason}")]
+    Connect {
+        database: String,
+        host: String,
+        port: u16,
+        reason: String,
+    },
+    #[error("DATABASE_URL: cannot create database {database:?}: {source}")]
+    Create {
+        database: String,
+        source: sqlx::Error,
+    },
+    #[error("DATABASE_URL: migrating database {database:?} failed: {source}")]
+    Migrate {
+        database: String,
+        source: MigrateError,
+    },
+}
+
+fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(db.connect_timeout)
+}
+
+fn connect_error(db: &DatabaseSettings, reason: impl ToString) -> DatabaseError {
+    let options = db.connect_options();
+    DatabaseError::Connect {
+        database: db.database_name().to_owned(),
+        host: options.get_host().to_owned(),
+        port: options.get_port(),
+        reason: reason.to_string(),
+    }
+}
+
+/// One connection within the connect timeout, failing with the server's
+/// own reason (a pool would only report that it timed out).
+async fn connect_once(
+    db: &DatabaseSettings,
+    options: &PgConnectOptions,
+) -> Result<PgConnection, DatabaseError> {
+    match tokio::time::timeout(db.connect_timeout, PgConnection::connect_with(options)).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(connect_error(db, e)),
+        Err(_) => Err(connect_error(
+            db,
+            format!("no answer within {} s", db.connect_timeout.as_secs_f32()),
+        )),
+    }
+}
+
+/// Opens a pool after proving the database answers, giving up after the
+/// configured connect timeout.
+pub async fn connect(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
+    let options = db.connect_options();
+    connect_once(db, &options)
+        .await?
+        .close()
+        .await
+        .map_err(|e| connect_error(db, e))?;
+    Ok(pool_options(db).connect_lazy_with(options))
+}
+
+/// Creates the configured database when it does not exist. Answers whether
+/// it created it. Safe to run concurrently from several processes.
+pub async fn ensure_database_exists(db: &DatabaseSettings) -> Result<bool, DatabaseError> {
+    let name = db.database_name();
+    let mut conn = connect_once(db, &db.maintenance_options()).await?;
+    let create = |source| DatabaseError::Create {
+        database: name.to_owned(),
+        source,
+    };
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(create)?;
+    if exists {
+        return Ok(false);
+    }
+    match conn
+        .execute(format!("CREATE DATABASE {}", quote_identifier(name)).as_str())
+        .await
+    {
+        Ok(_) => Ok(true),
+        // Another process created it between our check and our create.
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P04" | "23505")) => {
+            Ok(false)
+        }
+        Err(e) => Err(create(e)),
+    }
+}
+
+/// Applies pending migrations. sqlx serializes concurrent runs with an
+/// advisory lock.
+pub async fn migrate(pool: &PgPool, db: &DatabaseSettings) -> Result<(), DatabaseError> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|source| DatabaseError::Migrate {
+            database: db.database_name().to_owned(),
+            source,
+        })
+}
+
+/// Readiness: a round trip to the database within `timeout`.
+pub async fn check(pool: &PgPool, timeout: Duration) -> Result<(), String> {
+    match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(pool)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!("query failed: {e}")),
+        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+    }
+}
+
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_identifier;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_identifier("tf_test_1"), "\"tf_test_1\"");
+        assert_eq!(quote_identifier("we\"ird"), "\"we\"\"ird\"");
+    }
+}

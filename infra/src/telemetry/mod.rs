@@ -1,0 +1,10 @@
+//! Logs and metrics.
+
+mod logging;
+mod metrics;
+
+pub use logging::init_tracing;
+pub use metrics::{metrics_text, record_http, Metrics, HTTP_DURATION_BUCKETS};
+
+#[doc(hidden)]
+pub use metrics::__path_metrics_text;

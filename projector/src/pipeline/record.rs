@@ -1,0 +1,32 @@
+use rdkafka::message::{BorrowedMessage, Message};
+
+use infra::kafka::TopicPartition;
+
+/// One record copied out of the consumer, so it can outlive the poll that
+/// produced it (batches are retried after failures).
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub payload: Option<Vec<u8>>,
+}
+
+impl Record {
+    pub fn at(&self) -> TopicPartition {
+        TopicPartition::new(self.topic.clone(), self.partition)
+    }
+}
+
+impl From<&BorrowedMessage<'_>> for Record {
+    fn from(message: &BorrowedMessage<'_>) -> Self {
+        Self {
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message.key().map(<[u8]>::to_vec),
+            payload: message.payload().map(<[u8]>::to_vec),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per route group. The projector serves only the operational
+//! endpoints.
+
+pub mod health;

@@ -1,0 +1,124 @@
+//! Builds the projector: the pipeline plus an HTTP server for the
+//! operational endpoints, on the configured address (port 0 picks a free
+//! one, which is how tests spawn it).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::HttpServer;
+use infra::http::{base_app, ApiDocument, Operational};
+use infra::kafka::BrokerProbe;
+use infra::redis_store::RedisStore;
+use infra::telemetry::Metrics;
+use tokio::sync::watch;
+use utoipa::OpenApi;
+
+use crate::configuration::Settings;
+use crate::error::{RunError, StartupError};
+use crate::metrics::ProjectorMetrics;
+use crate::pipeline::Pipeline;
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "ticketfold projector",
+    description = "Operational endpoints of the projector."
+))]
+pub struct ApiDoc;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pipeline: Pipeline,
+    stop: StopHandle,
+}
+
+/// Asks a running application to stop: the pipeline finishes its current
+/// batch, then the HTTP server shuts down.
+#[derive(Clone)]
+pub struct StopHandle(Arc<watch::Sender<bool>>);
+
+impl StopHandle {
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let pool = infra::postgres::connect(&settings.database).await?;
+        let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
+        let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
+
+        let metrics = Metrics::new();
+        let projector_metrics = ProjectorMetrics::register(metrics.registry())?;
+        let pipeline = Pipeline::start(&settings, pool.clone(), projector_metrics).await?;
+
+        let readiness = routes::health::readiness(&pool, &redis, &broker);
+        let ops = Operational::new(
+            metrics,
+            readiness,
+            ApiDocument::new(ApiDoc::openapi()),
+            settings.cors.clone(),
+        );
+        let addr = settings.http.projector_addr;
+        let bind_error = |source| StartupError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let server = HttpServer::new(move || base_app(&ops))
+            .workers(1)
+            // Only operational endpoints: nothing worth waiting long for.
+            .shutdown_timeout(2)
+            .listen(listener)
+            .map_err(bind_error)?
+            .run();
+
+        let (stop, _) = watch::channel(false);
+        Ok(Self {
+            port,
+            server,
+            pipeline,
+            stop: StopHandle(Arc::new(stop)),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Runs until asked to stop (signal or `StopHandle`). Whichever half
+    /// ends first takes the other down with it.
+    pub async fn run_until_stopped(self) -> Result<(), RunError> {
+        let Self {
+            server,
+            pipeline,
+            stop,
+            ..
+        } = self;
+        let server_handle = server.handle();
+        let mut server = std::pin::pin!(server);
+        let pipeline = pipeline.run(stop.0.subscribe());
+        let mut pipeline = std::pin::pin!(pipeline);
+        tokio::select! {
+            served = &mut server => {
+                // A signal stopped the server: let the pipeline finish its batch.
+                stop.stop();
+                pipeline.await;
+                served.map_err(RunError::Http)
+            }
+            () = &mut pipeline => {
+                tracing::debug!("pipeline finished; stopping the HTTP server");
+                // The server future must keep running to carry out the stop.
+                let (served, ()) = tokio::join!(server, server_handle.stop(true));
+                let served = served.map_err(RunError::Http);
+                tracing::debug!("HTTP server stopped");
+                served
+            }
+        }
+    }
+}
