@@ -2,6 +2,7 @@
 //! telemetry, the waiting queue, and the problem+json error type.
 
 pub mod config;
+pub mod decision;
 pub mod http;
 pub mod kafka;
 pub mod postgres;

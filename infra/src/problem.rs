@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// The contract's machine-readable error codes (`../shared/API.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     ValidationFailed,
@@ -27,6 +27,8 @@ pub enum ErrorCode {
     ChargeLimitExceeded,
     BalanceLimitExceeded,
     IdempotencyKeyReused,
+    /// An extension: the hold is locked while its payment is in flight.
+    PaymentInProgress,
     Unavailable,
     Internal,
 }
@@ -43,7 +45,7 @@ impl ErrorCode {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             SeatUnavailable | BookingNotOpen | HoldLimitReached | HoldExpired
             | AlreadyConfirmed | InsufficientBalance | BalanceLimitExceeded
-            | IdempotencyKeyReused => StatusCode::CONFLICT,
+            | IdempotencyKeyReused | PaymentInProgress => StatusCode::CONFLICT,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -69,6 +71,7 @@ impl ErrorCode {
             ChargeLimitExceeded => "CHARGE_LIMIT_EXCEEDED",
             BalanceLimitExceeded => "BALANCE_LIMIT_EXCEEDED",
             IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            PaymentInProgress => "PAYMENT_IN_PROGRESS",
             Unavailable => "UNAVAILABLE",
             Internal => "INTERNAL",
         }
@@ -94,6 +97,7 @@ impl ErrorCode {
             ChargeLimitExceeded => "The charge is over the single-charge limit",
             BalanceLimitExceeded => "The balance would exceed its limit",
             IdempotencyKeyReused => "The idempotency key was used with another body",
+            PaymentInProgress => "A payment for this hold is in progress",
             Unavailable => "A dependency is unavailable",
             Internal => "Internal error",
         }

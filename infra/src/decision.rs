@@ -1,0 +1,188 @@
+//! How the projector tells a waiting command what became of it.
+//!
+//! The projector records each [`Decision`] in `command_outcomes` inside the
+//! transaction that applies the command's effects, then publishes it on the
+//! decisions channel. The command-api wakes on the message, or reads the
+//! table when the message was missed (pub/sub is fire-and-forget), so the
+//! answer is always the durable one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::problem::ErrorCode;
+use crate::redis_store::KeySpace;
+
+/// The command a decision answers; fixes the success status of its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CommandType {
+    RegisterConcert,
+    AddSchedule,
+    Hold,
+    Release,
+    Charge,
+    Payment,
+}
+
+impl CommandType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandType::RegisterConcert => "REGISTER_CONCERT",
+            CommandType::AddSchedule => "ADD_SCHEDULE",
+            CommandType::Hold => "HOLD",
+            CommandType::Release => "RELEASE",
+            CommandType::Charge => "CHARGE",
+            CommandType::Payment => "PAYMENT",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            CommandType::RegisterConcert,
+            CommandType::AddSchedule,
+            CommandType::Hold,
+            CommandType::Release,
+            CommandType::Charge,
+            CommandType::Payment,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+
+    /// The contract's status for an accepted command of this type.
+    pub fn success_status(self) -> u16 {
+        match self {
+            CommandType::Release | CommandType::Charge => 200,
+            _ => 201,
+        }
+    }
+}
+
+/// Accepted, or refused with the contract's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    Accepted,
+    Refused(ErrorCode),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The event id of the request record that carried the command.
+    pub command_id: Uuid,
+    pub command_type: CommandType,
+    pub user_id: Option<Uuid>,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// The contract's success body, or `{"detail": ...}` for a refusal.
+    pub body: serde_json::Value,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// The Redis pub/sub channel decisions are announced on.
+pub fn channel(keys: &KeySpace) -> String {
+    keys.key(&["decisions"])
+}
+
+impl Decision {
+    /// Records the decision inside the caller's transaction. A repeat of the
+    /// same command id keeps the first answer: decisions are final.
+    pub async fn record(&self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let outcome = match self.verdict {
+            Verdict::Accepted => "ACCEPTED",
+            Verdict::Refused(code) => code.as_str(),
+        };
+        sqlx::query(
+            "INSERT INTO command_outcomes (command_id, command_type, user_id, outcome, body, decided_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (command_id) DO NOTHING",
+        )
+        .bind(self.command_id)
+        .bind(self.command_type.as_str())
+        .bind(self.user_id)
+        .bind(outcome)
+        .bind(&self.body)
+        .bind(self.decided_at)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// The recorded decision for a command, if it has been decided.
+    pub async fn load(
+        conn: &mut PgConnection,
+        command_id: Uuid,
+    ) -> Result<Option<Decision>, sqlx::Error> {
+        let row: Option<(
+            Uuid,
+            String,
+            Option<Uuid>,
+            String,
+            serde_json::Value,
+            DateTime<Utc>,
+        )> = sqlx::query_as(
+            "SELECT command_id, command_type, user_id, outcome, body, decided_at \
+                 FROM command_outcomes WHERE command_id = $1",
+        )
+        .bind(command_id)
+        .fetch_optional(conn)
+        .await?;
+        Ok(
+            row.and_then(|(command_id, kind, user_id, outcome, body, decided_at)| {
+                let verdict = if outcome == "ACCEPTED" {
+                    Verdict::Accepted
+                } else {
+                    Verdict::Refused(
+                        serde_json::from_value(serde_json::Value::String(outcome)).ok()?,
+                    )
+                };
+                Some(Decision {
+                    command_id,
+                    command_type: CommandType::parse(&kind)?,
+                    user_id,
+                    verdict,
+                    body,
+                    decided_at,
+                })
+            }),
+        )
+    }
+
+    pub fn to_message(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_message(text: &str) -> Option<Decision> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_survives_the_channel() {
+        let decision = Decision {
+            command_id: Uuid::now_v7(),
+            command_type: CommandType::Hold,
+            user_id: Some(Uuid::now_v7()),
+            verdict: Verdict::Refused(ErrorCode::SeatUnavailable),
+            body: serde_json::json!({"detail": "seat 7 is held"}),
+            decided_at: Utc::now(),
+        };
+        let text = decision.to_message();
+        assert!(text.contains("\"outcome\":\"REFUSED\""), "{text}");
+        assert!(text.contains("\"code\":\"SEAT_UNAVAILABLE\""), "{text}");
+        assert_eq!(Decision::from_message(&text), Some(decision));
+    }
+
+    #[test]
+    fn success_statuses_follow_the_contract() {
+        assert_eq!(CommandType::Hold.success_status(), 201);
+        assert_eq!(CommandType::Release.success_status(), 200);
+        assert_eq!(CommandType::Charge.success_status(), 200);
+        assert_eq!(CommandType::Payment.success_status(), 201);
+    }
+}
