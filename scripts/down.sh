@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make down`: stops what `make up` started, writers first, the broker last.
+# Everything kept in .run/ (the sqlite event log, secrets, logs) stays, so the
+# next `make up` resumes with every earlier event.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/stack.sh
+source "$ROOT/scripts/stack.sh"
+
+# command-api first so nothing new is appended while the projector folds what
+# is already in the log.
+for svc in command-api query-api projector; do
+  stop_background "$(service_pidfile "$svc")" "$svc" 20
+done
+"$ROOT/scripts/broker.sh" stop "$UP_BROKER_NAME"
+say "the stack is down"

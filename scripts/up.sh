@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# `make up`: the whole stack on this machine, in the background, state in .run/.
+# The caller's environment reaches every service, so
+#   HOLD_TTL_SECONDS=6 make up
+# runs with 6-second holds.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/stack.sh
+source "$ROOT/scripts/stack.sh"
+
+READY_TIMEOUT=${UP_READY_TIMEOUT:-120}
+
+# The configuration the services read; secrets are listed apart and never recorded.
+CONFIG_VARS=(
+  DATABASE_URL REDIS_URL KAFKA_BROKERS TOPIC_PREFIX REDIS_KEY_PREFIX
+  KAFKA_PARTITIONS_CATALOG KAFKA_PARTITIONS_RESERVATIONS KAFKA_PARTITIONS_WALLETS
+  KAFKA_REPLICATION_FACTOR COMMAND_API_ADDR QUERY_API_ADDR PROJECTOR_ADDR
+  QUEUE_ACTIVE_MAX QUEUE_ADMIT_PER_SECOND QUEUE_ACTIVE_TTL_SECONDS
+  HOLD_TTL_SECONDS MAX_HOLDS_PER_USER MAX_SINGLE_CHARGE MAX_BALANCE
+  CACHE_STRATEGY CACHE_TTL_SECONDS CACHE_WARM_LEAD_SECONDS
+  CORS_ALLOWED_ORIGINS RUST_LOG LOG_FORMAT
+)
+
+stack_running() {
+  local svc
+  live_pid "$RUN_DIR/broker-$UP_BROKER_NAME.pid" tansu >/dev/null || return 1
+  for svc in "${STACK_SERVICES[@]}"; do
+    live_pid "$(service_pidfile "$svc")" "$svc" >/dev/null || return 1
+  done
+}
+
+# A secret generated once and kept in .run/, readable by its owner only.
+kept_secret() {
+  local file=$1
+  if [ ! -s "$file" ]; then
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
+
+secret_source() {
+  if [ -n "${!1:-}" ]; then
+    printf "the caller's environment"
+  else
+    printf '%s' "${2#"$ROOT"/}"
+  fi
+}
+
+record_env() {
+  local file="$RUN_DIR/env" name
+  {
+    printf '# Configuration of the stack started by "make up" on %s.\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf '# For reference only; unset names use the built-in defaults (README.md).\n'
+    printf '# QUEUE_TOKEN_SECRET from %s; ADMIN_KEY from %s.\n' "$secret_token_source" "$admin_key_source"
+    for name in "${CONFIG_VARS[@]}"; do
+      if [ -n "${!name+set}" ]; then
+        # Passwords in connection URLs stay out of the record.
+        printf '%s=%s\n' "$name" "$(printf '%s' "${!name}" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#')"
+      else
+        printf '# %s (default)\n' "$name"
+      fi
+    done
+  } >"$file"
+}
+
+print_urls() {
+  cat <<EOF
+
+  command-api  $(service_url command-api)
+  query-api    $(service_url query-api)
+  projector    $(service_url projector)/metrics
+  Kafka        127.0.0.1:$UP_BROKER_PORT (tansu, log kept in .run/tansu.db)
+  admin key    ${admin_key_source:-see .run/env} (send it as X-Admin-Key)
+  config       .run/env      logs: make logs      stop: make down
+EOF
+}
+
+start_services() {
+  local svc pid args host port
+  for svc in "${STACK_SERVICES[@]}"; do
+    if pid=$(live_pid "$(service_pidfile "$svc")" "$svc"); then
+      say "$svc already running (pid $pid)"
+      continue
+    fi
+    # Otherwise the readiness wait could be answered by a stranger.
+    read -r host port <<<"$(service_endpoint "$svc")"
+    if port_open "$host" "$port"; then
+      die "$host:$port, where $svc should listen, is taken by another process"
+    fi
+    read -r -a args <<<"$(service_args "$svc")"
+    # Logs are kept across restarts; the marker shows where this run begins.
+    printf '=== %s: started by make up ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$(service_log "$svc")"
+    start_background "$(service_pidfile "$svc")" "$(service_log "$svc")" \
+      "$ROOT/target/release/$svc" "${args[@]}"
+    say "started $svc (pid $(head -n 1 "$(service_pidfile "$svc")"), log .run/$svc.log)"
+  done
+}
+
+fail_service() {
+  show_log_tail "$(service_log "$1")"
+  die "$1 $2; the rest of the stack is still running ('make down' stops it)"
+}
+
+wait_until_ready() {
+  local deadline=$((SECONDS + READY_TIMEOUT)) pending svc pid host port
+  pending=("${STACK_SERVICES[@]}")
+  while [ ${#pending[@]} -gt 0 ]; do
+    local still=()
+    for svc in "${pending[@]}"; do
+      pid=$(head -n 1 "$(service_pidfile "$svc")")
+      pid_running "$pid" || fail_service "$svc" "exited during start-up"
+      read -r host port <<<"$(service_endpoint "$svc")"
+      if [ "$(http_status "$host" "$port" /readyz)" != 200 ]; then
+        still+=("$svc")
+      fi
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    [ ${#pending[@]} -gt 0 ] || break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      fail_service "${pending[0]}" "not ready (GET /readyz != 200) after ${READY_TIMEOUT}s"
+    fi
+    sleep 0.5
+  done
+}
+
+cd "$ROOT"
+if stack_running; then
+  admin_key_source=$(sed -n 's/^# .*ADMIN_KEY from \(.*\)\.$/\1/p' "$RUN_DIR/env" 2>/dev/null)
+  say "the stack is already up"
+  print_urls
+  exit 0
+fi
+
+"$ROOT/scripts/ensure-deps.sh"
+say "building release binaries"
+"$ROOT/scripts/build.sh"
+"$ROOT/scripts/broker.sh" start "$UP_BROKER_NAME" "$UP_BROKER_PORT" sqlite://tansu.db
+
+mkdir -p "$RUN_DIR"
+secret_token_source=$(secret_source QUEUE_TOKEN_SECRET "$RUN_DIR/queue_token_secret")
+admin_key_source=$(secret_source ADMIN_KEY "$RUN_DIR/admin_key")
+QUEUE_TOKEN_SECRET=${QUEUE_TOKEN_SECRET:-$(kept_secret "$RUN_DIR/queue_token_secret")}
+ADMIN_KEY=${ADMIN_KEY:-$(kept_secret "$RUN_DIR/admin_key")}
+export QUEUE_TOKEN_SECRET ADMIN_KEY
+record_env
+
+say "creating the database, migrations and topics (projector setup)"
+if ! "$ROOT/target/release/projector" setup >"$RUN_DIR/projector-setup.log" 2>&1; then
+  show_log_tail "$RUN_DIR/projector-setup.log"
+  die "projector setup failed"
+fi
+
+start_services
+say "waiting for /readyz (up to ${READY_TIMEOUT}s)"
+wait_until_ready
+say "the stack is up"
+print_urls
