@@ -81,6 +81,25 @@ pub struct Decision {
     pub decided_at: DateTime<Utc>,
 }
 
+/// A `command_outcomes` row: id, type, user, outcome, body, decided at.
+type OutcomeRow = (
+    Uuid,
+    String,
+    Option<Uuid>,
+    String,
+    serde_json::Value,
+    DateTime<Utc>,
+);
+
+type OutcomeRow = (
+    Uuid,
+    String,
+    Option<Uuid>,
+    String,
+    serde_json::Value,
+    DateTime<Utc>,
+);
+
 /// The Redis pub/sub channel decisions are announced on.
 pub fn channel(keys: &KeySpace) -> String {
     keys.key(&["decisions"])
@@ -114,14 +133,7 @@ impl Decision {
         conn: &mut PgConnection,
         command_id: Uuid,
     ) -> Result<Option<Decision>, sqlx::Error> {
-        let row: Option<(
-            Uuid,
-            String,
-            Option<Uuid>,
-            String,
-            serde_json::Value,
-            DateTime<Utc>,
-        )> = sqlx::query_as(
+        let row: Option<OutcomeRow> = sqlx::query_as(
             "SELECT command_id, command_type, user_id, outcome, body, decided_at \
                  FROM command_outcomes WHERE command_id = $1",
         )

@@ -298,6 +298,12 @@ fn settle_payment(
         }
         (InventoryPaymentState::Completed { .. }, DebitOutcome::Debited { .. }) => Ok(vec![]),
         (InventoryPaymentState::Failed(_), DebitOutcome::Refused(_)) => Ok(vec![]),
+        // The same mismatched debit delivered again: it already failed the
+        // payment, so the repeat is a redelivery, not a contradiction.
+        (
+            InventoryPaymentState::Failed(PaymentFailure::DebitMismatch),
+            DebitOutcome::Debited { amount, .. },
+        ) if amount != payment.amount => Ok(vec![]),
         (InventoryPaymentState::Failed(_), DebitOutcome::Debited { .. }) => {
             Err(DomainError::PaymentNotPending)
         }

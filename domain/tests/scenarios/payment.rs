@@ -184,6 +184,25 @@ fn a_debit_of_another_amount_fails_the_payment_and_unlocks_the_seat() {
 }
 
 #[test]
+fn the_same_mismatched_debit_delivered_again_changes_nothing() {
+    let mismatch_failed = InventoryEvent::PaymentFailed {
+        payment_id: payment(1),
+        reservation_id: reservation(1),
+        user_id: user(1),
+        seat: seat(1),
+        reason: PaymentFailure::DebitMismatch,
+    };
+    given::<SeatInventory>([
+        opened(),
+        held(1, 1, 1, 10),
+        payment_started(1, 1, 1, 1, 20),
+        mismatch_failed,
+    ])
+    .when(settle(1, 1, debited(9_999, 0)))
+    .then_nothing();
+}
+
+#[test]
 fn a_debit_naming_another_reservation_is_not_settled() {
     given::<SeatInventory>([
         opened(),
