@@ -1,47 +1,114 @@
 //! Builds the HTTP server on the configured address (port 0 picks a free
-//! one, which is how tests spawn it).
+//! one, which is how tests spawn it), with the waiting queue's admitter,
+//! the decision board and the idempotency-key purge running beside it.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{base_app, ApiDocument, Operational};
-use infra::kafka::{Appender, BrokerProbe};
+use infra::kafka::{Appender, BrokerProbe, Topics};
+use infra::queue::{AdmitterHandle, IssueTokenApi, Queue};
 use infra::redis_store::RedisStore;
 use infra::telemetry::Metrics;
+use tokio::task::JoinHandle;
 use utoipa::OpenApi;
 
-use crate::configuration::Settings;
+use crate::command::idempotency::IdempotencyStore;
+use crate::command::{BoardHandle, Commands, DecisionBoard};
+use crate::configuration::{queue_settings, Settings};
 use crate::error::StartupError;
+use crate::metrics::CommandMetrics;
+use crate::policy::Policy;
 use crate::routes;
 
+/// How often keys past their 24 hours are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "ticketfold command-api",
-    description = "Commands: queue tokens, holds, charges, payments, catalog administration."
-))]
+#[openapi(
+    info(
+        title = "ticketfold command-api",
+        description = "Commands: queue tokens, holds, charges, payments, catalog administration.\n\n\
+            `X-User-Id` names the caller. It is set by the upstream gateway that authenticated the \
+            user: that gateway is the trust boundary, and this service must only be reachable \
+            through it.\n\n\
+            Commands are appended to the event log and answered with the projector's decision \
+            within the wait budget (`Prefer: wait=<seconds>`, 0..10, default 3), or `202` with a \
+            `Location` to poll (served by the query-api where it names a query-api path)."
+    ),
+    paths(
+        routes::reservations::place_hold,
+        routes::reservations::release_hold,
+        routes::balance::charge,
+        routes::payments::pay,
+        routes::admin::register_concert,
+        routes::admin::add_schedule,
+    ),
+    tags(
+        (name = "queue", description = "The waiting queue"),
+        (name = "reservations", description = "Holding and releasing seats"),
+        (name = "balance", description = "Topping up the wallet"),
+        (name = "payments", description = "Paying for holds"),
+        (name = "admin", description = "Catalog administration (X-Admin-Key)"),
+    )
+)]
 pub struct ApiDoc;
+
+/// The whole document: this service's paths plus the queue's.
+pub fn api_document() -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.merge(IssueTokenApi::openapi());
+    document
+}
 
 pub struct Application {
     port: u16,
     server: Server,
+    admitter: AdmitterHandle,
+    board: BoardHandle,
+    purge: JoinHandle<()>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let policy = Policy::from_settings(&settings)?;
         // Postgres is needed to decide anything, so it must answer now;
         // Kafka and Redis connect lazily and show up in /readyz instead.
         let pool = infra::postgres::connect(&settings.database).await?;
         let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
+        let redis_client =
+            redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;
         let appender =
             Appender::new(&settings.kafka, "command-api").map_err(StartupError::Kafka)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
 
-        let readiness = routes::health::readiness(&pool, &redis, &broker);
+        let metrics = Metrics::new();
+        let queue = Queue::new(
+            redis_client.clone(),
+            &settings.redis.key_prefix,
+            queue_settings(&settings),
+            metrics.registry(),
+        )
+        .map_err(StartupError::Queue)?;
+        let command_metrics =
+            CommandMetrics::register(metrics.registry()).map_err(StartupError::Metrics)?;
+        let (board, board_handle) =
+            DecisionBoard::start(redis_client, infra::decision::channel(redis.keys()));
+        let commands = Commands::new(
+            pool.clone(),
+            appender,
+            board,
+            command_metrics,
+            Topics::from_settings(&settings.kafka),
+        );
+
+        let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
         let ops = Operational::new(
-            Metrics::new(),
+            metrics,
             readiness,
-            ApiDocument::new(ApiDoc::openapi()),
+            ApiDocument::new(api_document()),
             settings.cors.clone(),
         );
 
@@ -50,31 +117,56 @@ impl Application {
         let listener = TcpListener::bind(addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
 
-        let pool = web::Data::new(pool);
-        let redis = web::Data::new(redis);
-        let appender = web::Data::new(appender);
-        let settings = web::Data::new(settings);
+        let admitter = queue.spawn_admitter();
+        let purge = tokio::spawn(purge_expired_keys(IdempotencyStore::new(pool)));
+        let commands = web::Data::new(commands);
+        let queue = web::Data::new(queue);
+        let policy = web::Data::new(policy);
         let server = HttpServer::new(move || {
             base_app(&ops)
-                .app_data(pool.clone())
-                .app_data(redis.clone())
-                .app_data(appender.clone())
-                .app_data(settings.clone())
+                .app_data(commands.clone())
+                .app_data(queue.clone())
+                .app_data(policy.clone())
                 .configure(routes::configure)
         })
-        // In-flight commands get this long to finish after SIGTERM.
-        .shutdown_timeout(10)
+        // In-flight commands get this long to finish after SIGTERM: more
+        // than the longest wait budget.
+        .shutdown_timeout(12)
         .listen(listener)
         .map_err(bind_error)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            admitter,
+            board: board_handle,
+            purge,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until SIGINT/SIGTERM, lets in-flight commands finish, then
+    /// gives up the admission lease so another instance admits at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.admitter.shutdown().await;
+        self.board.shutdown().await;
+        self.purge.abort();
+        served
+    }
+}
+
+async fn purge_expired_keys(keys: IdempotencyStore) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
+    loop {
+        every.tick().await;
+        match keys.purge_expired().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
+            Err(error) => tracing::warn!(%error, "cannot purge expired idempotency keys"),
+        }
     }
 }

@@ -91,15 +91,6 @@ type OutcomeRow = (
     DateTime<Utc>,
 );
 
-type OutcomeRow = (
-    Uuid,
-    String,
-    Option<Uuid>,
-    String,
-    serde_json::Value,
-    DateTime<Utc>,
-);
-
 /// The Redis pub/sub channel decisions are announced on.
 pub fn channel(keys: &KeySpace) -> String {
     keys.key(&["decisions"])

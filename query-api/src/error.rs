@@ -12,6 +12,8 @@ pub enum StartupError {
     Database(#[from] DatabaseError),
     #[error("REDIS_URL: {0}")]
     Redis(#[source] redis::RedisError),
+    #[error("QUEUE_*: {0}")]
+    Queue(#[source] infra::queue::QueueError),
     #[error("QUERY_API_ADDR: cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,

@@ -6,11 +6,12 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{base_app, ApiDocument, Operational};
+use infra::queue::{CurrentTokenApi, Queue};
 use infra::redis_store::RedisStore;
 use infra::telemetry::Metrics;
 use utoipa::OpenApi;
 
-use crate::configuration::Settings;
+use crate::configuration::{queue_settings, Settings};
 use crate::error::StartupError;
 use crate::routes;
 
@@ -20,6 +21,13 @@ use crate::routes;
     description = "Reads: concerts, schedules, seats, queue position, balance, reservations."
 ))]
 pub struct ApiDoc;
+
+/// The whole document: this service's paths plus the queue's.
+pub fn api_document() -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.merge(CurrentTokenApi::openapi());
+    document
+}
 
 pub struct Application {
     port: u16,
@@ -33,11 +41,22 @@ impl Application {
         let pool = infra::postgres::connect(&settings.database).await?;
         let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
 
+        let metrics = Metrics::new();
+        // The command-api instances run the admitter; here the queue only
+        // answers where a token stands.
+        let queue = Queue::new(
+            redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?,
+            &settings.redis.key_prefix,
+            queue_settings(&settings),
+            metrics.registry(),
+        )
+        .map_err(StartupError::Queue)?;
+
         let readiness = routes::health::readiness(&pool, &redis);
         let ops = Operational::new(
-            Metrics::new(),
+            metrics,
             readiness,
-            ApiDocument::new(ApiDoc::openapi()),
+            ApiDocument::new(api_document()),
             settings.cors.clone(),
         );
 
@@ -48,11 +67,13 @@ impl Application {
 
         let pool = web::Data::new(pool);
         let redis = web::Data::new(redis);
+        let queue = web::Data::new(queue);
         let settings = web::Data::new(settings);
         let server = HttpServer::new(move || {
             base_app(&ops)
                 .app_data(pool.clone())
                 .app_data(redis.clone())
+                .app_data(queue.clone())
                 .app_data(settings.clone())
                 .configure(routes::configure)
         })

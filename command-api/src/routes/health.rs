@@ -1,14 +1,21 @@
 //! `/healthz`, `/readyz`, `/metrics` and `/openapi.json` are served by
 //! `infra::http`; this module decides what "ready" means here: the command
-//! path needs Kafka to append, Postgres to decide and Redis for the queue.
+//! path needs Kafka to append, Postgres to decide and keep idempotency
+//! keys, and Redis for decisions and the waiting queue.
 
 use infra::http::{Readiness, DEFAULT_PROBE_TIMEOUT};
 use infra::kafka::BrokerProbe;
+use infra::queue::Queue;
 use infra::redis_store::RedisStore;
 use sqlx::PgPool;
 
-pub fn readiness(pool: &PgPool, redis: &RedisStore, broker: &BrokerProbe) -> Readiness {
-    let (pool, redis, broker) = (pool.clone(), redis.clone(), broker.clone());
+pub fn readiness(
+    pool: &PgPool,
+    redis: &RedisStore,
+    broker: &BrokerProbe,
+    queue: &Queue,
+) -> Readiness {
+    let (pool, redis, broker, queue) = (pool.clone(), redis.clone(), broker.clone(), queue.clone());
     Readiness::new(DEFAULT_PROBE_TIMEOUT)
         .probe("kafka", move || {
             let broker = broker.clone();
@@ -21,5 +28,9 @@ pub fn readiness(pool: &PgPool, redis: &RedisStore, broker: &BrokerProbe) -> Rea
         .probe("redis", move || {
             let redis = redis.clone();
             async move { redis.ping(DEFAULT_PROBE_TIMEOUT).await }
+        })
+        .probe("queue", move || {
+            let queue = queue.clone();
+            async move { queue.ping().await.map_err(|error| error.to_string()) }
         })
 }

@@ -10,7 +10,7 @@ async fn healthz_answers_ok() {
 }
 
 #[tokio::test]
-async fn readyz_is_ready_when_kafka_postgres_and_redis_answer() {
+async fn readyz_is_ready_when_kafka_postgres_redis_and_the_queue_answer() {
     let app = spawn_app().await;
     let response = app.get("/readyz").await;
     let status = response.status();
@@ -18,7 +18,7 @@ async fn readyz_is_ready_when_kafka_postgres_and_redis_answer() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        serde_json::json!({"status": "ready", "checks": {"kafka": "ok", "postgres": "ok", "redis": "ok"}})
+        serde_json::json!({"status": "ready", "checks": {"kafka": "ok", "postgres": "ok", "queue": "ok", "redis": "ok"}})
     );
 }
 
@@ -34,6 +34,10 @@ async fn readyz_is_503_naming_redis_when_redis_is_unreachable() {
     assert_eq!(body["code"], "UNAVAILABLE");
     let detail = body["detail"].as_str().unwrap();
     assert!(detail.contains("redis"), "{detail}");
+    assert!(
+        detail.contains("queue"),
+        "the queue's Redis is checked too: {detail}"
+    );
     assert!(!detail.contains("postgres"), "{detail}");
 }
 

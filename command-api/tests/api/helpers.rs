@@ -1,5 +1,23 @@
+#![allow(dead_code)]
+
+use std::time::Duration;
+
 use command_api::startup::Application;
+use infra::config::Settings;
+use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+use infra::kafka::rdkafka::message::Message;
+use infra::kafka::rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use infra::kafka::Topics;
 use infra::testing::TestEnvironment;
+use projector::startup::StopHandle;
+use schemas::Envelope;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The admin key every test app is configured with (unless overridden).
+pub const ADMIN_KEY: &str = "test-admin-key-for-command-api";
+/// How long a test waits for something asynchronous before failing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub address: String,
@@ -15,10 +33,33 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with some environment variables replaced.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let env = TestEnvironment::new(overrides).expect("test settings are valid");
+    let mut variables = vec![("ADMIN_KEY", ADMIN_KEY)];
+    variables.extend_from_slice(overrides);
+    let env = TestEnvironment::new(&variables).expect("test settings are valid");
     env.provision()
         .await
         .expect("provisioning the test database and topics");
+    start(env).await
+}
+
+/// The service against a database only: for brokers that are down.
+pub async fn spawn_app_without_topics(overrides: &[(&str, &str)]) -> TestApp {
+    let mut variables = vec![("ADMIN_KEY", ADMIN_KEY)];
+    variables.extend_from_slice(overrides);
+    let env = TestEnvironment::new(&variables).expect("test settings are valid");
+    infra::postgres::ensure_database_exists(&env.settings.database)
+        .await
+        .unwrap();
+    let pool = infra::postgres::connect(&env.settings.database)
+        .await
+        .unwrap();
+    infra::postgres::migrate(&pool, &env.settings.database)
+        .await
+        .unwrap();
+    start(env).await
+}
+
+async fn start(env: TestEnvironment) -> TestApp {
     let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
     let application = Application::build(env.settings.clone())
         .await
@@ -27,12 +68,33 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: reqwest::Client::builder()
+            // Never a hang: whatever the service does, a test ends.
+            .timeout(PATIENCE)
+            .build()
+            .unwrap(),
         _env: env,
     }
 }
 
+/// A projector running in this process against the app's environment.
+pub struct TestProjector {
+    stop: StopHandle,
+    task: tokio::task::JoinHandle<Result<(), projector::error::RunError>>,
+}
+
+impl TestProjector {
+    pub async fn stop(self) {
+        self.stop.stop();
+        let _ = tokio::time::timeout(PATIENCE, self.task).await;
+    }
+}
+
 impl TestApp {
+    pub fn settings(&self) -> &Settings {
+        &self._env.settings
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -44,6 +106,195 @@ impl TestApp {
             .await
             .expect("request sent")
     }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path))
+    }
+
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path))
+    }
+
+    /// `POST` as `user` with `token` (if any) and a JSON body.
+    pub fn command(
+        &self,
+        path: &str,
+        user: Uuid,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self
+            .post(path)
+            .header("X-User-Id", user.to_string())
+            .json(body);
+        if let Some(token) = token {
+            request = request.header("X-Queue-Token", token);
+        }
+        request
+    }
+
+    pub fn admin(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.post(path).header("X-Admin-Key", ADMIN_KEY).json(body)
+    }
+
+    pub async fn spawn_projector(&self) -> TestProjector {
+        let application = projector::startup::Application::build(self.settings().clone())
+            .await
+            .expect("the projector builds");
+        let stop = application.stop_handle();
+        let task = tokio::spawn(application.run_until_stopped());
+        TestProjector { stop, task }
+    }
+
+    /// `POST /v1/queue/tokens` as `user`: status and body.
+    pub async fn join_queue(&self, user: Uuid) -> (u16, Value) {
+        let response = self
+            .post("/v1/queue/tokens")
+            .header("X-User-Id", user.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    /// A token for `user` once the app's admitter has made it ACTIVE.
+    pub async fn active_token(&self, user: Uuid) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let (status, body) = self.join_queue(user).await;
+            assert!(status == 200 || status == 201, "{status}: {body}");
+            if body["status"] == "ACTIVE" {
+                return body["token"].as_str().unwrap().to_owned();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{user} never became active: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// How many records the three topics hold, from their end offsets.
+    pub async fn log_size(&self) -> i64 {
+        let kafka = self.settings().kafka.clone();
+        tokio::task::spawn_blocking(move || {
+            let consumer: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", &kafka.brokers)
+                .create()
+                .expect("a consumer");
+            let topics = Topics::from_settings(&kafka);
+            topics
+                .with_partitions(&kafka)
+                .iter()
+                .map(|(topic, partitions)| {
+                    (0..*partitions)
+                        .map(|partition| {
+                            consumer
+                                .fetch_watermarks(topic, partition, Duration::from_secs(10))
+                                .expect("watermarks")
+                                .1
+                        })
+                        .sum::<i64>()
+                })
+                .sum()
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Every record of `topic` (a prefixed name), in partition order:
+    /// `(partition, offset, envelope)`.
+    pub async fn read_topic(&self, topic: &str) -> Vec<(i32, i64, Envelope)> {
+        let kafka = self.settings().kafka.clone();
+        let topic = topic.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let consumer: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", &kafka.brokers)
+                .set("group.id", "command-api-tests")
+                .set("enable.auto.commit", "false")
+                .create()
+                .expect("a consumer");
+            let partitions = Topics::from_settings(&kafka)
+                .with_partitions(&kafka)
+                .into_iter()
+                .find(|(name, _)| *name == topic)
+                .map(|(_, count)| count)
+                .expect("one of the three topics");
+            let mut assignment = TopicPartitionList::new();
+            let mut ends = std::collections::HashMap::new();
+            for partition in 0..partitions {
+                assignment
+                    .add_partition_offset(&topic, partition, Offset::Beginning)
+                    .unwrap();
+                let (_, high) = consumer
+                    .fetch_watermarks(&topic, partition, Duration::from_secs(10))
+                    .unwrap();
+                ends.insert(partition, high);
+            }
+            consumer.assign(&assignment).unwrap();
+            let mut records = Vec::new();
+            // Next offset to read per partition; done once each reaches its end.
+            let mut next: std::collections::HashMap<i32, i64> =
+                ends.keys().map(|partition| (*partition, 0)).collect();
+            let deadline = std::time::Instant::now() + PATIENCE;
+            while ends.iter().any(|(partition, end)| next[partition] < *end) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "reading {topic} stalled"
+                );
+                let Some(message) = consumer.poll(Duration::from_millis(200)) else {
+                    continue;
+                };
+                let message = message.expect("a record");
+                next.insert(message.partition(), message.offset() + 1);
+                let envelope = Envelope::from_bytes(message.payload().unwrap()).unwrap();
+                records.push((message.partition(), message.offset(), envelope));
+            }
+            records.sort_by_key(|(partition, offset, _)| (*partition, *offset));
+            records
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Registers a concert and adds a schedule open for booking since
+    /// yesterday, with `seats` seats priced 10,000 KRW + 1,000 per number.
+    /// Needs a running projector. Answers the schedule id.
+    pub async fn open_schedule(&self, seats: i64) -> Uuid {
+        let response = self
+            .admin(
+                "/v1/admin/concerts",
+                &json!({"title": "Test Live", "venue": "Hall"}),
+            )
+            .header("Prefer", "wait=10")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        let concert_id = body["concert_id"].as_str().unwrap().to_owned();
+        let now = chrono::Utc::now();
+        let schedule = json!({
+            "starts_at": (now + chrono::Duration::days(30)).to_rfc3339(),
+            "booking_opens_at": (now - chrono::Duration::days(1)).to_rfc3339(),
+            "seats": (1..=seats).map(|n| json!({"number": n, "price": 10_000 + n * 1000})).collect::<Vec<_>>(),
+        });
+        let response = self
+            .admin(
+                &format!("/v1/admin/concerts/{concert_id}/schedules"),
+                &schedule,
+            )
+            .header("Prefer", "wait=10")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body["schedule_id"].as_str().unwrap().parse().unwrap()
+    }
 }
 
 pub fn content_type(response: &reqwest::Response) -> &str {
@@ -52,4 +303,29 @@ pub fn content_type(response: &reqwest::Response) -> &str {
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
+}
+
+/// Asserts a problem+json answer with `status` and `code`; answers its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    let got = response.status().as_u16();
+    let kind = content_type(&response).to_owned();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{body}");
+    assert_eq!(kind, "application/problem+json");
+    assert_eq!(body["status"], status);
+    body
+}
+
+/// Sends `request` and asserts it was refused with `status` and `code`
+/// without anything being appended to the log.
+pub async fn assert_refused_without_append(
+    app: &TestApp,
+    request: reqwest::RequestBuilder,
+    status: u16,
+    code: &str,
+) -> Value {
+    let before = app.log_size().await;
+    let body = assert_problem(request.send().await.expect("request sent"), status, code).await;
+    assert_eq!(app.log_size().await, before, "a refused request appended");
+    body
 }

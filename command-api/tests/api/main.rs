@@ -1,3 +1,9 @@
+mod decisions;
 mod health;
 mod helpers;
+mod idempotency;
 mod operations;
+mod queue;
+mod records;
+mod rejections;
+mod unavailable;

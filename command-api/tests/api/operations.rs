@@ -68,6 +68,40 @@ async fn openapi_document_is_generated_and_served() {
             "{path} missing from {document}"
         );
     }
+    for (path, method) in [
+        ("/v1/queue/tokens", "post"),
+        ("/v1/reservations", "post"),
+        ("/v1/reservations/{reservation_id}", "delete"),
+        ("/v1/balance/charges", "post"),
+        ("/v1/payments", "post"),
+        ("/v1/admin/concerts", "post"),
+        ("/v1/admin/concerts/{concert_id}/schedules", "post"),
+    ] {
+        let operation = &document["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} missing");
+        assert!(
+            operation["responses"]["503"].is_object(),
+            "{method} {path} documents no 503"
+        );
+    }
+    let schemas = &document["components"]["schemas"];
+    for schema in [
+        "HoldRequest",
+        "HoldPlaced",
+        "HoldPending",
+        "ChargeRequest",
+        "PaymentRequest",
+        "PaymentCompleted",
+        "ScheduleRequest",
+        "ProblemBody",
+        "IssuedToken",
+    ] {
+        assert!(schemas[schema].is_object(), "schema {schema} missing");
+    }
+    let hold = &document["paths"]["/v1/reservations"]["post"];
+    for status in ["201", "202", "400", "401", "403", "404", "409", "413"] {
+        assert!(hold["responses"][status].is_object(), "hold {status}");
+    }
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ mod consumer;
 mod topics;
 
 pub use admin::{ensure_topics, BrokerProbe, TopicAdminError};
-pub use appender::{AppendError, Appender};
+pub use appender::{AppendError, Appender, DEFAULT_APPEND_TIMEOUT};
 pub use consumer::{
     assign_at, consumer_config, create_consumer, ResumeFrom, StoredPositions, TopicPartition,
 };

@@ -33,6 +33,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// The settings the service runs with (its database, prefixes, secret).
+    pub fn settings(&self) -> &infra::config::Settings {
+        &self._env.settings
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -1,0 +1,217 @@
+//! What a command answers: its decision, `202 PENDING` while undecided, or
+//! a stored answer replayed for an `Idempotency-Key`.
+
+use actix_web::body::MessageBody;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use infra::decision::{Decision, Verdict};
+use infra::problem::{ErrorCode, Problem};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::idempotency::StoredAnswer;
+use super::record::CommandRecord;
+
+const JSON: &str = "application/json";
+const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    Decided,
+    Pending,
+    Replayed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub kind: AnswerKind,
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: Value,
+    pub location: Option<String>,
+    /// The `outcome` label of `commands_total`.
+    pub outcome: &'static str,
+}
+
+impl Answer {
+    /// The decision in the contract's terms: the command type's success
+    /// status and body, or problem+json with the refusal's code.
+    pub fn decided(decision: &Decision, location: &str) -> Answer {
+        match decision.verdict {
+            Verdict::Accepted => {
+                let status = StatusCode::from_u16(decision.command_type.success_status())
+                    .unwrap_or(StatusCode::OK);
+                Answer {
+                    kind: AnswerKind::Decided,
+                    status,
+                    content_type: JSON,
+                    body: decision.body.clone(),
+                    location: created_at(status, location),
+                    outcome: "accepted",
+                }
+            }
+            Verdict::Refused(code) => {
+                let detail = decision
+                    .body
+                    .get("detail")
+                    .and_then(Value::as_str)
+                    .unwrap_or(code.as_str());
+                let problem = Problem::new(code, detail);
+                Answer {
+                    kind: AnswerKind::Decided,
+                    status: code.status(),
+                    content_type: PROBLEM_JSON,
+                    body: problem_body(&problem),
+                    location: None,
+                    outcome: refusal_outcome(code),
+                }
+            }
+        }
+    }
+
+    /// `202 {"status":"PENDING", ...ids}` with where to follow it.
+    pub fn pending(record: &CommandRecord) -> Answer {
+        Answer {
+            kind: AnswerKind::Pending,
+            status: StatusCode::ACCEPTED,
+            content_type: JSON,
+            body: record.pending_body.clone(),
+            location: Some(record.location.clone()),
+            outcome: "pending",
+        }
+    }
+
+    pub fn replayed(stored: &StoredAnswer, location: &str) -> Answer {
+        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+        Answer {
+            kind: AnswerKind::Replayed,
+            status,
+            content_type: if stored.content_type == PROBLEM_JSON {
+                PROBLEM_JSON
+            } else {
+                JSON
+            },
+            body: stored.body.clone(),
+            location: created_at(status, location),
+            outcome: "replayed",
+        }
+    }
+
+    /// Final answers of decided commands (2xx or 409) are what an
+    /// `Idempotency-Key` replays.
+    pub fn is_kept(&self) -> bool {
+        self.kind == AnswerKind::Decided
+            && ((self.status.is_success() && self.status != StatusCode::ACCEPTED)
+                || self.status == StatusCode::CONFLICT)
+    }
+
+    pub fn to_stored(&self) -> StoredAnswer {
+        StoredAnswer {
+            status: self.status.as_u16(),
+            content_type: self.content_type.to_owned(),
+            body: self.body.clone(),
+        }
+    }
+
+    pub fn into_response(
+        self,
+        preference_applied: Option<String>,
+        correlation_id: Uuid,
+    ) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response
+            .content_type(self.content_type)
+            .insert_header(("X-Correlation-Id", correlation_id.to_string()));
+        if let Some(location) = self.location {
+            response.insert_header((header::LOCATION, location));
+        }
+        if let Some(applied) = preference_applied {
+            response.insert_header(("Preference-Applied", applied));
+        }
+        if self.kind == AnswerKind::Replayed {
+            response.insert_header(("Idempotent-Replayed", "true"));
+        }
+        response.body(self.body.to_string())
+    }
+}
+
+/// 409s by their code; other refusals (404, 403) as `rejected_4xx`.
+fn refusal_outcome(code: ErrorCode) -> &'static str {
+    match code.status() {
+        StatusCode::CONFLICT => code.as_str(),
+        status if status.is_client_error() => "rejected_4xx",
+        _ => "internal",
+    }
+}
+
+fn created_at(status: StatusCode, location: &str) -> Option<String> {
+    (status == StatusCode::CREATED).then(|| location.to_owned())
+}
+
+/// The problem+json body exactly as `Problem` renders it.
+fn problem_body(problem: &Problem) -> Value {
+    problem
+        .error_response()
+        .into_body()
+        .try_into_bytes()
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_else(|| serde_json::json!({"code": problem.code, "detail": problem.detail}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use infra::decision::CommandType;
+
+    fn decision(verdict: Verdict, body: Value) -> Decision {
+        Decision {
+            command_id: Uuid::now_v7(),
+            command_type: CommandType::Hold,
+            user_id: None,
+            verdict,
+            body,
+            decided_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn an_accepted_hold_is_201_with_its_body_and_location() {
+        let body = serde_json::json!({"reservation_id": "r", "status": "HELD"});
+        let answer = Answer::decided(
+            &decision(Verdict::Accepted, body.clone()),
+            "/v1/reservations/r",
+        );
+        assert_eq!(answer.status, StatusCode::CREATED);
+        assert_eq!(answer.body, body);
+        assert_eq!(answer.location.as_deref(), Some("/v1/reservations/r"));
+        assert!(answer.is_kept());
+    }
+
+    #[test]
+    fn a_refusal_is_a_problem_with_its_code_and_is_kept_when_409() {
+        let answer = Answer::decided(
+            &decision(
+                Verdict::Refused(ErrorCode::SeatUnavailable),
+                serde_json::json!({"detail": "seat 7 is held"}),
+            ),
+            "/x",
+        );
+        assert_eq!(answer.status, StatusCode::CONFLICT);
+        assert_eq!(answer.content_type, PROBLEM_JSON);
+        assert_eq!(answer.body["code"], "SEAT_UNAVAILABLE");
+        assert_eq!(answer.body["detail"], "seat 7 is held");
+        assert_eq!(answer.body["status"], 409);
+        assert_eq!(answer.outcome, "SEAT_UNAVAILABLE");
+        assert!(answer.is_kept());
+
+        let missing = Answer::decided(
+            &decision(Verdict::Refused(ErrorCode::NotFound), serde_json::json!({})),
+            "/x",
+        );
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert_eq!(missing.outcome, "rejected_4xx");
+        assert!(!missing.is_kept());
+    }
+}

@@ -1,0 +1,302 @@
+//! The write path every command takes once its request is valid: claim the
+//! idempotency key, listen for the decision, append the record, wait within
+//! the budget, answer.
+
+use std::time::{Duration, Instant};
+
+use actix_web::HttpResponse;
+use infra::decision::{CommandType, Decision};
+use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::answer::{Answer, AnswerKind};
+use super::board::{DecisionBoard, Heard};
+use super::idempotency::{Claimed, IdempotencyStore, KeyClaim, StoredCommand};
+use super::intake::Intake;
+use super::record::CommandRecord;
+use crate::error::ApiError;
+use crate::metrics::CommandMetrics;
+
+/// How long a command waits for the decision board to be subscribed before
+/// answering 503: appending a command nobody can hear decided would only
+/// make the caller wait out the budget.
+const BOARD_PATIENCE: Duration = Duration::from_secs(1);
+/// The least an append is given, even with `Prefer: wait=0`: a 202 promises
+/// the record is in the log.
+const MIN_APPEND_WINDOW: Duration = Duration::from_secs(1);
+/// A claimed key whose record was not acknowledged this long after the
+/// last attempt is appended again by a retry (same record, same ids).
+const APPEND_GRACE: Duration = DEFAULT_APPEND_TIMEOUT.saturating_add(Duration::from_secs(1));
+/// The read of `command_outcomes` at the end of the budget.
+const OUTCOME_READ_TIMEOUT: Duration = Duration::from_secs(1);
+
+pub struct Commands {
+    pool: PgPool,
+    appender: Appender,
+    board: DecisionBoard,
+    keys: IdempotencyStore,
+    metrics: CommandMetrics,
+    topics: Topics,
+}
+
+impl Commands {
+    pub fn new(
+        pool: PgPool,
+        appender: Appender,
+        board: DecisionBoard,
+        metrics: CommandMetrics,
+        topics: Topics,
+    ) -> Self {
+        Self {
+            keys: IdempotencyStore::new(pool.clone()),
+            pool,
+            appender,
+            board,
+            metrics,
+            topics,
+        }
+    }
+
+    pub fn topics(&self) -> &Topics {
+        &self.topics
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Appends `record` and answers with its decision, or 202 when the
+    /// budget runs out first. With a key already used: the stored answer,
+    /// the same command followed, or 409 for another body.
+    pub async fn submit(
+        &self,
+        intake: &Intake,
+        claim: Option<KeyClaim>,
+        record: CommandRecord,
+    ) -> Result<Answer, ApiError> {
+        if let Some(claim) = &claim {
+            match self
+                .keys
+                .claim(claim, &record)
+                .await
+                .map_err(ApiError::database)?
+            {
+                Claimed::Won => {}
+                // A replay needs no decision board: it may answer while Redis is down.
+                Claimed::Taken(stored) => return self.follow(intake, claim, *stored).await,
+            }
+        }
+        if !self.board.ready(BOARD_PATIENCE).await {
+            if let Some(claim) = &claim {
+                // Nothing was appended: give the key back for the retry.
+                if let Err(error) = self.keys.release(claim, record.command_id).await {
+                    tracing::warn!(%error, "cannot give an idempotency key back");
+                }
+            }
+            return Err(ApiError::unavailable(
+                "redis",
+                "the decision board is not subscribed",
+            ));
+        }
+        let mut expectation = self.board.expect(record.command_id);
+        self.append(intake, &record).await?;
+        if let Some(claim) = &claim {
+            self.note_appended(claim, record.command_id).await;
+        }
+        let decision = self.wait(intake, &record, &mut expectation).await;
+        let answer = self.answer(decision.as_ref(), &record);
+        self.settle(claim.as_ref(), &record, &answer).await;
+        Ok(answer)
+    }
+
+    /// For a guarded command whose queue token is no longer ACTIVE: an
+    /// earlier use of the same key with the same body is still answered
+    /// (its stored answer, or its command followed). `None` otherwise.
+    pub async fn resume(
+        &self,
+        intake: &Intake,
+        claim: &KeyClaim,
+    ) -> Result<Option<Answer>, ApiError> {
+        let stored = self.keys.find(claim).await.map_err(ApiError::database)?;
+        match stored {
+            Some(stored) if claim.fingerprint.matches(&stored.request_hash) => {
+                self.follow(intake, claim, stored).await.map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Records the outcome in `commands_total` and renders the answer.
+    pub fn respond(
+        &self,
+        command_type: CommandType,
+        intake: &Intake,
+        result: Result<Answer, ApiError>,
+    ) -> Result<HttpResponse, ApiError> {
+        let outcome = match &result {
+            Ok(answer) => answer.outcome,
+            Err(error) => error.outcome(),
+        };
+        self.metrics.answered(command_type.as_str(), outcome);
+        result.map(|answer| {
+            answer.into_response(intake.budget.applied(), intake.origin.correlation_id)
+        })
+    }
+
+    /// A key used before: its first final answer, or its command followed.
+    async fn follow(
+        &self,
+        intake: &Intake,
+        claim: &KeyClaim,
+        stored: StoredCommand,
+    ) -> Result<Answer, ApiError> {
+        if !claim.fingerprint.matches(&stored.request_hash) {
+            return Err(ApiError::IdempotencyKeyReused);
+        }
+        let record = stored.record;
+        if let Some(answer) = &stored.answer {
+            return Ok(Answer::replayed(answer, &record.location));
+        }
+        let mut expectation = self.board.expect(record.command_id);
+        if let Some(decision) = self.outcome(record.command_id).await? {
+            let answer = self.answer(Some(&decision), &record);
+            self.settle(Some(claim), &record, &answer).await;
+            return Ok(answer);
+        }
+        if !stored.appended
+            && self
+                .keys
+                .take_over_append(claim, record.command_id, APPEND_GRACE)
+                .await
+                .map_err(ApiError::database)?
+        {
+            tracing::info!(command_id = %record.command_id, "appending an unacknowledged command again");
+            self.append(intake, &record).await?;
+            self.note_appended(claim, record.command_id).await;
+        }
+        let decision = self.wait(intake, &record, &mut expectation).await;
+        let answer = self.answer(decision.as_ref(), &record);
+        self.settle(Some(claim), &record, &answer).await;
+        Ok(answer)
+    }
+
+    async fn append(&self, intake: &Intake, record: &CommandRecord) -> Result<(), ApiError> {
+        let deadline = intake.received + intake.budget.duration();
+        let window = deadline
+            .saturating_duration_since(Instant::now())
+            .max(MIN_APPEND_WINDOW);
+        let started = Instant::now();
+        let appended = tokio::time::timeout(
+            window,
+            self.appender
+                .append(&record.topic, &record.key, &record.payload, &[]),
+        )
+        .await;
+        match appended {
+            Ok(Ok(_)) => {
+                self.metrics.appended(
+                    record.command_type.as_str(),
+                    started.elapsed().as_secs_f64(),
+                );
+                Ok(())
+            }
+            Ok(Err(AppendError::TooLarge)) => Err(ApiError::Internal(
+                "a command record is too large for the broker".into(),
+            )),
+            Ok(Err(error)) => Err(ApiError::unavailable("kafka", error)),
+            Err(_) => Err(ApiError::unavailable(
+                "kafka",
+                format!("no acknowledgement within {} ms", window.as_millis()),
+            )),
+        }
+    }
+
+    /// The decision, if it comes within the budget; `None` with a zero
+    /// budget, which answers 202 as soon as the record is in the log.
+    async fn wait(
+        &self,
+        intake: &Intake,
+        record: &CommandRecord,
+        expectation: &mut super::board::Expectation,
+    ) -> Option<Decision> {
+        if intake.budget.is_zero() {
+            return None;
+        }
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::from_std(intake.received + intake.budget.duration());
+        let heard = loop {
+            tokio::select! {
+                heard = expectation.next() => match heard {
+                    Heard::Decided(decision) => break Some(decision),
+                    Heard::Resubscribed => {
+                        if let Ok(Some(decision)) = self.outcome(record.command_id).await {
+                            break Some(decision);
+                        }
+                    }
+                },
+                () = tokio::time::sleep_until(deadline) => break None,
+            }
+        };
+        let decision = match heard {
+            Some(decision) => Some(decision),
+            // The announcement may have been missed: the table is the truth.
+            None => self.outcome(record.command_id).await.unwrap_or_else(|error| {
+                tracing::warn!(%error, command_id = %record.command_id, "cannot read the command's outcome; answering 202");
+                None
+            }),
+        };
+        self.metrics.waited(
+            record.command_type.as_str(),
+            started.elapsed().as_secs_f64(),
+        );
+        decision
+    }
+
+    async fn outcome(&self, command_id: Uuid) -> Result<Option<Decision>, ApiError> {
+        let read = async {
+            let mut conn = self.pool.acquire().await?;
+            Decision::load(&mut conn, command_id).await
+        };
+        match tokio::time::timeout(OUTCOME_READ_TIMEOUT, read).await {
+            Ok(result) => result.map_err(ApiError::database),
+            Err(_) => Err(ApiError::unavailable(
+                "postgres",
+                "no answer reading command_outcomes",
+            )),
+        }
+    }
+
+    fn answer(&self, decision: Option<&Decision>, record: &CommandRecord) -> Answer {
+        match decision {
+            Some(decision) => Answer::decided(decision, &record.location),
+            None => Answer::pending(record),
+        }
+    }
+
+    async fn note_appended(&self, claim: &KeyClaim, command_id: Uuid) {
+        if let Err(error) = self.keys.mark_appended(claim, command_id).await {
+            // A retry would append the same record again: harmless.
+            tracing::warn!(%error, %command_id, "cannot note an idempotency key's append");
+        }
+    }
+
+    /// Keeps a final answer for the key, or gives the key back when the
+    /// decision is not one the contract replays.
+    async fn settle(&self, claim: Option<&KeyClaim>, record: &CommandRecord, answer: &Answer) {
+        let Some(claim) = claim else { return };
+        let kept = match answer.kind {
+            AnswerKind::Decided if answer.is_kept() => {
+                self.keys
+                    .keep_answer(claim, record.command_id, &answer.to_stored())
+                    .await
+            }
+            AnswerKind::Decided => self.keys.release(claim, record.command_id).await,
+            AnswerKind::Pending | AnswerKind::Replayed => Ok(()),
+        };
+        if let Err(error) = kept {
+            // The answer stands; a retry follows the same command id.
+            tracing::warn!(%error, command_id = %record.command_id, "cannot keep the idempotent answer");
+        }
+    }
+}

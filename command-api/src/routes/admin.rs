@@ -1,0 +1,272 @@
+//! Catalog administration: `POST /v1/admin/concerts` and
+//! `POST /v1/admin/concerts/{id}/schedules`, behind `X-Admin-Key`. Both
+//! land on the concert's catalog partition.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::{BookingWindow, ConcertId, Money, PricedSeat, SeatNumber, SeatPlan, Title, Venue};
+use infra::decision::CommandType;
+use infra::problem::ProblemBody;
+use schemas::v1;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::command::idempotency::Scope;
+use crate::command::{intake, Answer, CommandRecord, Commands, Intake};
+use crate::error::ApiError;
+use crate::policy::Policy;
+
+pub const ADMIN_KEY_HEADER: &str = "X-Admin-Key";
+
+/// `POST /v1/admin/concerts`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConcertRequest {
+    /// 1 to 200 characters after trimming.
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub title: Title,
+    /// 1 to 200 characters after trimming.
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub venue: Venue,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConcertRegistered {
+    pub concert_id: Uuid,
+}
+
+/// The registration is in the log but not decided yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConcertPending {
+    /// `PENDING`.
+    pub status: &'static str,
+    pub concert_id: Uuid,
+}
+
+/// One seat of a schedule.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeatRequest {
+    /// A JSON integer, 1 to 100000, each number once.
+    #[schema(value_type = i64, minimum = 1, maximum = 100000)]
+    pub number: SeatNumber,
+    /// KRW, a JSON integer of at least 0.
+    #[schema(value_type = i64, minimum = 0)]
+    pub price: Money,
+}
+
+/// `POST /v1/admin/concerts/{id}/schedules`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    /// RFC 3339.
+    pub starts_at: DateTime<Utc>,
+    /// RFC 3339, no later than `starts_at`; holds before it answer 409 `BOOKING_NOT_OPEN`.
+    pub booking_opens_at: DateTime<Utc>,
+    /// At least one seat.
+    pub seats: Vec<SeatRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduleAdded {
+    pub schedule_id: Uuid,
+}
+
+/// The schedule is in the log but not decided yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchedulePending {
+    /// `PENDING`.
+    pub status: &'static str,
+    pub concert_id: Uuid,
+    pub schedule_id: Uuid,
+}
+
+/// Register a concert.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/concerts",
+    tag = "admin",
+    params(
+        ("X-Admin-Key" = String, Header, description = "The configured `ADMIN_KEY`; without one configured every admin call answers 401."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters, scoped to the admin key."),
+        ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
+    ),
+    request_body = ConcertRequest,
+    responses(
+        (status = 201, description = "Registered.", body = ConcertRegistered, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api)"))),
+        (status = 202, description = "Not decided within the wait budget.", body = ConcertPending, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api) to poll"))),
+        (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "Admin key missing, wrong, or none configured (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn register_concert(
+    request: HttpRequest,
+    body: web::Bytes,
+    commands: web::Data<Commands>,
+    policy: web::Data<Policy>,
+) -> Result<HttpResponse, ApiError> {
+    let intake = Intake::new(&request);
+    let result = register(&request, &body, &commands, &policy, &intake).await;
+    commands.respond(CommandType::RegisterConcert, &intake, result)
+}
+
+async fn register(
+    request: &HttpRequest,
+    body: &[u8],
+    commands: &Commands,
+    policy: &Policy,
+    intake: &Intake,
+) -> Result<Answer, ApiError> {
+    let scope = authorize(request, policy)?;
+    intake.idempotency_key()?;
+    let ConcertRequest { title, venue } = intake::json_body(request, body)?;
+    let concert_id = Uuid::now_v7();
+    let event = v1::ConcertRegistered {
+        concert_id,
+        title: title.into(),
+        venue: venue.into(),
+    };
+    let pending = ConcertPending {
+        status: "PENDING",
+        concert_id,
+    };
+    let record = CommandRecord::new(
+        CommandType::RegisterConcert,
+        event.into(),
+        intake.origin,
+        commands.topics(),
+        serde_json::to_value(pending).unwrap_or_default(),
+        format!("/v1/concerts/{concert_id}/schedules"),
+    );
+    let claim = intake.claim(&scope, body)?;
+    commands.submit(intake, claim, record).await
+}
+
+/// Add a schedule (a performance) with its seats and prices to a concert.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/concerts/{concert_id}/schedules",
+    tag = "admin",
+    params(
+        ("concert_id" = Uuid, Path, description = "The concert. Not a UUID: 404."),
+        ("X-Admin-Key" = String, Header, description = "The configured `ADMIN_KEY`; without one configured every admin call answers 401."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters, scoped to the admin key."),
+        ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
+    ),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 201, description = "Added; its seats can be held from `booking_opens_at`.", body = ScheduleAdded, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api)"))),
+        (status = 202, description = "Not decided within the wait budget.", body = SchedulePending, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api) to poll"))),
+        (status = 400, description = "Malformed body, booking opening after the start, no seats or a seat twice (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "Admin key missing, wrong, or none configured (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such concert (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_schedule(
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    body: web::Bytes,
+    commands: web::Data<Commands>,
+    policy: web::Data<Policy>,
+) -> Result<HttpResponse, ApiError> {
+    let intake = Intake::new(&request);
+    let result = schedule(
+        path.into_inner(),
+        &request,
+        &body,
+        &commands,
+        &policy,
+        &intake,
+    )
+    .await;
+    commands.respond(CommandType::AddSchedule, &intake, result)
+}
+
+async fn schedule(
+    concert_id: Uuid,
+    request: &HttpRequest,
+    body: &[u8],
+    commands: &Commands,
+    policy: &Policy,
+    intake: &Intake,
+) -> Result<Answer, ApiError> {
+    let scope = authorize(request, policy)?;
+    let concert_id = ConcertId::try_from(concert_id).map_err(|_| ApiError::NotFound("concert"))?;
+    intake.idempotency_key()?;
+    let ScheduleRequest {
+        starts_at,
+        booking_opens_at,
+        seats,
+    } = intake::json_body(request, body)?;
+    let invalid = |error: domain::InvalidValue| ApiError::Invalid(error.to_string());
+    let window = BookingWindow::new(booking_opens_at, starts_at).map_err(invalid)?;
+    let plan = SeatPlan::try_from(
+        seats
+            .into_iter()
+            .map(|seat| PricedSeat {
+                number: seat.number,
+                price: seat.price,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .map_err(invalid)?;
+    let schedule_id = Uuid::now_v7();
+    let event = v1::ScheduleAdded {
+        concert_id: concert_id.as_uuid(),
+        schedule_id,
+        starts_at: window.starts_at(),
+        booking_opens_at: window.opens_at(),
+        seats: plan
+            .seats()
+            .iter()
+            .map(|seat| v1::PricedSeat {
+                number: i64::from(seat.number),
+                price: seat.price.krw(),
+            })
+            .collect(),
+    };
+    let pending = SchedulePending {
+        status: "PENDING",
+        concert_id: concert_id.as_uuid(),
+        schedule_id,
+    };
+    let record = CommandRecord::new(
+        CommandType::AddSchedule,
+        event.into(),
+        intake.origin,
+        commands.topics(),
+        serde_json::to_value(pending).unwrap_or_default(),
+        format!("/v1/concerts/{concert_id}/schedules"),
+    );
+    let claim = intake.claim(&scope, body)?;
+    commands.submit(intake, claim, record).await
+}
+
+/// The caller holds the configured admin key; compared in constant time
+/// (over SHA-256 digests, so not even the length leaks).
+fn authorize(request: &HttpRequest, policy: &Policy) -> Result<Scope, ApiError> {
+    let configured = policy.admin_key.as_ref().ok_or(ApiError::AdminKeyRefused)?;
+    let offered = request
+        .headers()
+        .get(ADMIN_KEY_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .ok_or(ApiError::AdminKeyRefused)?;
+    let expected = Sha256::digest(configured.expose().as_bytes());
+    let got = Sha256::digest(offered.as_bytes());
+    let difference = expected
+        .iter()
+        .zip(got.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    if difference != 0 {
+        return Err(ApiError::AdminKeyRefused);
+    }
+    Ok(Scope::admin(configured.expose()))
+}

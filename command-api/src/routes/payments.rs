@@ -1,0 +1,127 @@
+//! `POST /v1/payments`: pay for the caller's hold. The request lands on the
+//! hold's schedule partition; the projector carries it through the payer's
+//! wallet and back (the payment saga) and answers when it has finished.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use domain::ReservationId;
+use infra::decision::CommandType;
+use infra::problem::ProblemBody;
+use infra::queue::Queue;
+use schemas::v1;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::command::idempotency::Scope;
+use crate::command::{intake, queue_gate, Answer, CommandRecord, Commands, Intake};
+use crate::error::ApiError;
+use crate::read_model::KnownReservation;
+
+/// `POST /v1/payments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    #[schema(value_type = Uuid)]
+    pub reservation_id: ReservationId,
+}
+
+/// The seat is sold to the caller; their queue token has expired.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentCompleted {
+    pub payment_id: Uuid,
+    pub reservation_id: Uuid,
+    /// KRW: exactly the seat's price.
+    pub amount: i64,
+    /// `COMPLETED`.
+    pub status: String,
+    /// KRW, after the debit.
+    pub balance: i64,
+}
+
+/// The payment is in the log but not finished yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentPending {
+    /// `PENDING`.
+    pub status: &'static str,
+    pub payment_id: Uuid,
+    pub reservation_id: Uuid,
+}
+
+/// Pay for the caller's hold with their balance.
+///
+/// A completed payment debits exactly the seat's price, confirms the seat
+/// and expires the caller's queue token before answering 201. A payment
+/// that fails changes no balance. A retry with the same `Idempotency-Key`
+/// gets its 201 again although the token has expired since.
+#[utoipa::path(
+    post,
+    path = "/v1/payments",
+    tag = "payments",
+    params(
+        ("X-User-Id" = Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (the trust boundary)."),
+        ("X-Queue-Token" = String, Header, description = "An ACTIVE token from `POST /v1/queue/tokens` (for a replay, any genuine token of the caller)."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters: the same key and body within 24 h answers the first final answer again and appends nothing."),
+        ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
+    ),
+    request_body = PaymentRequest,
+    responses(
+        (status = 201, description = "Paid.", body = PaymentCompleted, headers(("Location" = String, description = "`/v1/payments/{payment_id}`"))),
+        (status = 202, description = "Not finished within the wait budget.", body = PaymentPending, headers(("Location" = String, description = "`/v1/payments/{payment_id}` to poll"))),
+        (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not the caller's hold, or another user's token (`FORBIDDEN`); `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`HOLD_EXPIRED`, `INSUFFICIENT_BALANCE`, `ALREADY_CONFIRMED`, `PAYMENT_IN_PROGRESS` or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn pay(
+    request: HttpRequest,
+    body: web::Bytes,
+    commands: web::Data<Commands>,
+    queue: web::Data<Queue>,
+) -> Result<HttpResponse, ApiError> {
+    let intake = Intake::new(&request);
+    let result = request_payment(&request, &body, &commands, &queue, &intake).await;
+    commands.respond(CommandType::Payment, &intake, result)
+}
+
+async fn request_payment(
+    request: &HttpRequest,
+    body: &[u8],
+    commands: &Commands,
+    queue: &Queue,
+    intake: &Intake,
+) -> Result<Answer, ApiError> {
+    let user = intake::user(request)?;
+    if let Some(replay) = queue_gate::check(request, queue, commands, intake, user, body).await? {
+        return Ok(replay);
+    }
+    intake.idempotency_key()?;
+    let PaymentRequest { reservation_id } = intake::json_body(request, body)?;
+    let known = KnownReservation::owned_by(commands.pool(), reservation_id, user).await?;
+    let payment_id = Uuid::now_v7();
+    let event = v1::PaymentRequested {
+        payment_id,
+        reservation_id: reservation_id.as_uuid(),
+        schedule_id: known.schedule_id.as_uuid(),
+        user_id: user.as_uuid(),
+        requested_at: intake.origin.at,
+    };
+    let pending = PaymentPending {
+        status: "PENDING",
+        payment_id,
+        reservation_id: reservation_id.as_uuid(),
+    };
+    let record = CommandRecord::new(
+        CommandType::Payment,
+        event.into(),
+        intake.origin,
+        commands.topics(),
+        serde_json::to_value(pending).unwrap_or_default(),
+        format!("/v1/payments/{payment_id}"),
+    );
+    let claim = intake.claim(&Scope::User(user), body)?;
+    commands.submit(intake, claim, record).await
+}

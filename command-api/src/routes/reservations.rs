@@ -1,0 +1,228 @@
+//! `POST /v1/reservations` (hold a seat) and `DELETE /v1/reservations/{id}`
+//! (release a hold). Both need an ACTIVE queue token; the seat's schedule
+//! is the partition, so two holds on one seat are settled by log order.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::{ReservationId, ScheduleId, SeatNumber};
+use infra::decision::CommandType;
+use infra::problem::ProblemBody;
+use infra::queue::Queue;
+use schemas::{v1, v2};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::command::idempotency::Scope;
+use crate::command::{intake, queue_gate, Answer, CommandRecord, Commands, Intake};
+use crate::error::ApiError;
+use crate::policy::Policy;
+use crate::read_model::KnownReservation;
+
+/// `POST /v1/reservations`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    #[schema(value_type = Uuid)]
+    pub schedule_id: ScheduleId,
+    /// A JSON integer, 1 to 100000.
+    #[schema(value_type = i64, minimum = 1, maximum = 100000)]
+    pub seat_number: SeatNumber,
+}
+
+/// The seat is held for the caller until `expires_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldPlaced {
+    pub reservation_id: Uuid,
+    pub schedule_id: Uuid,
+    pub seat_number: i64,
+    /// `HELD`.
+    pub status: String,
+    /// KRW.
+    pub price: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The hold is in the log but not decided yet; follow `Location`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldPending {
+    /// `PENDING`.
+    pub status: &'static str,
+    pub reservation_id: Uuid,
+    pub schedule_id: Uuid,
+    pub seat_number: i64,
+}
+
+/// `DELETE /v1/reservations/{id}`: the seat is free again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldReleased {
+    pub reservation_id: Uuid,
+    /// `RELEASED`.
+    pub status: String,
+}
+
+/// The release is in the log but not decided yet; follow `Location`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleasePending {
+    /// `PENDING`.
+    pub status: &'static str,
+    pub reservation_id: Uuid,
+}
+
+/// Hold a seat for the caller.
+///
+/// Checks run in the contract's order: body size (413), `X-User-Id` (401),
+/// queue token (401/403), body (400), then the seat's schedule decides in
+/// log order (404, 409 BOOKING_NOT_OPEN, 409 SEAT_UNAVAILABLE, 409
+/// HOLD_LIMIT_REACHED). The hold lasts `HOLD_TTL_SECONDS` unless paid.
+#[utoipa::path(
+    post,
+    path = "/v1/reservations",
+    tag = "reservations",
+    params(
+        ("X-User-Id" = Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (the trust boundary)."),
+        ("X-Queue-Token" = String, Header, description = "An ACTIVE token from `POST /v1/queue/tokens`."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters: the same key and body within 24 h answers the first final answer again and appends nothing."),
+        ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3): how long to wait for the decision before answering 202."),
+    ),
+    request_body = HoldRequest,
+    responses(
+        (status = 201, description = "Held.", body = HoldPlaced, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api)"))),
+        (status = 202, description = "Not decided within the wait budget.", body = HoldPending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll"))),
+        (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's token (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such schedule or seat (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`BOOKING_NOT_OPEN`, `SEAT_UNAVAILABLE`, `HOLD_LIMIT_REACHED`, or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "Kafka, Postgres or Redis unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn place_hold(
+    request: HttpRequest,
+    body: web::Bytes,
+    commands: web::Data<Commands>,
+    queue: web::Data<Queue>,
+    policy: web::Data<Policy>,
+) -> Result<HttpResponse, ApiError> {
+    let intake = Intake::new(&request);
+    let result = hold(&request, &body, &commands, &queue, &policy, &intake).await;
+    commands.respond(CommandType::Hold, &intake, result)
+}
+
+async fn hold(
+    request: &HttpRequest,
+    body: &[u8],
+    commands: &Commands,
+    queue: &Queue,
+    policy: &Policy,
+    intake: &Intake,
+) -> Result<Answer, ApiError> {
+    let user = intake::user(request)?;
+    if let Some(replay) = queue_gate::check(request, queue, commands, intake, user, body).await? {
+        return Ok(replay);
+    }
+    intake.idempotency_key()?;
+    let HoldRequest {
+        schedule_id,
+        seat_number,
+    } = intake::json_body(request, body)?;
+    let reservation_id = Uuid::now_v7();
+    let at = intake.origin.at;
+    let event = v2::SeatHoldRequested {
+        reservation_id,
+        schedule_id: schedule_id.as_uuid(),
+        user_id: user.as_uuid(),
+        seat_number: i64::from(seat_number),
+        requested_at: at,
+        expires_at: at + policy.hold_ttl,
+        max_holds_per_user: i64::from(policy.hold_limit),
+    };
+    let pending = HoldPending {
+        status: "PENDING",
+        reservation_id,
+        schedule_id: schedule_id.as_uuid(),
+        seat_number: i64::from(seat_number),
+    };
+    let record = CommandRecord::new(
+        CommandType::Hold,
+        event.into(),
+        intake.origin,
+        commands.topics(),
+        serde_json::to_value(pending).unwrap_or_default(),
+        format!("/v1/reservations/{reservation_id}"),
+    );
+    let claim = intake.claim(&Scope::User(user), body)?;
+    commands.submit(intake, claim, record).await
+}
+
+/// Release the caller's hold.
+///
+/// Releasing a released hold again answers 200; an expired one 409
+/// `HOLD_EXPIRED`; a paid one 409 `ALREADY_CONFIRMED`.
+#[utoipa::path(
+    delete,
+    path = "/v1/reservations/{reservation_id}",
+    tag = "reservations",
+    params(
+        ("reservation_id" = Uuid, Path, description = "From the hold's answer. Not a UUID: 404."),
+        ("X-User-Id" = Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (the trust boundary)."),
+        ("X-Queue-Token" = String, Header, description = "An ACTIVE token from `POST /v1/queue/tokens`."),
+        ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
+    ),
+    responses(
+        (status = 200, description = "Released.", body = HoldReleased),
+        (status = 202, description = "Not decided within the wait budget.", body = ReleasePending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll"))),
+        (status = 401, description = "`UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's reservation or token (`FORBIDDEN`), or `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`ALREADY_CONFIRMED`, `HOLD_EXPIRED` or `PAYMENT_IN_PROGRESS`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn release_hold(
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    commands: web::Data<Commands>,
+    queue: web::Data<Queue>,
+) -> Result<HttpResponse, ApiError> {
+    let intake = Intake::new(&request);
+    let result = release(path.into_inner(), &request, &commands, &queue, &intake).await;
+    commands.respond(CommandType::Release, &intake, result)
+}
+
+async fn release(
+    reservation_id: Uuid,
+    request: &HttpRequest,
+    commands: &Commands,
+    queue: &Queue,
+    intake: &Intake,
+) -> Result<Answer, ApiError> {
+    let user = intake::user(request)?;
+    if let Some(replay) = queue_gate::check(request, queue, commands, intake, user, &[]).await? {
+        return Ok(replay);
+    }
+    let reservation_id =
+        ReservationId::try_from(reservation_id).map_err(|_| ApiError::NotFound("reservation"))?;
+    let known = KnownReservation::owned_by(commands.pool(), reservation_id, user).await?;
+    let event = v1::SeatReleaseRequested {
+        reservation_id: reservation_id.as_uuid(),
+        schedule_id: known.schedule_id.as_uuid(),
+        user_id: user.as_uuid(),
+        requested_at: intake.origin.at,
+    };
+    let pending = ReleasePending {
+        status: "PENDING",
+        reservation_id: reservation_id.as_uuid(),
+    };
+    let record = CommandRecord::new(
+        CommandType::Release,
+        event.into(),
+        intake.origin,
+        commands.topics(),
+        serde_json::to_value(pending).unwrap_or_default(),
+        format!("/v1/reservations/{reservation_id}"),
+    );
+    // Releasing is idempotent by nature; DELETE takes no Idempotency-Key.
+    commands.submit(intake, None, record).await
+}
