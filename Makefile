@@ -1,5 +1,5 @@
 # Thin entry points: the work lives in scripts/ (fmt and lint are one cargo command each).
-.PHONY: up down test logs build fmt lint
+.PHONY: up down test logs build fmt lint load
 
 up:
 	scripts/up.sh
@@ -12,6 +12,11 @@ test:
 
 logs:
 	scripts/logs.sh
+
+# k6 scenarios against the make up stack, naive then protected; report in
+# load/report/. LOAD_ARGS=--short for a quick run (see load/run.sh).
+load:
+	load/run.sh $(LOAD_ARGS)
 
 build:
 	scripts/build.sh

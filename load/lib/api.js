@@ -1,0 +1,171 @@
+// The REST contract (/work/shared/API.md) as the fans of the load test use
+// it. Every response is sorted into one of: success, business refusal (409,
+// counted by code, never an error), pending (202), client error (an
+// unexpected 4xx) or server error (5xx, or no answer at all).
+
+import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+import { COMMAND_API_URL, QUERY_API_URL, ADMIN_KEY } from './config.js';
+
+export const businessRefusals = new Counter('business_refusals');
+export const serverErrors = new Counter('server_errors');
+export const clientErrors = new Counter('client_errors');
+export const pendingDecisions = new Counter('pending_decisions');
+
+// 409 is an answer the fan expected could happen: not a failed request.
+http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }, 409));
+
+// The endpoints, with the tags that group them in the results. `booking`
+// marks the requests the 1 s SLO is about (everything but admin set-up).
+export const ENDPOINTS = {
+  queue_issue: { method: 'POST', route: '/v1/queue/tokens' },
+  queue_status: { method: 'GET', route: '/v1/queue/tokens/current' },
+  concerts: { method: 'GET', route: '/v1/concerts' },
+  schedules: { method: 'GET', route: '/v1/concerts/{concert_id}/schedules' },
+  seats: { method: 'GET', route: '/v1/schedules/{schedule_id}/seats' },
+  hold: { method: 'POST', route: '/v1/reservations' },
+  reservation: { method: 'GET', route: '/v1/reservations/{reservation_id}' },
+  charge: { method: 'POST', route: '/v1/balance/charges' },
+  balance: { method: 'GET', route: '/v1/balance' },
+  pay: { method: 'POST', route: '/v1/payments' },
+};
+
+function params(endpoint, headers, booking = true) {
+  const known = ENDPOINTS[endpoint];
+  return {
+    headers,
+    tags: { name: known ? `${known.method} ${known.route}` : endpoint, endpoint, booking: booking ? 'yes' : 'no' },
+    timeout: '15s',
+  };
+}
+
+function userHeaders(user, token) {
+  const headers = { 'X-User-Id': user };
+  if (token) {
+    headers['X-Queue-Token'] = token;
+  }
+  return headers;
+}
+
+function jsonHeaders(headers) {
+  return Object.assign({ 'Content-Type': 'application/json' }, headers);
+}
+
+export function problemCode(res) {
+  try {
+    return res.json('code') || 'NONE';
+  } catch (_) {
+    return 'NONE';
+  }
+}
+
+// Sorts one answer into its outcome and counts it; returns the outcome.
+export function outcome(res, endpoint) {
+  const status = res.status;
+  if (status >= 200 && status < 300) {
+    if (status === 202) {
+      pendingDecisions.add(1, { endpoint });
+    }
+    return status === 202 ? 'pending' : 'ok';
+  }
+  if (status === 409) {
+    businessRefusals.add(1, { endpoint, code: problemCode(res) });
+    return 'refused';
+  }
+  if (status >= 500 || status === 0) {
+    // No answer at all (status 0): k6's error code says why (timeout, reset, EOF).
+    const reason = status === 0 ? `no answer, k6 error ${res.error_code}` : problemCode(res);
+    serverErrors.add(1, { endpoint, status: String(status), code: reason });
+    return 'error';
+  }
+  clientErrors.add(1, { endpoint, status: String(status), code: problemCode(res) });
+  return 'error';
+}
+
+export function body(res) {
+  try {
+    return res.json();
+  } catch (_) {
+    return null;
+  }
+}
+
+// -- command-api -------------------------------------------------------------
+
+export function issueToken(user) {
+  const res = http.post(`${COMMAND_API_URL}/v1/queue/tokens`, null, params('queue_issue', userHeaders(user)));
+  return { res, result: outcome(res, 'queue_issue') };
+}
+
+export function hold(user, token, scheduleId, seatNumber) {
+  const res = http.post(
+    `${COMMAND_API_URL}/v1/reservations`,
+    JSON.stringify({ schedule_id: scheduleId, seat_number: seatNumber }),
+    params('hold', jsonHeaders(userHeaders(user, token))),
+  );
+  return { res, result: outcome(res, 'hold') };
+}
+
+export function charge(user, amount) {
+  const res = http.post(
+    `${COMMAND_API_URL}/v1/balance/charges`,
+    JSON.stringify({ amount }),
+    params('charge', jsonHeaders(userHeaders(user))),
+  );
+  return { res, result: outcome(res, 'charge') };
+}
+
+export function pay(user, token, reservationId) {
+  const res = http.post(
+    `${COMMAND_API_URL}/v1/payments`,
+    JSON.stringify({ reservation_id: reservationId }),
+    params('pay', jsonHeaders(userHeaders(user, token))),
+  );
+  return { res, result: outcome(res, 'pay') };
+}
+
+// -- query-api ---------------------------------------------------------------
+
+export function tokenStatus(user, token) {
+  const res = http.get(`${QUERY_API_URL}/v1/queue/tokens/current`, params('queue_status', userHeaders(user, token)));
+  return { res, result: outcome(res, 'queue_status') };
+}
+
+export function concerts() {
+  const res = http.get(`${QUERY_API_URL}/v1/concerts`, params('concerts', {}));
+  return { res, result: outcome(res, 'concerts') };
+}
+
+export function schedules(concertId) {
+  const res = http.get(`${QUERY_API_URL}/v1/concerts/${concertId}/schedules`, params('schedules', {}));
+  return { res, result: outcome(res, 'schedules') };
+}
+
+export function seats(user, token, scheduleId) {
+  const res = http.get(`${QUERY_API_URL}/v1/schedules/${scheduleId}/seats`, params('seats', userHeaders(user, token)));
+  return { res, result: outcome(res, 'seats') };
+}
+
+export function reservation(user, reservationId) {
+  const res = http.get(`${QUERY_API_URL}/v1/reservations/${reservationId}`, params('reservation', userHeaders(user)));
+  return { res, result: outcome(res, 'reservation') };
+}
+
+export function balance(user) {
+  const res = http.get(`${QUERY_API_URL}/v1/balance`, params('balance', userHeaders(user)));
+  return { res, result: outcome(res, 'balance') };
+}
+
+// -- admin (set-up, not booking traffic) ---------------------------------------
+
+export function adminPost(path, payload, endpoint) {
+  const res = http.post(
+    `${COMMAND_API_URL}${path}`,
+    JSON.stringify(payload),
+    params(endpoint, jsonHeaders({ 'X-Admin-Key': ADMIN_KEY, Prefer: 'wait=10' }), false),
+  );
+  if (res.status !== 201) {
+    throw new Error(`set-up failed: POST ${path} answered ${res.status}: ${res.body}`);
+  }
+  return res.json();
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# `make load`: the k6 scenarios (queue, reservation, stampede), each once with
+# CACHE_STRATEGY=naive and once with protected, then load/report/ (report.md,
+# summary.json, latency-<scenario>.svg).
+#
+#   load/run.sh [--short] [--sandbox [--bin-dir DIR]] [--out DIR] [--strict]
+#               [--scenarios "queue reservation stampede"] [--strategies "naive protected"]
+#
+# By default it runs against the `make up` stack: it runs `make up` once (so
+# every run uses the same release binaries), then before every scenario
+# restarts the three services with the strategy under test and empties the
+# waiting queue (the keys under ${REDIS_KEY_PREFIX:-tf:}queue:), so each
+# scenario starts from the same place. The stack is left up, with the last
+# strategy (protected); `make down` stops it. Like `make up`, your
+# environment reaches the services.
+#
+# --sandbox runs each scenario on a throw-away stack instead (load/sandbox.py:
+# its own database, topics, Redis prefix and ports; TEST_KAFKA_BROKERS names
+# the broker), which is how `make test` runs the short mode. --short runs a few
+# seconds per scenario. Exit status: non-zero when a run could not be made;
+# with --strict also when a k6 threshold (p95 < 1 s, no server errors, no
+# unexpected 4xx) was crossed.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+# shellcheck source=scripts/stack.sh
+source "$ROOT/scripts/stack.sh"
+# shellcheck source=load/k6.sh
+source "$ROOT/load/k6.sh"
+
+mode=full
+target=up
+out="$ROOT/load/report"
+strict=no
+bin_dir=
+scenarios="queue reservation stampede"
+strategies="naive protected"
+
+usage() {
+  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --short) mode=short ;;
+    --sandbox) target=sandbox ;;
+    --strict) strict=yes ;;
+    --out)
+      [ $# -ge 2 ] || usage
+      out=$2
+      shift
+      ;;
+    --bin-dir)
+      [ $# -ge 2 ] || usage
+      bin_dir=$2
+      shift
+      ;;
+    --scenarios)
+      [ $# -ge 2 ] || usage
+      scenarios=$2
+      shift
+      ;;
+    --strategies)
+      [ $# -ge 2 ] || usage
+      strategies=$2
+      shift
+      ;;
+    -h | --help) usage ;;
+    *) usage ;;
+  esac
+  shift
+done
+
+for scenario in $scenarios; do
+  [ -f "$ROOT/load/scenarios/$scenario.js" ] || die "no scenario load/scenarios/$scenario.js"
+done
+for strategy in $strategies; do
+  case "$strategy" in naive | protected) ;; *) die "unknown strategy $strategy (naive or protected)" ;; esac
+done
+
+K6_BIN=$(k6_bin)
+if [ -z "$K6_BIN" ]; then
+  "$ROOT/scripts/ensure-deps.sh" k6
+  K6_BIN=$(k6_bin)
+fi
+
+raw="$out/raw"
+rm -rf "$raw"
+mkdir -p "$raw"
+sandbox_dir=
+crossed=no
+
+cleanup() {
+  if [ -n "$sandbox_dir" ] && [ -f "$sandbox_dir/sandbox.json" ]; then
+    python3 "$ROOT/load/sandbox.py" down --dir "$sandbox_dir" || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+redis_cli() {
+  redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" "$@"
+}
+
+# The waiting queue of the `make up` stack, emptied while its services are
+# stopped: a scenario's fans stay ACTIVE for QUEUE_ACTIVE_TTL_SECONDS and
+# would otherwise fill the next scenario's active set.
+empty_up_queue() {
+  local pattern="${REDIS_KEY_PREFIX:-tf:}queue:*"
+  redis_cli --scan --pattern "$pattern" | xargs -r -n 500 redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" UNLINK >/dev/null
+}
+
+# `make up` once (build, broker, set-up), so every run uses the same binaries.
+bring_up_stack() {
+  local log="$raw/make-up.log"
+  say "make up (log ${log#"$ROOT"/})"
+  if ! "$ROOT/scripts/up.sh" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "make up failed"
+  fi
+}
+
+# The services of `make up` stopped and started again with <strategy>, on
+# the queue emptied in between; same pid files and logs, so `make down`
+# still stops them.
+restart_up_services() {
+  local strategy=$1 svc pid host port deadline
+  for svc in command-api query-api projector; do
+    stop_background "$(service_pidfile "$svc")" "$svc" 20 >/dev/null
+  done
+  empty_up_queue
+  for svc in "${STACK_SERVICES[@]}"; do
+    local args=()
+    read -r -a args <<<"$(service_args "$svc")"
+    printf '=== %s: started by load/run.sh, CACHE_STRATEGY=%s ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$strategy" >>"$(service_log "$svc")"
+    CACHE_STRATEGY=$strategy \
+      QUEUE_TOKEN_SECRET=${QUEUE_TOKEN_SECRET:-$(cat "$RUN_DIR/queue_token_secret")} \
+      ADMIN_KEY=${ADMIN_KEY:-$(cat "$RUN_DIR/admin_key")} \
+      start_background "$(service_pidfile "$svc")" "$(service_log "$svc")" "$ROOT/target/release/$svc" "${args[@]}"
+  done
+  deadline=$((SECONDS + ${UP_READY_TIMEOUT:-120}))
+  for svc in "${STACK_SERVICES[@]}"; do
+    pid=$(head -n 1 "$(service_pidfile "$svc")")
+    read -r host port <<<"$(service_endpoint "$svc")"
+    until [ "$(http_status "$host" "$port" /readyz)" = 200 ]; do
+      if ! pid_running "$pid" || [ "$SECONDS" -ge "$deadline" ]; then
+        show_log_tail "$(service_log "$svc")"
+        die "$svc did not become ready with CACHE_STRATEGY=$strategy"
+      fi
+      sleep 0.5
+    done
+  done
+}
+
+# Points the scenario at the `make up` stack, restarted with <strategy>.
+start_up_stack() {
+  restart_up_services "$1"
+  COMMAND_API_URL=$(service_url command-api)
+  QUERY_API_URL=$(service_url query-api)
+  PROJECTOR_URL=$(service_url projector)
+  STACK_ADMIN_KEY=${ADMIN_KEY:-$(cat "$RUN_DIR/admin_key")}
+  STACK_REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+  STACK_REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX-tf:}
+}
+
+start_sandbox() {
+  local strategy=$1 dir=$2 assignments
+  local args=(up --dir "$dir" --env "CACHE_STRATEGY=$strategy")
+  [ -z "$bin_dir" ] || args+=(--bin-dir "$bin_dir")
+  sandbox_dir=$dir
+  assignments=$(python3 "$ROOT/load/sandbox.py" "${args[@]}") || die "the sandbox stack did not start (logs in $dir)"
+  COMMAND_API_URL=$(sed -n 's/^COMMAND_API_URL=//p' <<<"$assignments")
+  QUERY_API_URL=$(sed -n 's/^QUERY_API_URL=//p' <<<"$assignments")
+  PROJECTOR_URL=$(sed -n 's/^PROJECTOR_URL=//p' <<<"$assignments")
+  STACK_ADMIN_KEY=$(sed -n 's/^ADMIN_KEY=//p' <<<"$assignments")
+  STACK_REDIS_URL=$(sed -n 's/^REDIS_URL=//p' <<<"$assignments")
+  STACK_REDIS_KEY_PREFIX=$(sed -n 's/^REDIS_KEY_PREFIX=//p' <<<"$assignments")
+}
+
+stop_sandbox() {
+  [ -n "$sandbox_dir" ] || return 0
+  python3 "$ROOT/load/sandbox.py" down --dir "$sandbox_dir"
+  sandbox_dir=
+}
+
+# Every service's /metrics, for the database fallbacks and cache reads a run
+# caused (python3 rather than curl: one dependency fewer on a bare machine).
+snapshot_metrics() {
+  python3 - "$1" "$COMMAND_API_URL" "$QUERY_API_URL" "$PROJECTOR_URL" <<'PY'
+import sys, urllib.request
+with open(sys.argv[1], "w") as out:
+    for url in sys.argv[2:]:
+        out.write(f"# scraped from {url}\n")
+        try:
+            with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
+                out.write(response.read().decode())
+        except OSError as error:
+            out.write(f"# (no answer: {error})\n")
+PY
+}
+
+# What the numbers depend on besides the code: the machine's load when the
+# run started, the source revision, the k6 version.
+record_context() {
+  local file=$1 commit
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -n 1)" ]; then
+    commit="$commit + uncommitted changes"
+  fi
+  printf '{"cpus": %s, "load_average": %s, "commit": "%s", "k6": "%s", "started_at": "%s"}\n' \
+    "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$commit" "$K6_VERSION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$file"
+}
+
+run_scenario() {
+  local strategy=$1 scenario=$2 dir=$3 rc=0
+  record_context "$dir/context.json"
+  snapshot_metrics "$dir/metrics-before.txt"
+  say "k6: $scenario, CACHE_STRATEGY=$strategy ($mode)"
+  SHORT=$([ "$mode" = short ] && echo 1 || echo 0) \
+    CACHE_STRATEGY=$strategy \
+    COMMAND_API_URL=$COMMAND_API_URL QUERY_API_URL=$QUERY_API_URL \
+    ADMIN_KEY=$STACK_ADMIN_KEY REDIS_URL=$STACK_REDIS_URL REDIS_KEY_PREFIX=$STACK_REDIS_KEY_PREFIX \
+    SUMMARY_FILE="$dir/summary.json" K6_NO_USAGE_REPORT=true \
+    "$K6_BIN" run --quiet --no-color --out "json=$dir/points.json.gz" \
+    "$ROOT/load/scenarios/$scenario.js" >"$dir/k6.log" 2>&1 || rc=$?
+  snapshot_metrics "$dir/metrics-after.txt"
+  grep -v '^time=' "$dir/k6.log" | sed 's/^/    /' || true
+  case "$rc" in
+    0) ;;
+    99) crossed=yes ;; # thresholds crossed: the report says which
+    *)
+      tail -n 30 "$dir/k6.log" >&2
+      die "k6 failed on $scenario (exit $rc, log ${dir#"$ROOT"/}/k6.log)"
+      ;;
+  esac
+}
+
+[ "$target" = sandbox ] || bring_up_stack
+for strategy in $strategies; do
+  for scenario in $scenarios; do
+    dir="$raw/$strategy/$scenario"
+    mkdir -p "$dir"
+    if [ "$target" = sandbox ]; then
+      start_sandbox "$strategy" "$dir/stack"
+    else
+      say "restarting the make up services with CACHE_STRATEGY=$strategy, queue emptied"
+      start_up_stack "$strategy"
+    fi
+    run_scenario "$strategy" "$scenario" "$dir"
+    if [ "$target" = sandbox ]; then
+      stop_sandbox
+    fi
+  done
+done
+
+if [ "$target" = sandbox ]; then
+  description="a throw-away stack per scenario (load/sandbox.py)"
+else
+  description="the \`make up\` stack ($(service_url command-api), $(service_url query-api))"
+fi
+python3 "$ROOT/load/report.py" --raw "$raw" --out "$out" --mode "$mode" --target "$description"
+if [ "$crossed" = yes ]; then
+  warn "k6 thresholds were crossed; see ${out#"$ROOT"/}/report.md"
+  [ "$strict" = no ] || exit 1
+fi
