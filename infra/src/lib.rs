@@ -8,6 +8,7 @@ pub mod kafka;
 pub mod postgres;
 pub mod problem;
 pub mod queue;
+pub mod read_model;
 pub mod redis_store;
 pub mod telemetry;
 #[cfg(feature = "testing")]

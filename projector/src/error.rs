@@ -19,6 +19,8 @@ pub enum StartupError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("REDIS_URL: cannot build the queue handle: {0}")]
+    Queue(#[source] infra::queue::QueueError),
     #[error("cannot register metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }

@@ -1,29 +1,15 @@
+use std::io::Write;
 use std::process::ExitCode;
 
-use projector::configuration;
+use projector::cli::{self, Command};
+use projector::configuration::{self, Settings};
 use projector::startup::Application;
-
-const USAGE: &str = "usage: projector [run | setup]";
-
-enum Command {
-    Run,
-    Setup,
-}
-
-fn parse(args: &[String]) -> Result<Command, String> {
-    match args {
-        [] => Ok(Command::Run),
-        [one] if one == "run" => Ok(Command::Run),
-        [one] if one == "setup" => Ok(Command::Setup),
-        [one] if one == "-h" || one == "--help" || one == "help" => Err(USAGE.to_owned()),
-        other => Err(format!("unknown arguments {other:?}\n{USAGE}")),
-    }
-}
+use projector::{checksum, export, replay};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match parse(&args) {
+    let command = match cli::parse(&args) {
         Ok(command) => command,
         Err(message) => {
             eprintln!("{message}");
@@ -41,30 +27,78 @@ async fn main() -> ExitCode {
         eprintln!("configuration error: {error}");
         return ExitCode::FAILURE;
     }
-    match command {
-        Command::Setup => match projector::setup::run(&settings).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("setup error: {error}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Run => {
-            let application = match Application::build(settings).await {
-                Ok(application) => application,
-                Err(error) => {
-                    eprintln!("start-up error: {error}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            tracing::info!(port = application.port(), "projector running");
-            match application.run_until_stopped().await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("projector stopped: {error}");
-                    ExitCode::FAILURE
-                }
-            }
+    let outcome = match command {
+        Command::Setup => projector::setup::run(&settings)
+            .await
+            .map_err(|e| format!("setup error: {e}")),
+        Command::Run => run(settings).await,
+        Command::Replay(options) => replay::run(&settings, options)
+            .await
+            .map(|report| {
+                println!(
+                    "replayed {} records into schema {} in {:.2} s ({:.0} events/s)",
+                    report.records,
+                    report.schema,
+                    report.elapsed.as_secs_f64(),
+                    report.events_per_second()
+                );
+                println!("{}", report.checksum);
+            })
+            .map_err(|e| format!("replay error: {e}")),
+        Command::Checksum { schema } => print_checksum(&settings, schema.as_deref()).await,
+        Command::Export(options) => run_export(&settings, options).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
         }
     }
+}
+
+async fn run(settings: Settings) -> Result<(), String> {
+    let application = Application::build(settings)
+        .await
+        .map_err(|e| format!("start-up error: {e}"))?;
+    tracing::info!(port = application.port(), "projector running");
+    application
+        .run_until_stopped()
+        .await
+        .map_err(|e| format!("projector stopped: {e}"))
+}
+
+async fn print_checksum(settings: &Settings, schema: Option<&str>) -> Result<(), String> {
+    if let Some(schema) = schema.filter(|s| !checksum::valid_schema_name(s)) {
+        return Err(format!(
+            "checksum error: --schema {schema:?} is not a plain schema name"
+        ));
+    }
+    // Fails with the reason DATABASE_URL is unusable, not a pool timeout.
+    infra::postgres::connect(&settings.database)
+        .await
+        .map_err(|e| format!("checksum error: {e}"))?
+        .close()
+        .await;
+    let pool = checksum::pool_for(&settings.database, schema);
+    let sum = checksum::compute(&pool)
+        .await
+        .map_err(|e| format!("checksum error: DATABASE_URL: {e}"))?;
+    println!("{sum}");
+    Ok(())
+}
+
+async fn run_export(settings: &Settings, options: export::ExportOptions) -> Result<(), String> {
+    let mut out: Box<dyn Write> = match &options.out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| format!("export error: --out {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let written = export::run(settings, options.topic.as_deref(), &mut out)
+        .await
+        .map_err(|e| format!("export error: {e}"))?;
+    eprintln!("exported {written} records");
+    Ok(())
 }

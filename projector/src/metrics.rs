@@ -1,13 +1,29 @@
 //! The projector's own metrics, registered next to the HTTP ones.
 
-use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+};
+
+/// From a few milliseconds (one record, nothing queued) to a backlog.
+const DECISION_LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    10.0, 30.0,
+];
+const BATCH_SIZE_BUCKETS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0];
 
 #[derive(Clone)]
 pub struct ProjectorMetrics {
     pub events_folded: IntCounterVec,
     pub poison_records: IntCounterVec,
     pub records_skipped: IntCounterVec,
+    pub duplicates: IntCounterVec,
+    pub decisions: IntCounterVec,
+    pub decision_latency: Histogram,
+    pub follow_ups: IntCounterVec,
+    pub rebuilt_records: IntCounter,
     pub batch_duration: Histogram,
+    pub batch_size: Histogram,
+    pub write_through: Histogram,
     pub lag: IntGaugeVec,
 }
 
@@ -17,7 +33,7 @@ impl ProjectorMetrics {
             events_folded: IntCounterVec::new(
                 Opts::new(
                     "projector_events_folded_total",
-                    "Events whose effects were committed",
+                    "Records decided and committed",
                 ),
                 &["topic", "event_type"],
             )?,
@@ -35,10 +51,53 @@ impl ProjectorMetrics {
                 ),
                 &["topic"],
             )?,
+            duplicates: IntCounterVec::new(
+                Opts::new(
+                    "projector_duplicate_records_total",
+                    "Records whose event id was already folded (retried appends, re-produced follow-ups)",
+                ),
+                &["topic"],
+            )?,
+            decisions: IntCounterVec::new(
+                Opts::new(
+                    "projector_decisions_total",
+                    "Command decisions recorded, by command type and outcome (ACCEPTED or the refusal code)",
+                ),
+                &["command_type", "outcome"],
+            )?,
+            decision_latency: Histogram::with_opts(
+                HistogramOpts::new(
+                    "projector_decision_latency_seconds",
+                    "From a request's acceptance (its occurred_at) to its decision being announced",
+                )
+                .buckets(DECISION_LATENCY_BUCKETS.to_vec()),
+            )?,
+            follow_ups: IntCounterVec::new(
+                Opts::new(
+                    "projector_follow_ups_total",
+                    "Saga follow-up records appended",
+                ),
+                &["event_type"],
+            )?,
+            rebuilt_records: IntCounter::new(
+                "projector_state_rebuild_records_total",
+                "Records re-read from the log to rebuild partition state (start-up, rebalance, failed batch)",
+            )?,
             batch_duration: Histogram::with_opts(
                 HistogramOpts::new(
                     "projector_batch_duration_seconds",
                     "Time to fold and commit one batch",
+                )
+                .buckets(infra::telemetry::HTTP_DURATION_BUCKETS.to_vec()),
+            )?,
+            batch_size: Histogram::with_opts(
+                HistogramOpts::new("projector_batch_size", "Records in one committed batch")
+                    .buckets(BATCH_SIZE_BUCKETS.to_vec()),
+            )?,
+            write_through: Histogram::with_opts(
+                HistogramOpts::new(
+                    "projector_read_model_write_seconds",
+                    "Time to rewrite a committed batch's read-model entries in Redis",
                 )
                 .buckets(infra::telemetry::HTTP_DURATION_BUCKETS.to_vec()),
             )?,
@@ -53,7 +112,14 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.events_folded.clone()))?;
         registry.register(Box::new(metrics.poison_records.clone()))?;
         registry.register(Box::new(metrics.records_skipped.clone()))?;
+        registry.register(Box::new(metrics.duplicates.clone()))?;
+        registry.register(Box::new(metrics.decisions.clone()))?;
+        registry.register(Box::new(metrics.decision_latency.clone()))?;
+        registry.register(Box::new(metrics.follow_ups.clone()))?;
+        registry.register(Box::new(metrics.rebuilt_records.clone()))?;
         registry.register(Box::new(metrics.batch_duration.clone()))?;
+        registry.register(Box::new(metrics.batch_size.clone()))?;
+        registry.register(Box::new(metrics.write_through.clone()))?;
         registry.register(Box::new(metrics.lag.clone()))?;
         Ok(metrics)
     }

@@ -53,7 +53,13 @@ impl Application {
 
         let metrics = Metrics::new();
         let projector_metrics = ProjectorMetrics::register(metrics.registry())?;
-        let pipeline = Pipeline::start(&settings, pool.clone(), projector_metrics).await?;
+        let pipeline = Pipeline::start(
+            &settings,
+            pool.clone(),
+            projector_metrics,
+            metrics.registry(),
+        )
+        .await?;
 
         let readiness = routes::health::readiness(&pool, &redis, &broker);
         let ops = Operational::new(

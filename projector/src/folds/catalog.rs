@@ -1,103 +1,119 @@
-//! `concert.catalog.v1` into `concerts`, `schedules` and `schedule_seats`.
-//! The first registration of an id wins; a schedule for an unknown concert
-//! adds nothing, as the catalog decider refuses it.
+//! `concert.catalog.v1`, decided by `domain::catalog`: concerts and their
+//! schedules. An accepted schedule is copied into its own reservations
+//! partition (`SeatInventoryOpened`), where its seats are sold.
 
-use futures::future::BoxFuture;
-use futures::FutureExt;
-use schemas::{v1, LogEvent};
-use sqlx::PgConnection;
+use domain::catalog::{Catalog, CatalogCommand, CatalogEvent};
+use domain::{ConcertId, Decider, SeatPlan};
+use infra::decision::CommandType;
+use schemas::{v1, LogEvent, OPEN_INVENTORY_STEP};
+use serde_json::json;
 
-use super::{Decoded, Effect, Fold, FoldError};
+use super::{Context, PartitionState};
+use crate::changes::{ConcertRow, ScheduleRow};
 
-pub struct CatalogFold;
+pub(super) fn fold(
+    ctx: &mut Context<'_>,
+    state: &mut PartitionState,
+    concert_id: ConcertId,
+    command: CatalogCommand,
+) {
+    let (command_type, body) = match &command {
+        CatalogCommand::RegisterConcert { concert_id, .. } => (
+            CommandType::RegisterConcert,
+            json!({ "concert_id": concert_id }),
+        ),
+        CatalogCommand::AddSchedule { schedule_id, .. } => (
+            CommandType::AddSchedule,
+            json!({ "schedule_id": schedule_id }),
+        ),
+    };
+    let asked = ctx.asked(command_type, None);
+    let catalog = state.catalogs.entry(concert_id).or_default();
+    match Catalog::decide(command, catalog) {
+        Ok(events) => {
+            for event in &events {
+                record(ctx, event);
+                *catalog = std::mem::take(catalog).evolve(event);
+            }
+            ctx.answer(asked.accepted(body));
+        }
+        Err(error) => ctx.answer(asked.refused(&error)),
+    }
+}
 
-impl Fold for CatalogFold {
-    fn fold<'a>(
-        &'a self,
-        conn: &'a mut PgConnection,
-        decoded: &'a Decoded,
-    ) -> BoxFuture<'a, Result<Effect, FoldError>> {
-        async move {
-            // Parsing into the domain command checks every value's range.
-            decoded.event.clone().into_command()?;
-            match &decoded.event {
-                LogEvent::ConcertRegistered(event) => register_concert(conn, event, decoded).await,
-                LogEvent::ScheduleAdded(event) => add_schedule(conn, event).await,
-                _ => Ok(Effect::Unchanged),
+fn record(ctx: &mut Context<'_>, event: &CatalogEvent) {
+    let at = ctx.at();
+    match event {
+        CatalogEvent::ConcertRegistered {
+            concert_id,
+            title,
+            venue,
+        } => {
+            ctx.changes().concerts.insert(
+                concert_id.as_uuid(),
+                ConcertRow {
+                    title: title.as_str().to_owned(),
+                    venue: venue.as_str().to_owned(),
+                    registered_at: at,
+                },
+            );
+        }
+        CatalogEvent::ScheduleAdded {
+            concert_id,
+            schedule_id,
+            window,
+            seats,
+        } => {
+            let changes = ctx.changes();
+            changes.schedules.insert(
+                schedule_id.as_uuid(),
+                ScheduleRow {
+                    concert_id: concert_id.as_uuid(),
+                    starts_at: window.starts_at(),
+                    booking_opens_at: window.opens_at(),
+                    total_seats: i32::try_from(seats.len()).unwrap_or(i32::MAX),
+                },
+            );
+            changes
+                .seat_plans
+                .insert(schedule_id.as_uuid(), plan_rows(seats));
+            let event = ctx.event;
+            if let LogEvent::ScheduleAdded(added) = event {
+                ctx.follow_up(
+                    v1::SeatInventoryOpened::from(added).into(),
+                    OPEN_INVENTORY_STEP,
+                );
             }
         }
-        .boxed()
     }
 }
 
-async fn register_concert(
-    conn: &mut PgConnection,
-    event: &v1::ConcertRegistered,
-    decoded: &Decoded,
-) -> Result<Effect, FoldError> {
-    let inserted = sqlx::query(
-        "INSERT INTO concerts (concert_id, title, venue, registered_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (concert_id) DO NOTHING",
-    )
-    .bind(event.concert_id)
-    .bind(event.title.trim())
-    .bind(event.venue.trim())
-    .bind(decoded.meta.occurred_at)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(if inserted == 1 {
-        Effect::Applied
-    } else {
-        Effect::Unchanged
-    })
-}
-
-async fn add_schedule(
-    conn: &mut PgConnection,
-    event: &v1::ScheduleAdded,
-) -> Result<Effect, FoldError> {
-    let concert_exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM concerts WHERE concert_id = $1)")
-            .bind(event.concert_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    if !concert_exists {
-        tracing::info!(concert_id = %event.concert_id, schedule_id = %event.schedule_id, "schedule refused: unknown concert");
-        return Ok(Effect::Unchanged);
-    }
-    let inserted = sqlx::query(
-        "INSERT INTO schedules (schedule_id, concert_id, starts_at, booking_opens_at, total_seats)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (schedule_id) DO NOTHING",
-    )
-    .bind(event.schedule_id)
-    .bind(event.concert_id)
-    .bind(event.starts_at)
-    .bind(event.booking_opens_at)
-    .bind(i32::try_from(event.seats.len()).unwrap_or(i32::MAX))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Ok(Effect::Unchanged);
-    }
-    // One round trip for the whole seat plan, however large.
-    let numbers: Vec<i32> = event
-        .seats
+/// `(seat_number, price)` for every seat of a plan.
+pub(super) fn plan_rows(seats: &SeatPlan) -> Vec<(i32, i64)> {
+    seats
+        .seats()
         .iter()
-        .map(|s| i32::try_from(s.number).unwrap_or(i32::MAX))
-        .collect();
-    let prices: Vec<i64> = event.seats.iter().map(|s| s.price).collect();
-    sqlx::query(
-        "INSERT INTO schedule_seats (schedule_id, seat_number, price)
-         SELECT $1, number, price FROM UNNEST($2::int[], $3::bigint[]) AS seat(number, price)
-         ON CONFLICT (schedule_id, seat_number) DO NOTHING",
-    )
-    .bind(event.schedule_id)
-    .bind(&numbers)
-    .bind(&prices)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Effect::Applied)
+        .map(|s| (seat_number(s.number), s.price.krw()))
+        .collect()
+}
+
+pub(super) fn seat_number(number: domain::SeatNumber) -> i32 {
+    // At most SeatNumber::MAX (100,000).
+    i32::try_from(number.get()).unwrap_or(i32::MAX)
+}
+
+/// Postgres text cannot hold NUL; such a record could never be written, so
+/// it is refused like any other invalid value instead of stalling the fold.
+pub(super) fn storable(event: &LogEvent) -> Result<(), String> {
+    let texts: &[(&str, &str)] = match event {
+        LogEvent::ConcertRegistered(e) => &[("title", &e.title), ("venue", &e.venue)],
+        _ => &[],
+    };
+    match texts.iter().find(|(_, text)| text.contains('\0')) {
+        Some((field, _)) => Err(format!(
+            "{}.{field} contains a NUL character",
+            event.event_type()
+        )),
+        None => Ok(()),
+    }
 }

@@ -1,26 +1,41 @@
 //! Folding one batch of records in one Postgres transaction: their effects,
-//! their dead letters and the partitions' next offsets commit together, so
-//! a crash at any point neither loses nor repeats an effect.
+//! their answers, their dead letters and the partitions' next offsets commit
+//! together, so a crash at any point neither loses nor repeats an effect.
+//! The batch's follow-ups are acknowledged by the log before it commits, so
+//! nothing committed ever misses its next saga step.
 
 use std::collections::BTreeMap;
 
-use infra::kafka::TopicPartition;
-use sqlx::{Connection, PgConnection, PgPool};
+use infra::decision::Decision;
+use infra::kafka::{AppendError, TopicPartition};
+use infra::queue::QueueError;
+use infra::read_model::Changed;
+use sqlx::PgPool;
 
-use super::{dead_letters, offsets, Record};
-use crate::folds::{Folds, Outcome};
+use super::{offsets, CatchUp, Effects, Record, States};
+use crate::changes;
+use crate::folds::{Engine, Fate, Produced};
+use crate::reader::ReadError;
 
-/// What a committed batch did, for metrics and the resume positions.
+/// What a committed batch did, for metrics, announcements and positions.
 #[derive(Debug, Default)]
 pub struct BatchOutcome {
-    /// `(topic, event_type)` per folded or ignored record.
-    pub folded: Vec<(String, String)>,
+    /// `(topic, event_type)` per record decided.
+    pub folded: Vec<(String, &'static str)>,
+    /// Topic per record whose event id was folded before.
+    pub duplicates: Vec<String>,
     /// Topic per record sent to dead letters.
     pub dead_lettered: Vec<String>,
     /// Topic per record whose effects were already committed.
     pub skipped: Vec<String>,
-    /// The next offset per partition touched.
+    /// The next offset per partition in the batch.
     pub positions: Vec<(TopicPartition, i64)>,
+    /// The answers recorded, to announce.
+    pub decisions: Vec<Decision>,
+    /// The read-model entries to rewrite before announcing.
+    pub changed: Changed,
+    /// Records read again to rebuild state.
+    pub rebuilt: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,130 +43,111 @@ pub enum BatchError {
     /// Postgres is unreachable or failed; retry the same batch later.
     #[error("postgres: {0}")]
     Database(#[from] sqlx::Error),
-    /// A fold broke a constraint or fed bad data; the whole transaction is
-    /// void. Retried one record at a time, that record goes to dead letters.
-    #[error("folding {topic}/{partition}@{offset} failed: {source}")]
-    Record {
-        topic: String,
-        partition: i32,
-        offset: i64,
-        source: sqlx::Error,
-    },
+    #[error("rebuilding partition state: {0}")]
+    Rebuild(#[from] ReadError),
+    #[error("appending follow-ups: {0}")]
+    FollowUp(#[from] AppendError),
+    #[error("ending a payer's queue place: {0}")]
+    Queue(#[from] QueueError),
 }
 
-/// Folds `records` (in log order per partition) and commits. With
-/// `isolate`, each record runs in its own savepoint so one bad record is
-/// dead-lettered instead of failing the batch; without, a bad record fails
-/// the batch fast and cheaply, and the caller retries with `isolate`.
-pub async fn apply(
-    pool: &PgPool,
-    group: &str,
-    folds: &Folds,
-    records: &[Record],
-    isolate: bool,
-) -> Result<BatchOutcome, BatchError> {
-    let mut by_partition: BTreeMap<TopicPartition, Vec<&Record>> = BTreeMap::new();
-    for record in records {
-        by_partition.entry(record.at()).or_default().push(record);
+/// Where a consumer group's folds are committed.
+#[derive(Clone)]
+pub struct Projection {
+    pub pool: PgPool,
+    pub group: String,
+    pub engine: Engine,
+    pub catch_up: CatchUp,
+}
+
+impl Projection {
+    /// Folds `records` (in partition order) and commits. On failure nothing
+    /// is committed and the state of the batch's partitions is thrown away,
+    /// to be rebuilt from the log when they are next folded.
+    pub async fn apply(
+        &self,
+        states: &mut States,
+        records: &[Record],
+        effects: Option<&Effects>,
+    ) -> Result<BatchOutcome, BatchError> {
+        let result = self.try_apply(states, records, effects).await;
+        if result.is_err() {
+            for record in records {
+                states.remove(&record.at());
+            }
+        }
+        result
     }
-    let mut outcome = BatchOutcome::default();
-    let mut tx = pool.begin().await?;
-    for (at, records) in by_partition {
-        let stored = offsets::lock(&mut tx, group, &at).await?;
-        let mut next = stored;
+
+    async fn try_apply(
+        &self,
+        states: &mut States,
+        records: &[Record],
+        effects: Option<&Effects>,
+    ) -> Result<BatchOutcome, BatchError> {
+        let mut by_partition: BTreeMap<TopicPartition, Vec<&Record>> = BTreeMap::new();
         for record in records {
-            if record.offset < stored {
-                outcome.skipped.push(record.topic.clone());
-                continue;
+            by_partition.entry(record.at()).or_default().push(record);
+        }
+        let mut outcome = BatchOutcome::default();
+        let mut tx = self.pool.begin().await?;
+
+        // Locked in key order; a second owner of a partition (mid-rebalance)
+        // waits here, then sees this batch's offsets.
+        let mut stored = BTreeMap::new();
+        let mut stale = Vec::new();
+        for at in by_partition.keys() {
+            let offset = offsets::lock(&mut tx, &self.group, at).await?;
+            let state = states.entry(at.clone()).or_default();
+            if state.next_offset() > offset {
+                // Ahead of what is committed: it folded records that never
+                // committed. Start again from nothing.
+                *state = Default::default();
             }
-            let result = if isolate {
-                fold_in_savepoint(&mut tx, folds, record).await?
-            } else {
-                fold(&mut tx, folds, record).await?
-            };
-            match result {
-                Outcome::Folded { event_type } | Outcome::Ignored { event_type } => {
-                    outcome.folded.push((record.topic.clone(), event_type))
+            if state.next_offset() < offset {
+                stale.push((at.clone(), state.next_offset(), offset));
+            }
+            stored.insert(at.clone(), offset);
+        }
+        if !stale.is_empty() {
+            outcome.rebuilt = self.catch_up.run(&self.engine, states, &stale).await?;
+        }
+
+        let mut produced = Produced::default();
+        for (at, records) in &by_partition {
+            let start = stored[at];
+            let state = states.entry(at.clone()).or_default();
+            for record in records {
+                if record.offset < state.next_offset() {
+                    outcome.skipped.push(record.topic.clone());
+                    continue;
                 }
-                Outcome::Undecodable { reason } => {
-                    dead_letter(&mut tx, record, &reason).await?;
-                    outcome.dead_lettered.push(record.topic.clone());
+                if record.offset > state.next_offset() {
+                    tracing::warn!(topic = %at.topic, partition = at.partition, expected = state.next_offset(), got = record.offset, "offsets skipped in the log");
+                }
+                let folded = self.engine.fold(state, record, &mut produced);
+                match folded.fate {
+                    Fate::Decided => outcome
+                        .folded
+                        .push((record.topic.clone(), folded.event_type.unwrap_or("unknown"))),
+                    Fate::Duplicate => outcome.duplicates.push(record.topic.clone()),
+                    Fate::DeadLettered => outcome.dead_lettered.push(record.topic.clone()),
                 }
             }
-            next = next.max(record.offset + 1);
+            let next = state.next_offset();
+            if next != start {
+                offsets::store(&mut tx, &self.group, at, next).await?;
+            }
+            outcome.positions.push((at.clone(), next));
         }
-        if next != stored {
-            offsets::store(&mut tx, group, &at, next).await?;
+        changes::flush(&mut tx, &produced.changes).await?;
+        if let Some(effects) = effects {
+            effects.append(&produced.follow_ups).await?;
+            effects.complete(&produced.completed_payers).await?;
         }
-        outcome.positions.push((at, next));
-    }
-    tx.commit().await?;
-    Ok(outcome)
-}
-
-async fn fold(
-    conn: &mut PgConnection,
-    folds: &Folds,
-    record: &Record,
-) -> Result<Outcome, BatchError> {
-    folds
-        .apply(conn, record)
-        .await
-        .map_err(|source| classify(record, source))
-}
-
-async fn fold_in_savepoint(
-    conn: &mut PgConnection,
-    folds: &Folds,
-    record: &Record,
-) -> Result<Outcome, BatchError> {
-    let mut savepoint = conn.begin().await?;
-    match folds
-        .apply(&mut savepoint, record)
-        .await
-        .map_err(|source| classify(record, source))
-    {
-        Ok(outcome) => {
-            savepoint.commit().await?;
-            Ok(outcome)
-        }
-        Err(BatchError::Record { source, .. }) => {
-            savepoint.rollback().await?;
-            Ok(Outcome::Undecodable {
-                reason: format!("fold failed: {source}"),
-            })
-        }
-        Err(other) => Err(other),
-    }
-}
-
-async fn dead_letter(
-    conn: &mut PgConnection,
-    record: &Record,
-    reason: &str,
-) -> Result<(), BatchError> {
-    tracing::warn!(topic = %record.topic, partition = record.partition, offset = record.offset, %reason, "record sent to dead letters");
-    dead_letters::record(conn, record, reason).await?;
-    Ok(())
-}
-
-/// Data and constraint errors (SQLSTATE classes 22 and 23) are the record's
-/// fault and will fail again on retry; anything else is Postgres's.
-fn classify(record: &Record, source: sqlx::Error) -> BatchError {
-    let record_fault = match &source {
-        sqlx::Error::Database(e) => e
-            .code()
-            .is_some_and(|code| code.starts_with("22") || code.starts_with("23")),
-        _ => false,
-    };
-    if record_fault {
-        BatchError::Record {
-            topic: record.topic.clone(),
-            partition: record.partition,
-            offset: record.offset,
-            source,
-        }
-    } else {
-        BatchError::Database(source)
+        tx.commit().await?;
+        outcome.changed = produced.changes.changed();
+        outcome.decisions = produced.changes.outcomes.into_values().collect();
+        Ok(outcome)
     }
 }

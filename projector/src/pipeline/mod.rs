@@ -1,31 +1,41 @@
 //! The consumer loop: read a batch, fold it in one transaction with its
-//! offsets, repeat. Positions live in Postgres; Kafka's committed offsets
-//! are never used.
+//! offsets, announce its decisions, repeat. Positions live in Postgres;
+//! Kafka's committed offsets are never used. Partition state lives in
+//! memory and is rebuilt from the log whenever it may be stale.
 
 mod batch;
-mod dead_letters;
+mod catch_up;
+mod effects;
 mod offsets;
 mod record;
+mod warming;
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use infra::kafka::{create_consumer, ResumeFrom, StoredPositions, Topics};
+use infra::kafka::{consumer_config, ResumeFrom, StoredPositions, TopicPartition, Topics};
+use prometheus::Registry;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-pub use batch::{apply, BatchError, BatchOutcome};
+pub use batch::{BatchError, BatchOutcome, Projection};
+pub use catch_up::CatchUp;
+pub use effects::Effects;
 pub use record::Record;
 
 use crate::configuration::Settings;
 use crate::error::StartupError;
-use crate::folds::Folds;
+use crate::folds::{Engine, PartitionState};
 use crate::metrics::ProjectorMetrics;
 
 /// Most records folded in one transaction.
-const MAX_BATCH: usize = 500;
+const MAX_BATCH: usize = 1000;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The decision state of every partition this instance has folded.
+pub type States = HashMap<TopicPartition, PartitionState>;
 
 /// The consumer group of the projector; the prefix keeps parallel
 /// environments on one broker from joining each other's group.
@@ -35,9 +45,8 @@ pub fn group_id(settings: &Settings) -> String {
 
 pub struct Pipeline {
     consumer: StreamConsumer<ResumeFrom>,
-    pool: PgPool,
-    group: String,
-    folds: Folds,
+    projection: Projection,
+    effects: Effects,
     topics: Topics,
     metrics: ProjectorMetrics,
 }
@@ -49,6 +58,7 @@ impl Pipeline {
         settings: &Settings,
         pool: PgPool,
         metrics: ProjectorMetrics,
+        registry: &Registry,
     ) -> Result<Self, StartupError> {
         let group = group_id(settings);
         let topics = Topics::from_settings(&settings.kafka);
@@ -66,25 +76,41 @@ impl Pipeline {
             lag.with_label_values(&[topic, &at.partition.to_string()])
                 .set(records);
         });
-        let consumer =
-            create_consumer(&settings.kafka, &group, context).map_err(StartupError::Kafka)?;
+        let consumer: StreamConsumer<ResumeFrom> = consumer_config(&settings.kafka, &group)
+            // Decisions wait on this. A broker that answers a fetch only
+            // when its wait is up (not when data arrives) would otherwise
+            // add up to the default 500 ms to every decision.
+            .set("fetch.wait.max.ms", "5")
+            .create_with_context(context)
+            .map_err(StartupError::Kafka)?;
         consumer
             .subscribe(&topics.all())
             .map_err(StartupError::Kafka)?;
-        let folds = Folds::new(&topics);
+        let effects = Effects::new(settings, pool.clone(), metrics.clone(), registry)?;
+        let projection = Projection {
+            pool,
+            engine: Engine::new(&topics),
+            catch_up: CatchUp::new(&settings.kafka, &group),
+            group,
+        };
         Ok(Self {
             consumer,
-            pool,
-            group,
-            folds,
+            projection,
+            effects,
             topics,
             metrics,
         })
     }
 
-    /// Folds until `stop` turns true. A batch that fails for lack of
-    /// Postgres is retried (with backoff) until it commits or we stop.
+    /// Folds until `stop` turns true. A batch that fails (Postgres, the
+    /// broker or Redis away) is retried with backoff until it commits or we
+    /// stop.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let warming = tokio::spawn(warming::keep_warm(
+            self.effects.read_model().clone(),
+            stop.clone(),
+        ));
+        let mut states = States::new();
         let mut batches = self.consumer.stream().ready_chunks(MAX_BATCH);
         loop {
             let batch = tokio::select! {
@@ -107,11 +133,12 @@ impl Pipeline {
                 }
                 continue;
             }
-            if !self.commit(&records, &mut stop).await {
+            if !self.commit(&mut states, &records, &mut stop).await {
                 break;
             }
         }
         tracing::info!("pipeline stopped");
+        warming.abort();
         drop(batches);
         // Leaving the group blocks until the broker answers; keep it off
         // the async threads.
@@ -121,22 +148,29 @@ impl Pipeline {
     }
 
     /// Answers false when asked to stop before the batch committed.
-    async fn commit(&self, records: &[Record], stop: &mut watch::Receiver<bool>) -> bool {
-        let mut isolate = false;
+    async fn commit(
+        &self,
+        states: &mut States,
+        records: &[Record],
+        stop: &mut watch::Receiver<bool>,
+    ) -> bool {
         let mut backoff = Duration::from_millis(100);
         loop {
             let started = Instant::now();
-            match apply(&self.pool, &self.group, &self.folds, records, isolate).await {
+            match self
+                .projection
+                .apply(states, records, Some(&self.effects))
+                .await
+            {
                 Ok(outcome) => {
                     self.metrics
                         .batch_duration
                         .observe(started.elapsed().as_secs_f64());
-                    self.account(outcome);
+                    self.metrics.batch_size.observe(records.len() as f64);
+                    self.account(&outcome);
+                    self.effects.write_through(&outcome.changed).await;
+                    self.effects.publish(&outcome.decisions).await;
                     return true;
-                }
-                Err(error @ BatchError::Record { .. }) if !isolate => {
-                    tracing::warn!(%error, "a record failed its fold; retrying the batch record by record");
-                    isolate = true;
                 }
                 Err(error) => {
                     tracing::error!(%error, retry_in_ms = backoff.as_millis() as u64, "folding a batch failed");
@@ -149,12 +183,12 @@ impl Pipeline {
         }
     }
 
-    fn account(&self, outcome: BatchOutcome) {
+    fn account(&self, outcome: &BatchOutcome) {
         let label = |topic: &str| self.topics.base_name(topic).unwrap_or("other");
         for (topic, event_type) in &outcome.folded {
             self.metrics
                 .events_folded
-                .with_label_values(&[label(topic), event_type.as_str()])
+                .with_label_values(&[label(topic), event_type])
                 .inc();
         }
         for topic in &outcome.dead_lettered {
@@ -169,20 +203,37 @@ impl Pipeline {
                 .with_label_values(&[label(topic)])
                 .inc();
         }
+        for topic in &outcome.duplicates {
+            self.metrics
+                .duplicates
+                .with_label_values(&[label(topic)])
+                .inc();
+        }
+        for decision in &outcome.decisions {
+            let outcome = match decision.verdict {
+                infra::decision::Verdict::Accepted => "ACCEPTED",
+                infra::decision::Verdict::Refused(code) => code.as_str(),
+            };
+            self.metrics
+                .decisions
+                .with_label_values(&[decision.command_type.as_str(), outcome])
+                .inc();
+        }
+        self.metrics.rebuilt_records.inc_by(outcome.rebuilt);
         let positions = &self.consumer.context().positions;
-        for (at, next) in outcome.positions {
-            positions.advance(at, next);
+        for (at, next) in &outcome.positions {
+            positions.advance(at.clone(), *next);
         }
     }
 }
 
-async fn stopped(stop: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     // A dropped sender means nobody can ask any more: stop too.
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// Sleeps for `pause`; answers true if asked to stop meanwhile.
-async fn wait_or_stop(stop: &mut watch::Receiver<bool>, pause: Duration) -> bool {
+pub(crate) async fn wait_or_stop(stop: &mut watch::Receiver<bool>, pause: Duration) -> bool {
     tokio::select! {
         _ = stopped(stop) => true,
         _ = tokio::time::sleep(pause) => false,

@@ -19,24 +19,18 @@ pub async fn load(pool: &PgPool, group: &str) -> Result<Vec<(TopicPartition, i64
 
 /// The partition's stored position, locked until the transaction ends, so
 /// two members briefly owning one partition (during a rebalance) apply each
-/// record once: the second waits, then sees the first's position.
+/// record once: the second waits, then sees the first's position. One round
+/// trip: the no-op update takes the row lock and returns the latest value.
 pub async fn lock(
     conn: &mut PgConnection,
     group: &str,
     at: &TopicPartition,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO projector_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-         ON CONFLICT (consumer_group, topic, partition) DO NOTHING",
-    )
-    .bind(group)
-    .bind(&at.topic)
-    .bind(at.partition)
-    .execute(&mut *conn)
-    .await?;
     sqlx::query_scalar(
-        "SELECT next_offset FROM projector_offsets
-         WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE",
+        "INSERT INTO projector_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+         ON CONFLICT (consumer_group, topic, partition)
+         DO UPDATE SET next_offset = projector_offsets.next_offset
+         RETURNING next_offset",
     )
     .bind(group)
     .bind(&at.topic)

@@ -5,12 +5,12 @@
 
 use chrono::Utc;
 use infra::kafka::TopicPartition;
-use projector::folds::Folds;
-use projector::pipeline::{apply, Record};
+use projector::folds::Engine;
+use projector::pipeline::{CatchUp, Projection, Record, States};
 use schemas::{Envelope, EventMeta, LogEvent};
 use uuid::Uuid;
 
-use crate::helpers::{concert, schedule, spawn_log};
+use crate::helpers::{concert, schedule, spawn_log, TestLog};
 
 fn record(topic: &str, offset: i64, event: &LogEvent) -> Record {
     let meta = EventMeta {
@@ -23,15 +23,24 @@ fn record(topic: &str, offset: i64, event: &LogEvent) -> Record {
         topic: topic.to_owned(),
         partition: 0,
         offset,
+        timestamp_ms: None,
         key: Some(event.key().into_bytes()),
         payload: Some(Envelope::wrap(event, meta).to_bytes()),
+    }
+}
+
+fn projection(log: &TestLog, group: &str) -> Projection {
+    Projection {
+        pool: log.pool.clone(),
+        group: group.to_owned(),
+        engine: Engine::new(&log.topics),
+        catch_up: CatchUp::new(&log.env.settings.kafka, group),
     }
 }
 
 #[tokio::test]
 async fn records_behind_the_stored_offset_are_skipped_not_folded_again() {
     let log = spawn_log().await;
-    let folds = Folds::new(&log.topics);
     let (concert_id, schedule_id) = (Uuid::now_v7(), Uuid::now_v7());
     let records = vec![
         record(&log.topics.catalog, 0, &concert(concert_id, "Once")),
@@ -41,11 +50,12 @@ async fn records_behind_the_stored_offset_are_skipped_not_folded_again() {
             &schedule(concert_id, schedule_id, 2),
         ),
     ];
+    let projection = projection(&log, "exactly-once");
+    let mut states = States::new();
 
-    let first = apply(&log.pool, "exactly-once", &folds, &records, false)
-        .await
-        .unwrap();
+    let first = projection.apply(&mut states, &records, None).await.unwrap();
     assert_eq!(first.folded.len(), 2);
+    assert_eq!(first.decisions.len(), 2, "both requests are answered");
     assert_eq!(
         first.positions,
         vec![(TopicPartition::new(log.topics.catalog.clone(), 0), 2)]
@@ -56,38 +66,41 @@ async fn records_behind_the_stored_offset_are_skipped_not_folded_again() {
         .execute(&log.pool)
         .await
         .unwrap();
-    let again = apply(&log.pool, "exactly-once", &folds, &records, true)
-        .await
-        .unwrap();
+    let again = projection.apply(&mut states, &records, None).await.unwrap();
     assert!(again.folded.is_empty(), "{again:?}");
     assert_eq!(again.skipped.len(), 2);
     assert_eq!(log.count("SELECT count(*) FROM schedule_seats").await, 0);
 
     // Another consumer group keeps its own positions.
-    let other = apply(&log.pool, "another-group", &folds, &records[..1], false)
+    let other = projection_for_other_group(&log)
+        .apply(&mut States::new(), &records[..1], None)
         .await
         .unwrap();
     assert_eq!(other.folded.len(), 1);
 }
 
+fn projection_for_other_group(log: &TestLog) -> Projection {
+    projection(log, "another-group")
+}
+
 #[tokio::test]
 async fn a_batch_that_fails_commits_nothing_not_even_its_offsets() {
     let log = spawn_log().await;
-    let folds = Folds::new(&log.topics);
     let concert_id = Uuid::now_v7();
     let records = vec![record(
         &log.topics.catalog,
         0,
         &concert(concert_id, "Doomed"),
     )];
-    // Break the read table so the fold's insert fails inside the transaction.
+    let projection = projection(&log, "atomic");
+    let mut states = States::new();
+    // Break the read table so the batch's insert fails inside the transaction.
     sqlx::query("ALTER TABLE concerts RENAME TO concerts_away")
         .execute(&log.pool)
         .await
         .unwrap();
-    assert!(apply(&log.pool, "atomic", &folds, &records, false)
-        .await
-        .is_err());
+    assert!(projection.apply(&mut states, &records, None).await.is_err());
+    assert!(states.is_empty(), "the failed batch's state is thrown away");
     sqlx::query("ALTER TABLE concerts_away RENAME TO concerts")
         .execute(&log.pool)
         .await
@@ -97,11 +110,11 @@ async fn a_batch_that_fails_commits_nothing_not_even_its_offsets() {
             .await,
         0
     );
+    assert_eq!(log.count("SELECT count(*) FROM command_outcomes").await, 0);
 
-    // The retry folds it exactly once.
-    let retried = apply(&log.pool, "atomic", &folds, &records, false)
-        .await
-        .unwrap();
+    // The retry folds it exactly once, and decides it the same way.
+    let retried = projection.apply(&mut states, &records, None).await.unwrap();
     assert_eq!(retried.folded.len(), 1);
     assert_eq!(log.count("SELECT count(*) FROM concerts").await, 1);
+    assert_eq!(log.count("SELECT count(*) FROM command_outcomes").await, 1);
 }

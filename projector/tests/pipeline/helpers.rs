@@ -1,12 +1,18 @@
+#![allow(dead_code)]
+
+pub use crate::records::*;
+
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
+use infra::decision::Decision;
 use infra::kafka::{Appender, Topics};
+use infra::queue::{Queue, QueueSettings};
 use infra::testing::TestEnvironment;
 use projector::error::RunError;
+use projector::folds::TopicKind;
 use projector::startup::{Application, StopHandle};
-use schemas::{v1, Envelope, EventMeta, LogEvent};
+use schemas::{Envelope, LogEvent};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -64,18 +70,36 @@ impl TestLog {
         }
     }
 
-    /// Appends `event` wrapped in an envelope, keyed as its partition.
+    /// Appends `event` wrapped in an envelope, keyed as its partition, to
+    /// its topic.
     pub async fn append(&self, event: LogEvent) -> (i32, i64) {
-        let meta = EventMeta {
-            event_id: Uuid::now_v7(),
-            occurred_at: Utc::now(),
-            correlation_id: Uuid::now_v7(),
-            causation_id: None,
-        };
-        let envelope = Envelope::wrap(&event, meta);
-        self.append_raw(&event.key(), &envelope.to_bytes()).await
+        self.append_envelope(&request(&event)).await
     }
 
+    /// Appends a request and answers its command id.
+    pub async fn ask(&self, event: LogEvent) -> Uuid {
+        let envelope = request(&event);
+        self.append_envelope(&envelope).await;
+        envelope.event_id
+    }
+
+    /// Appends exactly this envelope (e.g. a second time, as a retried
+    /// append would).
+    pub async fn append_envelope(&self, envelope: &Envelope) -> (i32, i64) {
+        let event = envelope.open().expect("a valid envelope");
+        let kind = TopicKind::of_base_name(event.topic()).expect("a known topic");
+        self.appender
+            .append(
+                kind.topic(&self.topics),
+                &envelope.key,
+                &envelope.to_bytes(),
+                &[],
+            )
+            .await
+            .expect("the broker accepts the record")
+    }
+
+    /// Appends raw bytes to the catalog topic.
     pub async fn append_raw(&self, key: &str, payload: &[u8]) -> (i32, i64) {
         self.appender
             .append(&self.topics.catalog, key, payload, &[])
@@ -89,6 +113,129 @@ impl TestLog {
             .await
             .expect("a count")
     }
+
+    /// The decision recorded for `command_id`, waiting for it.
+    pub async fn decision(&self, command_id: Uuid) -> Decision {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let mut conn = self.pool.acquire().await.expect("a connection");
+            if let Some(decision) = Decision::load(&mut conn, command_id)
+                .await
+                .expect("reading command_outcomes")
+            {
+                return decision;
+            }
+            drop(conn);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no decision for {command_id} after {PATIENCE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A registered concert with one schedule of `seats` seats, its
+    /// inventory open for holds (the schedule's decision is recorded only
+    /// once its `SeatInventoryOpened` is on the log, so holds appended from
+    /// now on come after it).
+    pub async fn open_schedule(&self, seats: i64) -> Uuid {
+        let (concert_id, schedule_id) = (Uuid::now_v7(), Uuid::now_v7());
+        self.append(concert(concert_id, "Open Air")).await;
+        let added = self.ask(schedule(concert_id, schedule_id, seats)).await;
+        let decision = self.decision(added).await;
+        assert_eq!(
+            decision.verdict,
+            infra::decision::Verdict::Accepted,
+            "{decision:?}"
+        );
+        schedule_id
+    }
+
+    /// The stored position of every partition equals its end, and no
+    /// payment is in flight: the projector has nothing left to do.
+    pub async fn settled(&self) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut calm = 0;
+        while calm < 3 {
+            if tokio::time::Instant::now() >= deadline {
+                let behind = self.in_flight().await;
+                let paying = self
+                    .count("SELECT count(*) FROM payments WHERE status = 'REQUESTED'")
+                    .await;
+                panic!("the projector did not settle within {PATIENCE:?}: {behind} records unfolded, {paying} payments in flight");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let busy = self.in_flight().await
+                + self
+                    .count("SELECT count(*) FROM payments WHERE status = 'REQUESTED'")
+                    .await;
+            calm = if busy == 0 { calm + 1 } else { 0 };
+        }
+    }
+
+    /// Records on the log not yet behind a stored position.
+    pub async fn in_flight(&self) -> i64 {
+        let ends = self.end_offsets().await;
+        let mut behind = 0;
+        for (at, end) in ends {
+            let stored: Option<i64> = sqlx::query_scalar(
+                "SELECT next_offset FROM projector_offsets
+                 WHERE consumer_group LIKE '%projector' AND topic = $1 AND partition = $2",
+            )
+            .bind(&at.topic)
+            .bind(at.partition)
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap();
+            if std::env::var("DEBUG_SETTLE").is_ok() {
+                eprintln!("{} {} end={end} stored={stored:?}", at.topic, at.partition);
+            }
+            behind += end - stored.unwrap_or(0);
+        }
+        behind
+    }
+
+    /// The next offset of every partition, found by reading the log.
+    pub async fn end_offsets(&self) -> Vec<(infra::kafka::TopicPartition, i64)> {
+        let kafka = &self.env.settings.kafka;
+        let mut ends = Vec::new();
+        let wholes = projector::reader::whole_topics(kafka, &self.topics.all())
+            .await
+            .unwrap();
+        for stretches in wholes {
+            let mut next: std::collections::BTreeMap<_, i64> =
+                stretches.iter().map(|s| (s.at.clone(), 0)).collect();
+            let mut reader = projector::reader::LogReader::open(kafka, "tests-ends", &stretches)
+                .expect("a reader");
+            while let Some(record) = reader.next().await.expect("reading the log") {
+                next.insert(record.at(), record.offset + 1);
+            }
+            ends.extend(next);
+        }
+        ends
+    }
+
+    /// A queue for this test's key prefix, admitting at once.
+    pub fn queue(&self) -> Queue {
+        let settings = &self.env.settings;
+        let queue_settings = QueueSettings::new(
+            1000,
+            1_000_000,
+            Duration::from_secs(600),
+            settings.queue.token_secret.expose().as_bytes(),
+        );
+        Queue::new(
+            redis::Client::open(settings.redis.url.as_str()).unwrap(),
+            &settings.redis.key_prefix,
+            queue_settings,
+            &prometheus_registry(),
+        )
+        .expect("the queue builds")
+    }
+}
+
+fn prometheus_registry() -> prometheus::Registry {
+    prometheus::Registry::new()
 }
 
 impl TestProjector {
@@ -110,6 +257,13 @@ impl TestProjector {
             .expect("the projector task did not panic")
             .expect("the projector stopped cleanly");
     }
+
+    /// Stops it dead, mid-batch or wherever it is, as SIGKILL would: no
+    /// batch is finished and nothing is cleaned up.
+    pub async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
 }
 
 /// Polls `check` until it answers true, failing the test after `PATIENCE`.
@@ -128,38 +282,32 @@ where
     panic!("timed out after {PATIENCE:?} waiting for {what}");
 }
 
-pub fn concert(concert_id: Uuid, title: &str) -> LogEvent {
-    v1::ConcertRegistered {
-        concert_id,
-        title: title.into(),
-        venue: "Olympic Hall".into(),
-    }
-    .into()
+/// Decisions as they are announced on the Redis channel.
+pub async fn subscribe(log: &TestLog) -> impl futures::Stream<Item = Decision> + Unpin {
+    use futures::StreamExt;
+    let settings = &log.env.settings;
+    let client = redis::Client::open(settings.redis.url.as_str()).unwrap();
+    let mut pubsub = client.get_async_pubsub().await.expect("redis pub/sub");
+    let keys = infra::redis_store::KeySpace::new(settings.redis.key_prefix.clone());
+    pubsub
+        .subscribe(infra::decision::channel(&keys))
+        .await
+        .expect("subscribed");
+    Box::pin(pubsub.into_on_message().filter_map(|message| async move {
+        let text: String = message.get_payload().ok()?;
+        Decision::from_message(&text)
+    }))
 }
 
-pub fn schedule(concert_id: Uuid, schedule_id: Uuid, seats: i64) -> LogEvent {
-    v1::ScheduleAdded {
-        concert_id,
-        schedule_id,
-        starts_at: Utc.with_ymd_and_hms(2030, 5, 1, 19, 0, 0).unwrap(),
-        booking_opens_at: Utc.with_ymd_and_hms(2030, 4, 1, 10, 0, 0).unwrap(),
-        seats: (1..=seats)
-            .map(|number| v1::PricedSeat {
-                number,
-                price: 50_000 + number * 1000,
-            })
-            .collect(),
-    }
-    .into()
-}
-
-/// The value of one sample in Prometheus text, 0 when absent.
-pub fn sample(metrics: &str, series: &str) -> f64 {
-    metrics
+/// Every record of `topic` (all three when `None`), read back from the log.
+pub async fn exported(log: &TestLog, topic: Option<&str>) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    projector::export::run(&log.env.settings, topic, &mut out)
+        .await
+        .expect("the export runs");
+    String::from_utf8(out)
+        .unwrap()
         .lines()
-        .find_map(|line| {
-            line.strip_prefix(series)
-                .and_then(|rest| rest.trim().parse().ok())
-        })
-        .unwrap_or(0.0)
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
 }

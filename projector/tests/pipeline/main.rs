@@ -1,5 +1,13 @@
+mod catalog;
+mod contention;
+mod crash;
 mod dead_letters;
 mod exactly_once;
 mod helpers;
+mod holds;
 mod operations;
+mod payments;
+mod records;
+mod replay;
 mod resume;
+mod workload;

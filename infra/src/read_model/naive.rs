@@ -1,0 +1,38 @@
+//! The original design, kept to measure what protection buys: cache-aside
+//! with a flat 120 s TTL. Every miss reads Postgres itself, however many
+//! other requests are missing the same key at that moment.
+
+use super::entry::Entry;
+use super::error::ReadError;
+use super::metrics::Outcome;
+use super::{now_ms, ReadModel, Source};
+
+impl ReadModel {
+    pub(super) async fn read_naive(&self, source: Source) -> Result<Entry, ReadError> {
+        let inner = &self.inner;
+        let kind = source.kind();
+        let key = source.key(&inner.cache.keys);
+        let now = now_ms();
+        if inner.cache.usable(now) {
+            match inner.cache.get(&key.key).await {
+                Ok(Some(raw)) => {
+                    if let Some(entry) = Entry::decode(raw) {
+                        inner.metrics.request(kind, Outcome::Hit);
+                        return Ok(entry);
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => inner.cache.failed(&error, now),
+            }
+        }
+        inner.metrics.request(kind, Outcome::Miss);
+        let (view, delta_ms) = self.load(source).await?;
+        let (entry, bytes, expire_ms) = self.stamp(&view, delta_ms);
+        if view.body.is_some() && inner.cache.usable(now_ms()) {
+            if let Err(error) = inner.cache.set(&key.key, &bytes, expire_ms).await {
+                inner.cache.failed(&error, now_ms());
+            }
+        }
+        Ok(entry)
+    }
+}

@@ -1,0 +1,333 @@
+//! The read model's Redis commands: one round trip each. A Redis that
+//! fails is skipped for a moment (`Gate`) so that, while it is down, reads
+//! go straight to Postgres instead of each waiting for a timeout.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::RwLock;
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ErrorKind, RedisError, Script, Value};
+
+use super::entry::VERSION_AT;
+use super::flight::SingleFlight;
+
+use super::keys::{EntryKey, ReadKeys};
+use crate::config::RedisSettings;
+use crate::redis_store::KeySpace;
+
+/// How long Redis is skipped after it failed.
+const SKIP_AFTER_FAILURE_MS: i64 = 500;
+/// Connecting, and any one command, give up after this long.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `KEYS: entry, lease; ARGV: token, lease ms, stale version, version
+/// from, version to`. An entry that is there is the answer, unless it is
+/// the stale version the caller wants to replace; otherwise the lease.
+const ACQUIRE: &str = r#"
+local v = redis.call('GET', KEYS[1])
+if v and (ARGV[3] == '' or string.sub(v, ARGV[4], ARGV[5]) ~= ARGV[3]) then
+  return {1, v}
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2} end
+return {3}
+"#;
+
+/// `KEYS: entry, lease; ARGV: token, value, px`. Stores the value only if
+/// the lease is still ours: a write-through since then deleted it, and its
+/// value is newer than ours. Answers the entry that is there otherwise.
+/// `px` 0 only gives the lease back.
+const FILL: &str = r#"
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+  redis.call('DEL', KEYS[2])
+  return {1}
+end
+local v = redis.call('GET', KEYS[1])
+if v then return {2, v} end
+return {3}
+"#;
+
+/// `KEYS: entry; ARGV: version`. Whether the entry still has that version
+/// (1), or the entry as it is now (nil when missing).
+const REVALIDATE: &str = r#"
+if redis.call('GETRANGE', KEYS[1], ARGV[2], ARGV[3]) == ARGV[1] then return 1 end
+return redis.call('GET', KEYS[1])
+"#;
+
+pub enum Fetched {
+    /// The copy the caller holds is still the entry.
+    Current,
+    Changed(Bytes),
+}
+
+pub enum Acquired {
+    /// The entry is there after all (or was refreshed already).
+    Present(Bytes),
+    /// This caller may load and fill.
+    Lease,
+    /// Another loader holds the lease.
+    Busy,
+}
+
+pub enum Filled {
+    Stored,
+    /// A newer entry was written meanwhile; here it is.
+    Superseded(Bytes),
+    /// The lease was lost and nothing is there.
+    Lost,
+}
+
+/// One write of an entry: `(key, value, px)`.
+pub struct Put {
+    pub key: EntryKey,
+    pub value: Vec<u8>,
+    pub expire_ms: i64,
+}
+
+pub struct Cache {
+    client: redis::Client,
+    pub keys: ReadKeys,
+    /// One connection per thread that uses Redis (an actix worker, a
+    /// runtime thread), driven on that thread: a reply wakes the request
+    /// where it runs instead of hopping through another worker's queue.
+    /// Each manager reconnects by itself once made.
+    connections: RwLock<HashMap<ThreadId, ConnectionManager>>,
+    /// One attempt to connect at a time per thread, shared by its waiters.
+    connecting: SingleFlight<Result<ConnectionManager, String>>,
+    skip_until_ms: AtomicI64,
+    acquire: Script,
+    fill: Script,
+    revalidate: Script,
+}
+
+impl Cache {
+    pub fn new(settings: &RedisSettings) -> Result<Self, RedisError> {
+        Ok(Self {
+            client: redis::Client::open(settings.url.as_str())?,
+            keys: ReadKeys::new(&KeySpace::new(settings.key_prefix.clone())),
+            connections: RwLock::new(HashMap::new()),
+            connecting: SingleFlight::default(),
+            skip_until_ms: AtomicI64::new(0),
+            acquire: Script::new(ACQUIRE),
+            fill: Script::new(FILL),
+            revalidate: Script::new(REVALIDATE),
+        })
+    }
+
+    /// False while Redis is being skipped after a failure.
+    pub fn usable(&self, now_ms: i64) -> bool {
+        now_ms >= self.skip_until_ms.load(Ordering::Relaxed)
+    }
+
+    /// Notes a failure; connection trouble makes Redis skipped for a moment.
+    pub fn failed(&self, error: &RedisError, now_ms: i64) {
+        if error.is_io_error()
+            || error.is_connection_refusal()
+            || error.is_connection_dropped()
+            || error.is_timeout()
+        {
+            self.skip_until_ms
+                .store(now_ms + SKIP_AFTER_FAILURE_MS, Ordering::Relaxed);
+        }
+        tracing::debug!(%error, "read model: redis failed");
+    }
+
+    /// This thread's connection. Callers arriving while it is being made
+    /// share that one attempt and its failure, rather than each trying in
+    /// turn (no retries: a Redis that refuses is skipped for a moment).
+    async fn connection(&self) -> Result<ConnectionManager, RedisError> {
+        let thread = std::thread::current().id();
+        {
+            let connections = self.connections.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(connection) = connections.get(&thread) {
+                return Ok(connection.clone());
+            }
+        }
+        let attempt = self
+            .connecting
+            .run(&format!("{thread:?}"), || async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(REDIS_TIMEOUT)
+                    .set_response_timeout(REDIS_TIMEOUT)
+                    .set_number_of_retries(0);
+                ConnectionManager::new_with_config(self.client.clone(), config)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .await;
+        match attempt.value {
+            Ok(connection) => {
+                let mut connections = self.connections.write().unwrap_or_else(|e| e.into_inner());
+                connections.insert(thread, connection.clone());
+                Ok(connection)
+            }
+            Err(reason) => Err(RedisError::from((
+                ErrorKind::IoError,
+                "cannot connect",
+                reason,
+            ))),
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<Bytes>, RedisError> {
+        let mut conn = self.connection().await?;
+        let raw: Option<Vec<u8>> = redis::cmd("GET").arg(key).query_async(&mut conn).await?;
+        Ok(raw.map(Bytes::from))
+    }
+
+    /// The entry unless it still has `version`: `None` when missing.
+    pub async fn revalidate(
+        &self,
+        key: &str,
+        version: &[u8; 8],
+    ) -> Result<Option<Fetched>, RedisError> {
+        let mut conn = self.connection().await?;
+        let reply: Value = self
+            .revalidate
+            .key(key)
+            .arg(&version[..])
+            .arg(VERSION_AT)
+            .arg(VERSION_AT + version.len() - 1)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match reply {
+            Value::Int(1) => Some(Fetched::Current),
+            Value::BulkString(raw) => Some(Fetched::Changed(Bytes::from(raw))),
+            _ => None,
+        })
+    }
+
+    /// The lease to load `entry`, or the entry if it is there (and is not
+    /// the `stale` version being refreshed).
+    pub async fn acquire(
+        &self,
+        entry: &EntryKey,
+        token: &str,
+        lease_ms: u64,
+        stale: Option<[u8; 8]>,
+    ) -> Result<Acquired, RedisError> {
+        let mut conn = self.connection().await?;
+        let stale = stale.map(|version| version.to_vec()).unwrap_or_default();
+        let reply: Vec<Value> = self
+            .acquire
+            .key(&entry.key)
+            .key(self.keys.lease(entry))
+            .arg(token)
+            .arg(lease_ms)
+            .arg(stale)
+            // Lua strings count from 1, both ends included.
+            .arg(VERSION_AT + 1)
+            .arg(VERSION_AT + 8)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match (tag(&reply), reply.get(1)) {
+            (1, Some(value)) => Acquired::Present(bytes(value)),
+            (2, _) => Acquired::Lease,
+            _ => Acquired::Busy,
+        })
+    }
+
+    pub async fn fill(
+        &self,
+        entry: &EntryKey,
+        token: &str,
+        value: &[u8],
+        expire_ms: i64,
+    ) -> Result<Filled, RedisError> {
+        let mut conn = self.connection().await?;
+        let reply: Vec<Value> = self
+            .fill
+            .key(&entry.key)
+            .key(self.keys.lease(entry))
+            .arg(token)
+            .arg(value)
+            .arg(expire_ms.max(0))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match (tag(&reply), reply.get(1)) {
+            (1, _) => Filled::Stored,
+            (2, Some(value)) => Filled::Superseded(bytes(value)),
+            _ => Filled::Lost,
+        })
+    }
+
+    /// Write-through: each entry replaces what is there, in one round trip.
+    /// The lease goes first, so a loader that read Postgres before the
+    /// change cannot fill its older value over this one.
+    pub async fn put(&self, puts: &[Put]) -> Result<(), RedisError> {
+        if puts.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for put in puts {
+            pipe.del(self.keys.lease(&put.key)).ignore();
+            pipe.cmd("SET")
+                .arg(&put.key.key)
+                .arg(&put.value)
+                .arg("PX")
+                .arg(put.expire_ms.max(1))
+                .ignore();
+        }
+        let mut conn = self.connection().await?;
+        pipe.query_async::<()>(&mut conn).await
+    }
+
+    /// Cache-aside fill of the original design: no lease, no questions.
+    pub async fn set(&self, key: &str, value: &[u8], expire_ms: i64) -> Result<(), RedisError> {
+        let mut conn = self.connection().await?;
+        redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("PX")
+            .arg(expire_ms.max(1))
+            .query_async::<()>(&mut conn)
+            .await
+    }
+
+    /// A marker that lives `expire_ms`.
+    pub async fn mark(&self, key: &str, expire_ms: i64) -> Result<(), RedisError> {
+        self.set(key, b"1", expire_ms).await
+    }
+
+    pub async fn delete(&self, keys: &[String]) -> Result<(), RedisError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.connection().await?;
+        redis::cmd("DEL")
+            .arg(keys)
+            .query_async::<()>(&mut conn)
+            .await
+    }
+
+    /// How many of `keys` exist, per group, in one round trip.
+    pub async fn count_existing(&self, groups: &[Vec<String>]) -> Result<Vec<usize>, RedisError> {
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for keys in groups {
+            pipe.cmd("EXISTS").arg(keys);
+        }
+        let mut conn = self.connection().await?;
+        pipe.query_async(&mut conn).await
+    }
+}
+
+fn tag(reply: &[Value]) -> i64 {
+    match reply.first() {
+        Some(Value::Int(tag)) => *tag,
+        _ => 0,
+    }
+}
+
+fn bytes(value: &Value) -> Bytes {
+    match value {
+        Value::BulkString(raw) => Bytes::copy_from_slice(raw),
+        _ => Bytes::new(),
+    }
+}

@@ -1,0 +1,81 @@
+//! The answers waiting commands get: the contract's success body, or the
+//! domain's refusal under its contract code.
+
+use chrono::{DateTime, Utc};
+use domain::DomainError;
+use infra::decision::{CommandType, Decision, Verdict};
+use infra::problem::ErrorCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The request a command id names, and who asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    pub command_id: Uuid,
+    pub command_type: CommandType,
+    pub user_id: Option<Uuid>,
+    /// Event time: the decision is stamped with it, never with the clock.
+    pub at: DateTime<Utc>,
+}
+
+impl Asked {
+    pub fn accepted(self, body: Value) -> Decision {
+        self.decision(Verdict::Accepted, body)
+    }
+
+    pub fn refused(self, error: &DomainError) -> Decision {
+        self.refused_with(code_of(error), error.to_string())
+    }
+
+    pub fn refused_with(self, code: ErrorCode, detail: impl Into<String>) -> Decision {
+        self.decision(Verdict::Refused(code), json!({ "detail": detail.into() }))
+    }
+
+    fn decision(self, verdict: Verdict, body: Value) -> Decision {
+        Decision {
+            command_id: self.command_id,
+            command_type: self.command_type,
+            user_id: self.user_id,
+            verdict,
+            body,
+            decided_at: self.at,
+        }
+    }
+}
+
+/// The contract code of a domain refusal. The domain already speaks the
+/// contract's codes; one it has none for is a bug upstream (`INTERNAL`).
+pub fn code_of(error: &DomainError) -> ErrorCode {
+    serde_json::from_value(Value::String(error.code().to_owned())).unwrap_or(ErrorCode::Internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::Entity;
+
+    use super::*;
+
+    #[test]
+    fn domain_codes_map_to_contract_codes() {
+        assert_eq!(
+            code_of(&DomainError::SeatUnavailable),
+            ErrorCode::SeatUnavailable
+        );
+        assert_eq!(
+            code_of(&DomainError::NotFound(Entity::Seat)),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code_of(&DomainError::PaymentInProgress),
+            ErrorCode::PaymentInProgress
+        );
+        assert_eq!(
+            code_of(&DomainError::InvalidHoldPeriod),
+            ErrorCode::ValidationFailed
+        );
+        assert_eq!(
+            code_of(&DomainError::SettlementMismatch),
+            ErrorCode::Internal
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! `concert.reservations.v1`, decided by `domain::inventory` per schedule:
+//! opening a schedule's inventory, holds and releases (the seat side of
+//! payments is in `payments`). Seat conflicts are settled here, by the order
+//! of records in the schedule's partition.
+
+use domain::inventory::{InventoryCommand, InventoryEvent, SeatInventory};
+use domain::{Decider, DomainError, ScheduleId};
+use infra::decision::CommandType;
+use serde_json::json;
+
+use super::seat_rows::SeatRows;
+use super::{payments, Context, PartitionState};
+use crate::changes::ReservationRow;
+
+pub(super) fn fold(
+    ctx: &mut Context<'_>,
+    state: &mut PartitionState,
+    schedule_id: ScheduleId,
+    command: InventoryCommand,
+) {
+    match command {
+        InventoryCommand::OpenInventory { .. } => open(ctx, state, schedule_id, command),
+        InventoryCommand::PlaceHold { .. } => hold(ctx, state, schedule_id, command),
+        InventoryCommand::ReleaseHold { .. } => release(ctx, state, schedule_id, command),
+        InventoryCommand::RequestPayment { .. } => {
+            payments::request(ctx, state, schedule_id, command)
+        }
+        InventoryCommand::SettlePayment { .. } => {
+            payments::settle(ctx, state, schedule_id, command)
+        }
+    }
+}
+
+/// Folds decided events into the inventory and the read rows.
+pub(super) fn apply(
+    ctx: &mut Context<'_>,
+    state: &mut PartitionState,
+    schedule_id: ScheduleId,
+    events: &[InventoryEvent],
+) {
+    let at = ctx.at();
+    let inventory = state.inventories.entry(schedule_id).or_default();
+    for event in events {
+        *inventory = std::mem::take(inventory).evolve(event);
+        SeatRows {
+            changes: ctx.changes(),
+            inventory,
+            requests: &state.payments,
+            schedule_id,
+            at,
+        }
+        .record(event);
+    }
+}
+
+pub(super) fn decide(
+    state: &mut PartitionState,
+    schedule_id: ScheduleId,
+    command: InventoryCommand,
+) -> Result<Vec<InventoryEvent>, DomainError> {
+    SeatInventory::decide(command, state.inventories.entry(schedule_id).or_default())
+}
+
+fn open(
+    ctx: &mut Context<'_>,
+    state: &mut PartitionState,
+    schedule_id: ScheduleId,
+    command: InventoryCommand,
+) {
+    match decide(state, schedule_id, command) {
+        Ok(events) => apply(ctx, state, schedule_id, &events),
+        Err(error) => {
+            tracing::error!(%schedule_id, %error, "the schedule's inventory cannot be opened")
+        }
+    }
+}
+
+fn hold(
+    ctx: &mut Context<'_>,
+    state: &mut PartitionState,
+    schedule_id: ScheduleId,
+    command: InventoryCommand,
+) {
+    let InventoryCommand::PlaceHold {
+        reservation_id,
+        user_id,
+        seat,
+        at,
+        expires_at,
+        ..
+    } = command
+    else {
+        return;
+    };
+    let asked = ctx.asked(CommandType::Hold, Some(user_id.as_uuid()));
+    match decide(state, schedule_id, command) {
+        Ok(events) => {
+            apply(ctx, state, schedule_id, &events);
+            let held = state
+                .inventories
+                .get(&schedule_id)
+                .and_then(|inventory| inventory.reservation(reservation_id));
+            let Some(r) = held else { return };
+            ctx.answer(asked.accepted(json!({
+                "reservation_id": reservation_id,
+                "schedule_id": schedule_id,
+                "seat_number": r.seat,
+                "status": "HELD",
+                "price": r.price,
+                "expires_at": r.expires_at,
+            })));
+        }
+        Err(error) => {
+            // An id reused for another hold is a bug; the original row stays.
+            if !matches!(error, DomainError::IdReused(_)) {
+                let row = ReservationRow {
+                    schedule_id: schedule_id.as_uuid(),
+                    user_id: user_id.as_uuid(),
+                    seat_number: super::catalog::seat_number(seat),
+                    price: None,
+                    status: "REJECTED",
+                    rejection_code: Some(error.code()),
+                    payment_pending: false,
+                    requested_at: at,
+                    expires_at,
+                    updated_at: ctx.at(),
+                };
+                ctx.changes()
+                    .reservations
+                    .insert(reservation_id.as_uuid(), row);
+            }
+            ctx.answer(asked.refused(&error));
+        }
+    }
+}
+
+fn release(
+    ctx: &mut Context<'_>,
+    state: &mut PartitionState,
+    schedule_id: ScheduleId,
+    command: InventoryCommand,
+) {
+    let InventoryCommand::ReleaseHold {
+        reservation_id,
+        user_id,
+        ..
+    } = command
+    else {
+        return;
+    };
+    let asked = ctx.asked(CommandType::Release, Some(user_id.as_uuid()));
+    match decide(state, schedule_id, command) {
+        Ok(events) => {
+            apply(ctx, state, schedule_id, &events);
+            ctx.answer(asked.accepted(json!({
+                "reservation_id": reservation_id,
+                "status": "RELEASED",
+            })));
+        }
+        Err(error) => ctx.answer(asked.refused(&error)),
+    }
+}

@@ -1,0 +1,76 @@
+//! Rebuilding partition state from the log: the records before the stored
+//! offset are folded again, decide-only (their effects are committed and
+//! their follow-ups are on the log already), so the state is exactly what
+//! it was when those records were first folded, on whichever instance.
+
+use infra::config::KafkaSettings;
+use infra::kafka::TopicPartition;
+
+use super::States;
+use crate::folds::{Engine, Produced};
+use crate::reader::{LogReader, ReadError, Stretch};
+
+/// Records folded between throwing away what they produced.
+const SCRATCH_RECORDS: u64 = 4096;
+
+#[derive(Clone)]
+pub struct CatchUp {
+    kafka: KafkaSettings,
+    client_id: String,
+}
+
+impl CatchUp {
+    pub fn new(kafka: &KafkaSettings, group: &str) -> Self {
+        Self {
+            kafka: kafka.clone(),
+            client_id: format!("{group}-rebuild"),
+        }
+    }
+
+    /// Brings each partition's state from its own next offset up to `to`.
+    /// Answers how many records were folded again.
+    pub async fn run(
+        &self,
+        engine: &Engine,
+        states: &mut States,
+        stretches: &[(TopicPartition, i64, i64)],
+    ) -> Result<u64, ReadError> {
+        tracing::info!(?stretches, "rebuilding partition state from the log");
+        let wanted: Vec<Stretch> = stretches
+            .iter()
+            .map(|(at, from, to)| Stretch {
+                at: at.clone(),
+                from: *from,
+                to: Some(*to),
+            })
+            .collect();
+        let mut reader = LogReader::open(&self.kafka, &self.client_id, &wanted)?;
+        let mut scratch = Produced::default();
+        let mut folded = 0;
+        while let Some(record) = reader.next().await? {
+            let Some(state) = states.get_mut(&record.at()) else {
+                continue;
+            };
+            if record.offset < state.next_offset() {
+                continue;
+            }
+            engine.fold(state, &record, &mut scratch);
+            folded += 1;
+            if folded % SCRATCH_RECORDS == 0 {
+                scratch = Produced::default();
+            }
+        }
+        for (at, _, to) in stretches {
+            let reached = states.get(at).map_or(0, |s| s.next_offset());
+            if reached != *to {
+                return Err(ReadError::Short {
+                    topic: at.topic.clone(),
+                    partition: at.partition,
+                    reached,
+                    wanted: *to,
+                });
+            }
+        }
+        Ok(folded)
+    }
+}

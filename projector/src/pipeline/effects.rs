@@ -1,0 +1,157 @@
+//! What a live batch does outside Postgres: append its saga follow-ups
+//! (before it commits), end the queue places of payers whose payment
+//! completed (before it commits), then, after it commits, rewrite the
+//! read-model entries it changed and announce its decisions.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use infra::decision::{channel, Decision};
+use infra::kafka::{AppendError, Appender, Topics};
+use infra::queue::{Queue, QueueError, QueueSettings};
+use infra::read_model::{CacheMetrics, Changed, ReadModel};
+use infra::redis_store::RedisStore;
+use prometheus::Registry;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::configuration::Settings;
+use crate::error::StartupError;
+use crate::folds::FollowUp;
+use crate::metrics::ProjectorMetrics;
+
+/// Longer than a command's wait budget: a follow-up that is not
+/// acknowledged fails its batch, which is then retried as a whole.
+const APPEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct Effects {
+    appender: Appender,
+    topics: Topics,
+    queue: Queue,
+    redis: RedisStore,
+    channel: String,
+    read_model: ReadModel,
+    metrics: ProjectorMetrics,
+}
+
+impl Effects {
+    pub fn new(
+        settings: &Settings,
+        pool: PgPool,
+        metrics: ProjectorMetrics,
+        registry: &Registry,
+    ) -> Result<Self, StartupError> {
+        let appender = Appender::with_timeout(&settings.kafka, "projector", APPEND_TIMEOUT)
+            .map_err(StartupError::Kafka)?;
+        let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
+        let client =
+            redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;
+        let queue_settings = QueueSettings::new(
+            settings.queue.active_max,
+            settings.queue.admit_per_second,
+            Duration::from_secs(settings.queue.active_ttl_seconds),
+            settings.queue.token_secret.expose().as_bytes(),
+        );
+        // The projector only ends places; the queue's gauges belong to the
+        // services that admit, so they stay off this registry.
+        let queue = Queue::new(
+            client,
+            &settings.redis.key_prefix,
+            queue_settings,
+            &Registry::new(),
+        )
+        .map_err(StartupError::Queue)?;
+        let read_model = ReadModel::new(
+            &settings.redis,
+            pool,
+            &settings.cache,
+            CacheMetrics::register(registry)?,
+        )
+        .map_err(StartupError::Redis)?;
+        Ok(Self {
+            appender,
+            topics: Topics::from_settings(&settings.kafka),
+            channel: channel(redis.keys()),
+            redis,
+            queue,
+            read_model,
+            metrics,
+        })
+    }
+
+    pub fn read_model(&self) -> &ReadModel {
+        &self.read_model
+    }
+
+    /// Rewrites the entries a committed batch changed, so a query that
+    /// starts after an answer sees its effect. A Redis failure is logged,
+    /// not retried: the entries' own lifetimes and the readers' fallback to
+    /// Postgres take over.
+    pub async fn write_through(&self, changed: &Changed) {
+        let started = std::time::Instant::now();
+        if let Err(error) = self.read_model.write_changes(changed).await {
+            tracing::warn!(%error, "writing the read model through failed");
+        }
+        self.metrics
+            .write_through
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Appends every follow-up and waits for all of them to be acknowledged.
+    pub async fn append(&self, follow_ups: &[FollowUp]) -> Result<(), AppendError> {
+        let sends = follow_ups.iter().map(|follow_up| {
+            let bytes = follow_up.envelope.to_bytes();
+            let topic = follow_up.kind.topic(&self.topics);
+            async move {
+                self.appender
+                    .append(topic, &follow_up.key, &bytes, &[])
+                    .await
+            }
+        });
+        for appended in futures::future::join_all(sends).await {
+            appended?;
+        }
+        for follow_up in follow_ups {
+            self.metrics
+                .follow_ups
+                .with_label_values(&[follow_up.envelope.event_type.as_str()])
+                .inc();
+        }
+        Ok(())
+    }
+
+    /// Ends the payers' queue places, so no 201 is sent while their token
+    /// still works.
+    pub async fn complete(&self, payers: &[Uuid]) -> Result<(), QueueError> {
+        for payer in payers {
+            self.queue.complete(*payer).await?;
+        }
+        Ok(())
+    }
+
+    /// Fire and forget: a command that misses the message reads its answer
+    /// from `command_outcomes`.
+    pub async fn publish(&self, decisions: &[Decision]) {
+        if decisions.is_empty() {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for decision in decisions {
+            pipe.publish(&self.channel, decision.to_message()).ignore();
+        }
+        let published = match self.redis.connection().await {
+            Ok(mut connection) => pipe.query_async::<()>(&mut connection).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = published {
+            tracing::warn!(%error, count = decisions.len(), "announcing decisions failed; waiters fall back to the table");
+            return;
+        }
+        let now = Utc::now();
+        for decision in decisions {
+            let seconds = (now - decision.decided_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+            self.metrics.decision_latency.observe(seconds.max(0.0));
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Loading each schedule into the read model ahead of its booking window,
+//! so the first wave of readers finds it in Redis (`infra::read_model`).
+
+use std::time::Duration;
+
+use infra::read_model::ReadModel;
+use tokio::sync::watch;
+
+use super::wait_or_stop;
+
+/// Anything evicted or flushed inside a window is loaded again this soon.
+const WARM_EVERY: Duration = Duration::from_secs(2);
+
+pub async fn keep_warm(read_model: ReadModel, mut stop: watch::Receiver<bool>) {
+    loop {
+        match read_model.warm_due().await {
+            Ok(warmed) if !warmed.is_empty() => {
+                tracing::info!(
+                    ?warmed,
+                    "schedules loaded into the read model ahead of booking"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "warming the read model failed"),
+        }
+        if wait_or_stop(&mut stop, WARM_EVERY).await {
+            return;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! `projector replay`: folds the three topics from offset 0 into a fresh
+//! schema, with the same deciders and writes as the live pipeline but no
+//! follow-ups (they are on the log already) and no announcements, then
+//! prints the checksum of what it built. Equal to `projector checksum` of
+//! the live tables once the live projector has folded the same records.
+//!
+//! Reading (one reader per topic), deciding and writing overlap: partitions
+//! are independent, so the order chunks of different topics arrive in does
+//! not matter, and rows are whole images, so how the log is cut into
+//! transactions does not matter either.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use infra::config::KafkaSettings;
+use infra::kafka::{TopicPartition, Topics};
+use infra::postgres::{quote_identifier, DatabaseError};
+use sqlx::migrate::MigrateError;
+use sqlx::{Executor, PgPool};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::changes::{self, Changes};
+use crate::checksum::{self, Checksum};
+use crate::configuration::Settings;
+use crate::folds::{Engine, Produced};
+use crate::pipeline::{Record, States};
+use crate::reader::{whole_topics, LogReader, ReadError, Stretch};
+
+/// Records per chunk read, and at most per transaction written.
+const CHUNK: usize = 5000;
+
+#[derive(Debug, Clone, Default)]
+pub struct ReplayOptions {
+    /// Fold only records appended at or before this time (broker time).
+    pub until: Option<DateTime<Utc>>,
+    /// The schema to build; `replay_<time>` when not given. Must not exist.
+    pub schema: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReplayReport {
+    pub schema: String,
+    pub records: u64,
+    /// Reading, folding and writing, from opening the log to the last commit.
+    pub elapsed: Duration,
+    pub checksum: Checksum,
+}
+
+impl ReplayReport {
+    pub fn events_per_second(&self) -> f64 {
+        self.records as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("--schema {0:?}: use lower-case letters, digits and _, starting with a letter or _")]
+    InvalidSchema(String),
+    #[error("--schema {0:?}: the schema exists already; a replay builds a fresh one")]
+    SchemaExists(String),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("DATABASE_URL: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("DATABASE_URL: migrating the replay schema failed: {0}")]
+    Migrate(#[from] MigrateError),
+    #[error("KAFKA_BROKERS: {0}")]
+    Read(#[from] ReadError),
+    #[error("a replay task stopped: {0}")]
+    Task(String),
+}
+
+pub fn default_schema_name() -> String {
+    format!("replay_{}", Utc::now().format("%Y%m%d_%H%M%S_%3f"))
+}
+
+pub async fn run(settings: &Settings, options: ReplayOptions) -> Result<ReplayReport, ReplayError> {
+    let schema = options.schema.unwrap_or_else(default_schema_name);
+    if !checksum::valid_schema_name(&schema) {
+        return Err(ReplayError::InvalidSchema(schema));
+    }
+    create_schema(settings, &schema).await?;
+    let pool = checksum::pool_for(&settings.database, Some(&schema));
+    infra::postgres::MIGRATOR.run(&pool).await?;
+
+    let started = Instant::now();
+    let topics = Topics::from_settings(&settings.kafka);
+    let until_ms = options.until.map(|t| t.timestamp_millis());
+    let mut chunks = read_all(settings, &topics, until_ms).await?;
+    let (writes, writer) = spawn_writer(pool.clone());
+    let engine = Engine::new(&topics);
+    let mut states = States::new();
+    let mut records = 0u64;
+    while let Some(chunk) = chunks.recv().await {
+        let mut produced = Produced::default();
+        for record in &chunk? {
+            engine.fold(
+                states.entry(record.at()).or_default(),
+                record,
+                &mut produced,
+            );
+            records += 1;
+        }
+        if writes.send(produced.changes).await.is_err() {
+            break;
+        }
+    }
+    drop(writes);
+    writer
+        .await
+        .map_err(|e| ReplayError::Task(e.to_string()))??;
+    let elapsed = started.elapsed();
+    let checksum = checksum::compute(&pool).await?;
+    pool.close().await;
+    Ok(ReplayReport {
+        schema,
+        records,
+        elapsed,
+        checksum,
+    })
+}
+
+type Chunk = Result<Vec<Record>, ReadError>;
+
+/// One reader per topic, each sending its chunks as they come.
+async fn read_all(
+    settings: &Settings,
+    topics: &Topics,
+    until_ms: Option<i64>,
+) -> Result<mpsc::Receiver<Chunk>, ReplayError> {
+    let (sender, receiver) = mpsc::channel(4);
+    let client_id = format!("{}projector-replay", settings.kafka.topic_prefix);
+    for stretches in whole_topics(&settings.kafka, &topics.all()).await? {
+        let (kafka, client_id, sender) =
+            (settings.kafka.clone(), client_id.clone(), sender.clone());
+        tokio::spawn(async move {
+            if let Err(error) = read_topic(&kafka, &client_id, &stretches, until_ms, &sender).await
+            {
+                let _ = sender.send(Err(error)).await;
+            }
+        });
+    }
+    Ok(receiver)
+}
+
+async fn read_topic(
+    kafka: &KafkaSettings,
+    client_id: &str,
+    stretches: &[Stretch],
+    until_ms: Option<i64>,
+    sender: &mpsc::Sender<Chunk>,
+) -> Result<(), ReadError> {
+    let mut reader = LogReader::open(kafka, client_id, stretches)?;
+    let mut cut: HashSet<TopicPartition> = HashSet::new();
+    loop {
+        let mut chunk = reader.next_chunk(CHUNK).await?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        if let Some(until) = until_ms {
+            chunk.retain(|record| {
+                let at = record.at();
+                if record.timestamp_ms.is_some_and(|t| t > until) {
+                    // The log as it stood then: nothing after this record either.
+                    cut.insert(at.clone());
+                }
+                !cut.contains(&at)
+            });
+            for at in &cut {
+                reader.finish(at);
+            }
+        }
+        if sender.send(Ok(chunk)).await.is_err() {
+            return Ok(());
+        }
+    }
+}
+
+/// Writes each chunk's changes in a transaction of its own, while the next
+/// chunk is folded.
+fn spawn_writer(pool: PgPool) -> (mpsc::Sender<Changes>, JoinHandle<Result<(), sqlx::Error>>) {
+    let (sender, mut receiver) = mpsc::channel::<Changes>(2);
+    let writer = tokio::spawn(async move {
+        while let Some(changes) = receiver.recv().await {
+            let mut tx = pool.begin().await?;
+            changes::flush(&mut tx, &changes).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    });
+    (sender, writer)
+}
+
+async fn create_schema(settings: &Settings, schema: &str) -> Result<(), ReplayError> {
+    let admin = infra::postgres::connect(&settings.database).await?;
+    let created = admin
+        .execute(format!("CREATE SCHEMA {}", quote_identifier(schema)).as_str())
+        .await;
+    admin.close().await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P06") => {
+            Err(ReplayError::SchemaExists(schema.to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
