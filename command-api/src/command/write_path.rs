@@ -23,8 +23,10 @@ use crate::metrics::CommandMetrics;
 /// make the caller wait out the budget.
 const BOARD_PATIENCE: Duration = Duration::from_secs(1);
 /// The least an append is given, even with `Prefer: wait=0`: a 202 promises
-/// the record is in the log.
-const MIN_APPEND_WINDOW: Duration = Duration::from_secs(1);
+/// the record is in the log, and a 503 should mean the producer itself gave
+/// up (its delivery timeout), not that a busy broker was a little slow while
+/// the record was still on its way in.
+const MIN_APPEND_WINDOW: Duration = DEFAULT_APPEND_TIMEOUT;
 /// A claimed key whose record was not acknowledged this long after the
 /// last attempt is appended again by a retry (same record, same ids).
 const APPEND_GRACE: Duration = DEFAULT_APPEND_TIMEOUT.saturating_add(Duration::from_secs(1));
