@@ -4,6 +4,8 @@
 use actix_web::{HttpResponse, ResponseError};
 use infra::postgres::DatabaseError;
 use infra::problem::Problem;
+use infra::queue::QueueError;
+use infra::read_model::ReadError;
 
 /// Why the service could not start. Each message names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +15,9 @@ pub enum StartupError {
     #[error("REDIS_URL: {0}")]
     Redis(#[source] redis::RedisError),
     #[error("QUEUE_*: {0}")]
-    Queue(#[source] infra::queue::QueueError),
+    Queue(#[source] QueueError),
+    #[error("cannot register metrics: {0}")]
+    Metrics(#[source] prometheus::Error),
     #[error("QUERY_API_ADDR: cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -24,6 +28,13 @@ pub enum StartupError {
 /// Errors handlers return.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// `X-User-Id` and `X-Queue-Token` refusals, or the queue's Redis down,
+    /// already in the contract's terms (`infra::queue` maps them).
+    #[error(transparent)]
+    Queue(Problem),
+    /// Nothing under that id, or not the caller's (existence is not revealed).
+    #[error("{0} not found")]
+    NotFound(&'static str),
     #[error("{dependency} is unavailable: {reason}")]
     Unavailable {
         dependency: &'static str,
@@ -33,11 +44,31 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<QueueError> for ApiError {
+    fn from(error: QueueError) -> Self {
+        ApiError::Queue(Problem::from(error))
+    }
+}
+
+impl From<ReadError> for ApiError {
+    fn from(error: ReadError) -> Self {
+        match error {
+            ReadError::Unavailable(reason) => ApiError::Unavailable {
+                dependency: "postgres",
+                reason: reason.to_string(),
+            },
+            ReadError::Database(reason) => ApiError::Internal(format!("postgres: {reason}")),
+        }
+    }
+}
+
 impl From<&ApiError> for Problem {
     fn from(error: &ApiError) -> Self {
         match error {
+            ApiError::Queue(problem) => problem.clone(),
+            ApiError::NotFound(_) => Problem::not_found(error.to_string()),
             ApiError::Unavailable { dependency, .. } => {
-                Problem::unavailable(format!("{dependency} is unavailable"))
+                Problem::unavailable(format!("{dependency} is unavailable; retry shortly"))
             }
             // Details of a bug stay in the logs, not in the answer.
             ApiError::Internal(_) => Problem::internal("unexpected failure"),
@@ -51,8 +82,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(detail) = self {
-            tracing::error!(%detail, "request failed");
+        match self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
+            ApiError::Unavailable { dependency, reason } => {
+                tracing::warn!(dependency, %reason, "dependency unavailable")
+            }
+            _ => {}
         }
         Problem::from(self).error_response()
     }

@@ -7,19 +7,43 @@ use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{base_app, ApiDocument, Operational};
 use infra::queue::{CurrentTokenApi, Queue};
+use infra::read_model::{CacheMetrics, ReadModel};
 use infra::redis_store::RedisStore;
 use infra::telemetry::Metrics;
 use utoipa::OpenApi;
 
 use crate::configuration::{queue_settings, Settings};
 use crate::error::StartupError;
-use crate::routes;
+use crate::routes::{self, balance, catalog, payments, reservations, seats};
 
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "ticketfold query-api",
-    description = "Reads: concerts, schedules, seats, queue position, balance, reservations."
-))]
+#[openapi(
+    info(
+        title = "ticketfold query-api",
+        description = "Reads: concerts, schedules, seats, queue position, balance, reservations, \
+            payments and charges. Served from the Redis read model the projector keeps \
+            current; Postgres answers only what Redis does not have.\n\n\
+            `X-User-Id` is set by the upstream gateway that authenticated the user: it is \
+            the trust boundary, and this service never sees credentials."
+    ),
+    paths(
+        catalog::concerts,
+        catalog::schedules,
+        seats::seat_map,
+        balance::balance,
+        balance::charge,
+        reservations::reservation,
+        payments::payment,
+    ),
+    tags(
+        (name = "catalog", description = "Concerts and their schedules"),
+        (name = "seats", description = "Seat maps (ACTIVE queue token needed)"),
+        (name = "queue", description = "Where the caller's queue token stands"),
+        (name = "balance", description = "The caller's wallet"),
+        (name = "reservations", description = "The caller's holds"),
+        (name = "payments", description = "The caller's payments"),
+    )
+)]
 pub struct ApiDoc;
 
 /// The whole document: this service's paths plus the queue's.
@@ -52,6 +76,16 @@ impl Application {
         )
         .map_err(StartupError::Queue)?;
 
+        let cache_metrics =
+            CacheMetrics::register(metrics.registry()).map_err(StartupError::Metrics)?;
+        let read_model = ReadModel::new(
+            &settings.redis,
+            pool.clone(),
+            &settings.cache,
+            cache_metrics,
+        )
+        .map_err(StartupError::Redis)?;
+
         let readiness = routes::health::readiness(&pool, &redis);
         let ops = Operational::new(
             metrics,
@@ -68,16 +102,18 @@ impl Application {
         let pool = web::Data::new(pool);
         let redis = web::Data::new(redis);
         let queue = web::Data::new(queue);
+        let read_model = web::Data::new(read_model);
         let settings = web::Data::new(settings);
         let server = HttpServer::new(move || {
             base_app(&ops)
                 .app_data(pool.clone())
                 .app_data(redis.clone())
                 .app_data(queue.clone())
+                .app_data(read_model.clone())
                 .app_data(settings.clone())
                 .configure(routes::configure)
         })
-        // In-flight commands get this long to finish after SIGTERM.
+        // In-flight reads get this long to finish after SIGTERM.
         .shutdown_timeout(10)
         .listen(listener)
         .map_err(bind_error)?

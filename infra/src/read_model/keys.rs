@@ -85,6 +85,19 @@ impl ReadKeys {
     pub fn warm(&self, schedule_id: Uuid) -> String {
         format!("{}warm:{schedule_id}", self.base)
     }
+
+    /// A SCAN pattern matching every read-model key, and nothing else.
+    pub fn pattern(&self) -> String {
+        let mut pattern = String::with_capacity(self.base.len() + 1);
+        for c in self.base.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('*');
+        pattern
+    }
 }
 
 #[cfg(test)]
@@ -102,5 +115,10 @@ mod tests {
             format!("t1:rm:lease:schedule:{id}:seats")
         );
         assert_eq!(keys.charge(id, id).kind, Kind::Charge);
+        assert_eq!(keys.pattern(), "t1:rm:*");
+        assert_eq!(
+            ReadKeys::new(&KeySpace::new("{t*}:")).pattern(),
+            "{t\\*}:rm:*"
+        );
     }
 }

@@ -304,6 +304,32 @@ impl Cache {
             .await
     }
 
+    /// Deletes every key matching `pattern`; answers how many.
+    pub async fn delete_matching(&self, pattern: &str) -> Result<u64, RedisError> {
+        let mut conn = self.connection().await?;
+        let (mut cursor, mut deleted) = (0u64, 0u64);
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await?;
+            if !keys.is_empty() {
+                deleted += redis::cmd("UNLINK")
+                    .arg(&keys)
+                    .query_async::<u64>(&mut conn)
+                    .await?;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+
     /// How many of `keys` exist, per group, in one round trip.
     pub async fn count_existing(&self, groups: &[Vec<String>]) -> Result<Vec<usize>, RedisError> {
         if groups.is_empty() {

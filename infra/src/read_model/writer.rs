@@ -40,6 +40,28 @@ impl Changed {
         *self == Changed::default()
     }
 
+    /// How many entries it names (before the concert lists seat maps imply).
+    pub fn len(&self) -> usize {
+        usize::from(self.concerts)
+            + self.schedules.len()
+            + self.seat_maps.len()
+            + self.balances.len()
+            + self.reservations.len()
+            + self.payments.len()
+            + self.charges.len()
+    }
+
+    /// Adds what `other` names, e.g. to write later what failed now.
+    pub fn merge(&mut self, other: Changed) {
+        self.concerts |= other.concerts;
+        self.schedules.extend(other.schedules);
+        self.seat_maps.extend(other.seat_maps);
+        self.balances.extend(other.balances);
+        self.reservations.extend(other.reservations);
+        self.payments.extend(other.payments);
+        self.charges.extend(other.charges);
+    }
+
     fn sources(&self) -> Vec<Source> {
         let mut sources = Vec::new();
         if self.concerts {
@@ -89,6 +111,17 @@ impl ReadModel {
         self.write(&sources).await
     }
 
+    /// Deletes every read-model entry (never the queue's keys), so each is
+    /// loaded afresh on its next read: for a writer that lost track of what
+    /// it failed to write. Answers how many it deleted.
+    pub async fn forget_all(&self) -> Result<u64, WriteError> {
+        Ok(self
+            .inner
+            .cache
+            .delete_matching(&self.inner.cache.keys.pattern())
+            .await?)
+    }
+
     /// Loads `sources` from Postgres and writes them, one round trip to Redis.
     pub(super) async fn write(&self, sources: &[Source]) -> Result<usize, WriteError> {
         let window = self.window();
@@ -109,5 +142,28 @@ impl ReadModel {
             .await?;
         self.inner.cache.put(&puts).await?;
         Ok(puts.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_changes_name_everything_either_named() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut changed = Changed {
+            seat_maps: BTreeSet::from([a]),
+            ..Changed::default()
+        };
+        changed.merge(Changed {
+            concerts: true,
+            seat_maps: BTreeSet::from([a, b]),
+            charges: BTreeSet::from([(a, b)]),
+            ..Changed::default()
+        });
+        assert_eq!(changed.len(), 4);
+        assert!(changed.concerts && changed.seat_maps.contains(&b));
+        assert!(Changed::default().is_empty());
     }
 }

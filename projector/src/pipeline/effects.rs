@@ -3,13 +3,14 @@
 //! completed (before it commits), then, after it commits, rewrite the
 //! read-model entries it changed and announce its decisions.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use infra::decision::{channel, Decision};
 use infra::kafka::{AppendError, Appender, Topics};
 use infra::queue::{Queue, QueueError, QueueSettings};
-use infra::read_model::{CacheMetrics, Changed, ReadModel};
+use infra::read_model::{CacheMetrics, Changed, ReadModel, Warmed, WriteError};
 use infra::redis_store::RedisStore;
 use prometheus::Registry;
 use sqlx::PgPool;
@@ -23,6 +24,17 @@ use crate::metrics::ProjectorMetrics;
 /// Longer than a command's wait budget: a follow-up that is not
 /// acknowledged fails its batch, which is then retried as a whole.
 const APPEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Entries remembered for a later write-through while Redis fails; past
+/// this many, every read-model entry is dropped once Redis is back instead.
+const MAX_UNWRITTEN: usize = 100_000;
+
+/// What failed to reach Redis, to write with the next attempt.
+#[derive(Debug, Default)]
+struct Unwritten {
+    changed: Changed,
+    /// Too much to remember: drop every entry instead of rewriting some.
+    lost_track: bool,
+}
 
 #[derive(Clone)]
 pub struct Effects {
@@ -32,6 +44,10 @@ pub struct Effects {
     redis: RedisStore,
     channel: String,
     read_model: ReadModel,
+    /// One writer of the read model at a time in this process: each writes
+    /// what it loaded, so two overlapping could leave the older load last.
+    writing: Arc<tokio::sync::Mutex<()>>,
+    unwritten: Arc<Mutex<Unwritten>>,
     metrics: ProjectorMetrics,
 }
 
@@ -76,6 +92,8 @@ impl Effects {
             redis,
             queue,
             read_model,
+            writing: Arc::default(),
+            unwritten: Arc::default(),
             metrics,
         })
     }
@@ -85,17 +103,65 @@ impl Effects {
     }
 
     /// Rewrites the entries a committed batch changed, so a query that
-    /// starts after an answer sees its effect. A Redis failure is logged,
-    /// not retried: the entries' own lifetimes and the readers' fallback to
-    /// Postgres take over.
+    /// starts after an answer sees its effect. What fails to reach Redis is
+    /// remembered and written with the next batch (or the next retry), so an
+    /// entry Redis still holds is not left behind its tables for long.
     pub async fn write_through(&self, changed: &Changed) {
         let started = std::time::Instant::now();
-        if let Err(error) = self.read_model.write_changes(changed).await {
-            tracing::warn!(%error, "writing the read model through failed");
+        let _writing = self.writing.lock().await;
+        let mut todo = std::mem::take(&mut *self.unwritten());
+        todo.changed.merge(changed.clone());
+        if todo.changed.is_empty() && !todo.lost_track {
+            return;
+        }
+        let written = async {
+            if todo.lost_track {
+                let forgotten = self.read_model.forget_all().await?;
+                tracing::warn!(
+                    forgotten,
+                    "read model dropped after losing track of its changes"
+                );
+                todo.lost_track = false;
+            }
+            self.read_model.write_changes(&todo.changed).await
+        }
+        .await;
+        if let Err(error) = written {
+            tracing::warn!(%error, entries = todo.changed.len(), "writing the read model through failed; will retry");
+            let mut unwritten = self.unwritten();
+            unwritten.changed.merge(todo.changed);
+            unwritten.lost_track |= todo.lost_track;
+            if unwritten.changed.len() > MAX_UNWRITTEN {
+                *unwritten = Unwritten {
+                    changed: Changed::default(),
+                    lost_track: true,
+                };
+            }
         }
         self.metrics
             .write_through
             .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Writes what an earlier write-through could not, if anything.
+    pub async fn retry_unwritten(&self) {
+        let pending = {
+            let unwritten = self.unwritten();
+            !unwritten.changed.is_empty() || unwritten.lost_track
+        };
+        if pending {
+            self.write_through(&Changed::default()).await;
+        }
+    }
+
+    /// Loads the schedules whose booking window is near into the read model.
+    pub async fn warm(&self) -> Result<Vec<Warmed>, WriteError> {
+        let _writing = self.writing.lock().await;
+        self.read_model.warm_due().await
+    }
+
+    fn unwritten(&self) -> std::sync::MutexGuard<'_, Unwritten> {
+        self.unwritten.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Appends every follow-up and waits for all of them to be acknowledged.

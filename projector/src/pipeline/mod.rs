@@ -106,10 +106,7 @@ impl Pipeline {
     /// broker or Redis away) is retried with backoff until it commits or we
     /// stop.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let warming = tokio::spawn(warming::keep_warm(
-            self.effects.read_model().clone(),
-            stop.clone(),
-        ));
+        let warming = tokio::spawn(warming::keep_warm(self.effects.clone(), stop.clone()));
         let mut states = States::new();
         let mut batches = self.consumer.stream().ready_chunks(MAX_BATCH);
         loop {

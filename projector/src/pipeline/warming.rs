@@ -1,19 +1,20 @@
 //! Loading each schedule into the read model ahead of its booking window,
-//! so the first wave of readers finds it in Redis (`infra::read_model`).
+//! so the first wave of readers finds it in Redis (`infra::read_model`),
+//! and retrying write-throughs that failed while no batch comes to do it.
 
 use std::time::Duration;
 
-use infra::read_model::ReadModel;
 use tokio::sync::watch;
 
-use super::wait_or_stop;
+use super::{wait_or_stop, Effects};
 
 /// Anything evicted or flushed inside a window is loaded again this soon.
 const WARM_EVERY: Duration = Duration::from_secs(2);
 
-pub async fn keep_warm(read_model: ReadModel, mut stop: watch::Receiver<bool>) {
+pub async fn keep_warm(effects: Effects, mut stop: watch::Receiver<bool>) {
     loop {
-        match read_model.warm_due().await {
+        effects.retry_unwritten().await;
+        match effects.warm().await {
             Ok(warmed) if !warmed.is_empty() => {
                 tracing::info!(
                     ?warmed,

@@ -1,4 +1,15 @@
+mod catalog;
+mod expiry;
+mod freshness;
 mod health;
 mod helpers;
 mod operations;
+mod proxy;
 mod queue;
+mod seats;
+mod seed;
+mod stack;
+mod stampede;
+mod unavailable;
+mod wallet;
+mod write_through;

@@ -1,0 +1,54 @@
+//! `GET /v1/schedules/{id}/seats`: the seat map, for callers with an ACTIVE
+//! queue token. The token check and the read go to Redis together, so the
+//! answer costs one round trip of waiting.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use infra::problem::ProblemBody;
+use infra::queue::{caller_id, Queue, QUEUE_TOKEN_HEADER};
+use infra::read_model::{ReadModel, SeatMapView, Source};
+use uuid::Uuid;
+
+use super::answer;
+use crate::error::ApiError;
+
+/// A schedule's seats and their status.
+///
+/// A seat whose hold has lapsed reads `AVAILABLE` at once, whether or not
+/// any event has been written since.
+#[utoipa::path(
+    get,
+    path = "/v1/schedules/{schedule_id}/seats",
+    tag = "seats",
+    params(
+        ("schedule_id" = Uuid, Path, description = "Not a UUID: 404."),
+        ("X-User-Id" = Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (the trust boundary)."),
+        ("X-Queue-Token" = String, Header, description = "An ACTIVE token from `POST /v1/queue/tokens`."),
+    ),
+    responses(
+        (status = 200, description = "The seat map, in seat-number order.", body = SeatMapView),
+        (status = 401, description = "`UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's token (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such schedule (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "The queue's Redis, or Postgres behind a missing entry, is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn seat_map(
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    queue: web::Data<Queue>,
+    model: web::Data<ReadModel>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller_id(&request)?;
+    let token = request
+        .headers()
+        .get(QUEUE_TOKEN_HEADER)
+        .map(|value| value.to_str().unwrap_or_default().trim().to_owned());
+    let schedule_id = path.into_inner();
+    let (pass, served) = futures::join!(
+        queue.active_pass(user, token.as_deref()),
+        model.serve(Source::Seats(schedule_id), None)
+    );
+    // The token outranks whatever the read found.
+    pass?;
+    answer::public(served?, "schedule")
+}
