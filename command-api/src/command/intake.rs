@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use domain::UserId;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -44,7 +44,9 @@ impl Intake {
             key: IdempotencyKey::from_headers(headers).map_err(|error| error.to_string()),
             budget: WaitBudget::from_headers(headers),
             origin: Origin {
-                at: Utc::now(),
+                // Postgres keeps microseconds: a time the 201 states must
+                // read back identically from the query side.
+                at: Utc::now().trunc_subsecs(6),
                 correlation_id,
             },
             received: Instant::now(),
