@@ -145,3 +145,71 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     listener.local_addr().expect("local address").port()
 }
+
+/// A service binary started with a bad configuration, for the start-up
+/// refusal tests every service shares: one clear line naming the variable,
+/// a non-zero exit and no panic.
+pub struct StartupRefusal {
+    binary: &'static str,
+    address_variable: &'static str,
+}
+
+/// A secret long enough to pass validation.
+pub const TEST_SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+impl StartupRefusal {
+    pub fn new(binary: &'static str, address_variable: &'static str) -> Self {
+        Self {
+            binary,
+            address_variable,
+        }
+    }
+
+    pub fn run(&self, vars: &[(&str, &str)]) -> std::process::Output {
+        let mut command = std::process::Command::new(self.binary);
+        command
+            .env_clear()
+            .env(self.address_variable, "127.0.0.1:0");
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        command.output().expect("the binary runs")
+    }
+
+    pub fn assert_refused(output: &std::process::Output, variable: &str) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "exited successfully; stderr: {stderr}"
+        );
+        assert!(
+            stderr.contains(variable),
+            "stderr does not name {variable}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!stderr.contains("backtrace"), "{stderr}");
+    }
+
+    pub fn an_unreachable_database_is_named(&self) {
+        let url = format!("postgres://postgres@127.0.0.1:{}/ticketfold", closed_port());
+        let output = self.run(&[("DATABASE_URL", &url), ("QUEUE_TOKEN_SECRET", TEST_SECRET)]);
+        Self::assert_refused(&output, "DATABASE_URL");
+    }
+
+    pub fn a_malformed_database_url_is_a_configuration_error(&self) {
+        let output = self.run(&[
+            ("DATABASE_URL", "mysql://root@127.0.0.1/tickets"),
+            ("QUEUE_TOKEN_SECRET", TEST_SECRET),
+        ]);
+        Self::assert_refused(&output, "DATABASE_URL");
+        assert!(String::from_utf8_lossy(&output.stderr)
+            .starts_with("configuration error: DATABASE_URL: "));
+    }
+
+    pub fn a_missing_token_secret_is_a_configuration_error(&self) {
+        let output = self.run(&[]);
+        Self::assert_refused(&output, "QUEUE_TOKEN_SECRET");
+        assert!(String::from_utf8_lossy(&output.stderr)
+            .starts_with("configuration error: QUEUE_TOKEN_SECRET: "));
+    }
+}
