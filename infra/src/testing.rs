@@ -18,6 +18,9 @@ const TEST_TOKEN_SECRET: &str = "test-only-queue-token-secret-0123456789abcdef";
 pub struct TestEnvironment {
     pub settings: Settings,
     pub id: String,
+    /// The variables `settings` were loaded from, to start a service
+    /// binary on the same environment.
+    pub vars: HashMap<String, String>,
 }
 
 impl TestEnvironment {
@@ -68,7 +71,7 @@ impl TestEnvironment {
             vars.insert((*name).to_owned(), (*value).to_owned());
         }
         let settings = Settings::load(|name| vars.get(name).cloned())?;
-        Ok(Self { settings, id })
+        Ok(Self { settings, id, vars })
     }
 
     /// What `projector setup` does: database, migrations, topics.

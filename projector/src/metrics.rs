@@ -1,7 +1,7 @@
 //! The projector's own metrics, registered next to the HTTP ones.
 
 use prometheus::{
-    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 
 /// From a few milliseconds (one record, nothing queued) to a backlog.
@@ -25,6 +25,7 @@ pub struct ProjectorMetrics {
     pub batch_size: Histogram,
     pub write_through: Histogram,
     pub lag: IntGaugeVec,
+    pub partitions_owned: IntGauge,
 }
 
 impl ProjectorMetrics {
@@ -108,6 +109,10 @@ impl ProjectorMetrics {
                 ),
                 &["topic", "partition"],
             )?,
+            partitions_owned: IntGauge::new(
+                "projector_partitions_owned",
+                "Partitions this instance holds the lease of and folds",
+            )?,
         };
         registry.register(Box::new(metrics.events_folded.clone()))?;
         registry.register(Box::new(metrics.poison_records.clone()))?;
@@ -121,6 +126,7 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.batch_size.clone()))?;
         registry.register(Box::new(metrics.write_through.clone()))?;
         registry.register(Box::new(metrics.lag.clone()))?;
+        registry.register(Box::new(metrics.partitions_owned.clone()))?;
         Ok(metrics)
     }
 }

@@ -6,7 +6,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::ClientConfig;
 
-use super::Topics;
+use super::{TopicPartition, Topics};
 use crate::config::KafkaSettings;
 
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -87,6 +87,12 @@ impl BrokerProbe {
     }
 
     pub async fn check(&self, timeout: Duration) -> Result<(), String> {
+        self.partitions(timeout).await.map(drop)
+    }
+
+    /// Every partition of the three topics, as the brokers report them (not
+    /// as configured: a topic created with another count is read whole).
+    pub async fn partitions(&self, timeout: Duration) -> Result<Vec<TopicPartition>, String> {
         let client = Arc::clone(&self.client);
         // librdkafka's metadata call blocks its thread until answered.
         let metadata =
@@ -94,9 +100,17 @@ impl BrokerProbe {
                 .await
                 .map_err(|e| format!("metadata probe aborted: {e}"))?
                 .map_err(|e| format!("brokers unreachable: {e}"))?;
+        let mut partitions = Vec::new();
         for wanted in self.topics.all() {
             match metadata.topics().iter().find(|t| t.name() == wanted) {
-                Some(topic) if topic.error().is_none() => {}
+                Some(topic) if topic.error().is_none() && !topic.partitions().is_empty() => {
+                    partitions.extend(
+                        topic
+                            .partitions()
+                            .iter()
+                            .map(|p| TopicPartition::new(wanted, p.id())),
+                    );
+                }
                 Some(topic) => {
                     return Err(format!("topic {wanted} is unhealthy: {:?}", topic.error()))
                 }
@@ -107,6 +121,6 @@ impl BrokerProbe {
                 }
             }
         }
-        Ok(())
+        Ok(partitions)
     }
 }

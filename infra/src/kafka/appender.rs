@@ -47,7 +47,9 @@ impl Appender {
             // Retries after a lost ack must not duplicate or reorder records.
             .set("enable.idempotence", "true")
             .set("acks", "all")
-            .set("linger.ms", "5")
+            // Every command waits on its append: send at once. Records
+            // queued while a request is in flight still share the next one.
+            .set("linger.ms", "0")
             .set("batch.num.messages", "1000")
             .set("message.timeout.ms", &timeout_ms)
             .set("request.timeout.ms", &timeout_ms)

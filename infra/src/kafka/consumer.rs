@@ -131,7 +131,9 @@ impl ResumeFrom {
             .clone()
     }
 
-    fn set_assigned(&self, partitions: Vec<TopicPartition>) {
+    /// Records what this member reads, for consumers that assign partitions
+    /// themselves instead of taking the group's assignment.
+    pub fn set_assigned(&self, partitions: Vec<TopicPartition>) {
         *self.assigned.lock().unwrap_or_else(PoisonError::into_inner) = partitions;
     }
 }

@@ -1,11 +1,14 @@
 //! The consumer loop: read a batch, fold it in one transaction with its
 //! offsets, announce its decisions, repeat. Positions live in Postgres;
-//! Kafka's committed offsets are never used. Partition state lives in
-//! memory and is rebuilt from the log whenever it may be stale.
+//! Kafka's committed offsets are never used, and which instance reads which
+//! partition is settled by leases in Postgres too (see `leases`). Partition
+//! state lives in memory and is rebuilt from the log whenever it may be
+//! stale.
 
 mod batch;
 mod catch_up;
 mod effects;
+mod leases;
 mod offsets;
 mod record;
 mod warming;
@@ -14,15 +17,20 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use infra::kafka::{consumer_config, ResumeFrom, StoredPositions, TopicPartition, Topics};
+use infra::kafka::{
+    consumer_config, BrokerProbe, ResumeFrom, StoredPositions, TopicPartition, Topics,
+};
 use prometheus::Registry;
 use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
 use tokio::sync::watch;
+use tokio::time::MissedTickBehavior;
 
 pub use batch::{BatchError, BatchOutcome, Projection};
 pub use catch_up::CatchUp;
 pub use effects::Effects;
+pub use leases::{Handover, PartitionLeases, LEASE_TICK};
 pub use record::Record;
 
 use crate::configuration::Settings;
@@ -33,6 +41,11 @@ use crate::metrics::ProjectorMetrics;
 /// Most records folded in one transaction.
 const MAX_BATCH: usize = 1000;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long asking the brokers for the topics' partitions may take.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(2);
+/// Lease ticks between asking the brokers again, so partitions added to a
+/// topic get an owner.
+const REDISCOVER_EVERY: u32 = 30;
 
 /// The decision state of every partition this instance has folded.
 pub type States = HashMap<TopicPartition, PartitionState>;
@@ -45,6 +58,9 @@ pub fn group_id(settings: &Settings) -> String {
 
 pub struct Pipeline {
     consumer: StreamConsumer<ResumeFrom>,
+    /// Taken by `run`.
+    leases: Option<PartitionLeases>,
+    broker: BrokerProbe,
     projection: Projection,
     effects: Effects,
     topics: Topics,
@@ -52,8 +68,8 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Subscribes to the three topics, ready to resume every partition from
-    /// the position stored in Postgres.
+    /// Ready to take partitions of the three topics as their leases allow,
+    /// resuming each from the position stored in Postgres.
     pub async fn start(
         settings: &Settings,
         pool: PgPool,
@@ -83,9 +99,11 @@ impl Pipeline {
             .set("fetch.wait.max.ms", "5")
             .create_with_context(context)
             .map_err(StartupError::Kafka)?;
-        consumer
-            .subscribe(&topics.all())
-            .map_err(StartupError::Kafka)?;
+        let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
+        let leases = Some(PartitionLeases::new(
+            (*pool.connect_options()).clone(),
+            &group,
+        ));
         let effects = Effects::new(settings, pool.clone(), metrics.clone(), registry)?;
         let projection = Projection {
             pool,
@@ -95,6 +113,8 @@ impl Pipeline {
         };
         Ok(Self {
             consumer,
+            leases,
+            broker,
             projection,
             effects,
             topics,
@@ -105,14 +125,31 @@ impl Pipeline {
     /// Folds until `stop` turns true. A batch that fails (Postgres, the
     /// broker or Redis away) is retried with backoff until it commits or we
     /// stop.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let warming = tokio::spawn(warming::keep_warm(self.effects.clone(), stop.clone()));
+        let Some(mut leases) = self.leases.take() else {
+            return;
+        };
         let mut states = States::new();
         let mut batches = self.consumer.stream().ready_chunks(MAX_BATCH);
+        let mut lease_tick = tokio::time::interval(LEASE_TICK);
+        lease_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut ticks: u32 = 0;
         loop {
             let batch = tokio::select! {
                 biased;
                 _ = stopped(&mut stop) => break,
+                _ = lease_tick.tick() => {
+                    // Between batches, so nothing is in flight for a
+                    // partition given away.
+                    if ticks.is_multiple_of(REDISCOVER_EVERY) || !leases.knows_partitions() {
+                        self.discover(&mut leases).await;
+                    }
+                    ticks = ticks.wrapping_add(1);
+                    let handover = leases.tick().await;
+                    self.hand_over(&handover, &leases, &mut states).await;
+                    continue;
+                }
                 batch = batches.next() => batch,
             };
             let Some(batch) = batch else { break };
@@ -136,12 +173,74 @@ impl Pipeline {
         }
         tracing::info!("pipeline stopped");
         warming.abort();
+        // Hand the partitions over now rather than when the process exits.
+        leases.release_all().await;
         drop(batches);
         // Leaving the group blocks until the broker answers; keep it off
         // the async threads.
         let consumer = self.consumer;
         let _ = tokio::task::spawn_blocking(move || drop(consumer)).await;
         tracing::debug!("consumer closed");
+    }
+
+    async fn discover(&self, leases: &mut PartitionLeases) {
+        match self.broker.partitions(METADATA_TIMEOUT).await {
+            Ok(partitions) => leases.set_partitions(partitions),
+            Err(error) => tracing::warn!(%error, "cannot list the topics' partitions yet"),
+        }
+    }
+
+    /// Stops reading the partitions lost and starts reading the ones
+    /// gained, each from its position stored in Postgres (another instance
+    /// may have advanced it since this one last read it).
+    async fn hand_over(&self, handover: &Handover, leases: &PartitionLeases, states: &mut States) {
+        if handover.is_empty() {
+            return;
+        }
+        let label = |topic: &str| self.topics.base_name(topic).unwrap_or("other");
+        if !handover.lost.is_empty() {
+            let mut lost = TopicPartitionList::new();
+            for at in &handover.lost {
+                lost.add_partition(&at.topic, at.partition);
+                states.remove(at);
+                let _ = self
+                    .metrics
+                    .lag
+                    .remove_label_values(&[label(&at.topic), &at.partition.to_string()]);
+            }
+            if let Err(error) = self.consumer.incremental_unassign(&lost) {
+                tracing::error!(%error, "cannot stop reading the partitions given away");
+            }
+        }
+        if !handover.gained.is_empty() {
+            let positions = &self.consumer.context().positions;
+            match offsets::load(&self.projection.pool, &self.projection.group).await {
+                Ok(stored) => {
+                    for (at, next) in stored {
+                        positions.advance(at, next);
+                    }
+                }
+                // Reading from an older position is only slower: records
+                // whose effects are committed are skipped.
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the stored positions; resuming from the last known ones")
+                }
+            }
+            let mut gained = TopicPartitionList::new();
+            for at in &handover.gained {
+                let offset = positions.get(at).map_or(Offset::Beginning, Offset::Offset);
+                if let Err(error) = gained.add_partition_offset(&at.topic, at.partition, offset) {
+                    tracing::error!(%error, topic = %at.topic, partition = at.partition, "cannot set the resume offset");
+                }
+            }
+            if let Err(error) = self.consumer.incremental_assign(&gained) {
+                tracing::error!(%error, "cannot start reading the partitions taken");
+            }
+        }
+        let owned: Vec<TopicPartition> = leases.owned().cloned().collect();
+        self.metrics.partitions_owned.set(owned.len() as i64);
+        tracing::info!(gained = ?handover.gained, lost = ?handover.lost, owned = owned.len(), "partition ownership changed");
+        self.consumer.context().set_assigned(owned);
     }
 
     /// Answers false when asked to stop before the batch committed.

@@ -4,9 +4,9 @@ use crate::helpers::{eventually, exported, sample, spawn_log};
 use crate::workload::{assert_books_balance, Workload};
 
 #[tokio::test]
-async fn a_projector_killed_mid_run_resumes_to_what_a_clean_replay_builds() {
+async fn a_projector_sigkilled_mid_run_resumes_to_what_a_clean_replay_builds() {
     let log = spawn_log().await;
-    let projector = log.spawn_projector().await;
+    let projector = log.spawn_projector_process().await;
     let schedules = [log.open_schedule(12).await, log.open_schedule(12).await];
     let workload = Workload::mixed(&schedules, 40, 12, 7);
     for round in 0..3 {
@@ -19,10 +19,12 @@ async fn a_projector_killed_mid_run_resumes_to_what_a_clean_replay_builds() {
             > 0
     })
     .await;
-    projector.kill().await;
+    projector.sigkill();
 
     workload.append_round(&log, 3).await;
-    let restarted = log.spawn_projector().await;
+    // Settling within the test's patience means the new process got the
+    // dead one's partitions at once, not after a group-membership timeout.
+    let restarted = log.spawn_projector_process().await;
     log.settled().await;
 
     let decided: i64 =
@@ -79,5 +81,5 @@ async fn a_projector_killed_mid_run_resumes_to_what_a_clean_replay_builds() {
     .await
     .unwrap();
     assert_eq!(after, live, "re-produced follow-ups change nothing");
-    restarted.stop().await;
+    restarted.terminate().await;
 }

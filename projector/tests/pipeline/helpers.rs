@@ -257,13 +257,6 @@ impl TestProjector {
             .expect("the projector task did not panic")
             .expect("the projector stopped cleanly");
     }
-
-    /// Stops it dead, mid-batch or wherever it is, as SIGKILL would: no
-    /// batch is finished and nothing is cleaned up.
-    pub async fn kill(self) {
-        self.task.abort();
-        let _ = self.task.await;
-    }
 }
 
 /// Polls `check` until it answers true, failing the test after `PATIENCE`.
