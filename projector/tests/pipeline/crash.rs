@@ -7,8 +7,14 @@ use crate::workload::{assert_books_balance, Workload};
 async fn a_projector_sigkilled_mid_run_resumes_to_what_a_clean_replay_builds() {
     let log = spawn_log().await;
     let projector = log.spawn_projector_process().await;
-    let schedules = [log.open_schedule(12).await, log.open_schedule(12).await];
-    let workload = Workload::mixed(&schedules, 40, 12, 7);
+    // The run: 2,000 requests from 200 users over 3 schedules.
+    let schedules = [
+        log.open_schedule(40).await,
+        log.open_schedule(40).await,
+        log.open_schedule(40).await,
+    ];
+    let workload = Workload::cycles(&schedules, 200, 40, 7, 2);
+    assert_eq!(workload.len(), 2_000);
     for round in 0..3 {
         workload.append_round(&log, round).await;
     }
@@ -21,7 +27,9 @@ async fn a_projector_sigkilled_mid_run_resumes_to_what_a_clean_replay_builds() {
     .await;
     projector.sigkill();
 
-    workload.append_round(&log, 3).await;
+    for round in 3..8 {
+        workload.append_round(&log, round).await;
+    }
     // Settling within the test's patience means the new process got the
     // dead one's partitions at once, not after a group-membership timeout.
     let restarted = log.spawn_projector_process().await;

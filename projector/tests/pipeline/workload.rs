@@ -28,35 +28,53 @@ impl Dice {
 
 impl Workload {
     pub fn mixed(schedules: &[Uuid], users: usize, seats: i64, seed: u64) -> Self {
+        Self::cycles(schedules, users, seats, seed, 1)
+    }
+
+    /// `cycles` times, each user: a top-up, a hold, its payment or
+    /// release, then (past the first hold's expiry) a hold and its payment.
+    /// Five requests per user and cycle, in four rounds per cycle.
+    pub fn cycles(schedules: &[Uuid], users: usize, seats: i64, seed: u64, cycles: usize) -> Self {
         let mut dice = Dice(seed);
         let users: Vec<Uuid> = (0..users).map(|_| Uuid::now_v7()).collect();
-        let mut rounds = vec![Vec::new(); 4];
-        for user in &users {
-            let amount = [30_000, 60_000, 120_000][dice.roll(3) as usize];
-            rounds[0].push(request(&charge(*user, amount)));
+        let mut rounds = vec![Vec::new(); 4 * cycles];
+        for cycle in 0..cycles {
+            let rounds = &mut rounds[4 * cycle..4 * cycle + 4];
+            // Each cycle well past the previous one's holds.
+            let t = 1_000 * cycle as i64;
+            for user in &users {
+                let amount = [30_000, 60_000, 120_000][dice.roll(3) as usize];
+                rounds[0].push(request(&charge(*user, amount)));
 
-            let schedule = schedules[dice.roll(schedules.len() as u64) as usize];
-            let seat = 1 + dice.roll(seats as u64) as i64;
-            let reservation = Uuid::now_v7();
-            rounds[1].push(request(&hold(schedule, reservation, *user, seat, 10)));
-            rounds[2].push(if dice.roll(3) < 2 {
-                request(&payment(schedule, Uuid::now_v7(), reservation, *user, 20))
-            } else {
-                request(&release(schedule, reservation, *user, 20))
-            });
+                let schedule = schedules[dice.roll(schedules.len() as u64) as usize];
+                let seat = 1 + dice.roll(seats as u64) as i64;
+                let reservation = Uuid::now_v7();
+                rounds[1].push(request(&hold(schedule, reservation, *user, seat, t + 10)));
+                rounds[2].push(if dice.roll(3) < 2 {
+                    request(&payment(
+                        schedule,
+                        Uuid::now_v7(),
+                        reservation,
+                        *user,
+                        t + 20,
+                    ))
+                } else {
+                    request(&release(schedule, reservation, *user, t + 20))
+                });
 
-            // Past the first holds' expiry: lapsed seats are free again.
-            let schedule = schedules[dice.roll(schedules.len() as u64) as usize];
-            let seat = 1 + dice.roll(seats as u64) as i64;
-            let reservation = Uuid::now_v7();
-            rounds[3].push(request(&hold(schedule, reservation, *user, seat, 400)));
-            rounds[3].push(request(&payment(
-                schedule,
-                Uuid::now_v7(),
-                reservation,
-                *user,
-                410,
-            )));
+                // Past the first holds' expiry: lapsed seats are free again.
+                let schedule = schedules[dice.roll(schedules.len() as u64) as usize];
+                let seat = 1 + dice.roll(seats as u64) as i64;
+                let reservation = Uuid::now_v7();
+                rounds[3].push(request(&hold(schedule, reservation, *user, seat, t + 400)));
+                rounds[3].push(request(&payment(
+                    schedule,
+                    Uuid::now_v7(),
+                    reservation,
+                    *user,
+                    t + 410,
+                )));
+            }
         }
         Self { rounds }
     }
@@ -72,7 +90,7 @@ impl Workload {
         let (first, then): (Vec<_>, Vec<_>) = requests
             .iter()
             .enumerate()
-            .partition(|(i, _)| round != 3 || i % 2 == 0);
+            .partition(|(i, _)| round % 4 != 3 || i % 2 == 0);
         join_all(first.into_iter().map(|(_, r)| log.append_envelope(r))).await;
         join_all(then.into_iter().map(|(_, r)| log.append_envelope(r))).await;
     }
