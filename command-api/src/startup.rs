@@ -10,6 +10,7 @@ use actix_web::{web, HttpServer};
 use infra::http::{base_app, ApiDocument, Operational};
 use infra::kafka::{Appender, BrokerProbe, Topics};
 use infra::queue::{AdmitterHandle, IssueTokenApi, Queue};
+use infra::read_model::PendingEntries;
 use infra::redis_store::RedisStore;
 use infra::telemetry::Metrics;
 use tokio::task::JoinHandle;
@@ -36,7 +37,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
             through it.\n\n\
             Commands are appended to the event log and answered with the projector's decision \
             within the wait budget (`Prefer: wait=<seconds>`, 0..10, default 3), or `202` with a \
-            `Location` to poll (served by the query-api where it names a query-api path)."
+            `Location` to poll (served by the query-api where it names a query-api path). A hold's, \
+            a payment's or a charge's `Location` reads `PENDING` until it is decided."
     ),
     paths(
         routes::reservations::place_hold,
@@ -96,10 +98,12 @@ impl Application {
             CommandMetrics::register(metrics.registry()).map_err(StartupError::Metrics)?;
         let (board, board_handle) =
             DecisionBoard::start(redis_client, infra::decision::channel(redis.keys()));
+        let pending = PendingEntries::new(&settings.redis).map_err(StartupError::Redis)?;
         let commands = Commands::new(
             pool.clone(),
             appender,
             board,
+            pending,
             command_metrics,
             Topics::from_settings(&settings.kafka),
         );

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use infra::decision::CommandType;
 use infra::kafka::{Topics, CATALOG, RESERVATIONS, WALLETS};
+use infra::read_model::PendingEntry;
 use schemas::{Envelope, EventMeta, LogEvent};
 use serde_json::Value;
 use uuid::Uuid;
@@ -38,7 +39,29 @@ impl CommandRecord {
         pending_body: Value,
         location: String,
     ) -> Self {
-        let command_id = Uuid::now_v7();
+        Self::with_id(
+            Uuid::now_v7(),
+            command_type,
+            event,
+            origin,
+            topics,
+            pending_body,
+            location,
+        )
+    }
+
+    /// As `new`, with `command_id` (a fresh UUID v7) as event and command
+    /// id: for commands whose entity shares it, so its poll can read the
+    /// decision by command id (a charge, refused or not).
+    pub fn with_id(
+        command_id: Uuid,
+        command_type: CommandType,
+        event: LogEvent,
+        origin: Origin,
+        topics: &Topics,
+        pending_body: Value,
+        location: String,
+    ) -> Self {
         let envelope = Envelope::wrap(
             &event,
             EventMeta {
@@ -57,6 +80,15 @@ impl CommandRecord {
             pending_body,
             location,
         }
+    }
+}
+
+impl CommandRecord {
+    /// What the command's poll reads until it is decided, if anything: read
+    /// back from the record, so a replay of a stored command has it too.
+    pub fn pending_entry(&self) -> Option<PendingEntry> {
+        let event = Envelope::from_bytes(&self.payload).ok()?.open().ok()?;
+        PendingEntry::of_request(&event)
     }
 }
 
@@ -103,5 +135,45 @@ mod tests {
         assert_eq!(envelope.correlation_id, origin.correlation_id);
         assert_eq!(envelope.causation_id, None);
         assert_eq!(record.command_id.get_version_num(), 7);
+        assert_eq!(
+            record.pending_entry(),
+            None,
+            "nothing to poll for a concert"
+        );
+    }
+
+    #[test]
+    fn a_charge_reads_pending_under_its_own_id_which_is_the_command_id() {
+        let (charge_id, user_id) = (Uuid::now_v7(), Uuid::now_v7());
+        let at = Utc::now();
+        let record = CommandRecord::with_id(
+            charge_id,
+            CommandType::Charge,
+            v1::BalanceChargeRequested {
+                charge_id,
+                user_id,
+                amount: 5_000,
+                requested_at: at,
+                max_single_charge: 1_000_000,
+                max_balance: 10_000_000,
+            }
+            .into(),
+            Origin {
+                at,
+                correlation_id: Uuid::now_v7(),
+            },
+            &Topics::new("t1."),
+            serde_json::json!({"status": "PENDING"}),
+            "/x".into(),
+        );
+        assert_eq!(record.command_id, charge_id);
+        let pending = record.pending_entry().expect("a charge is polled");
+        assert_eq!(
+            pending.source,
+            infra::read_model::Source::Charge(user_id, charge_id)
+        );
+        let body: Value = serde_json::from_slice(pending.body()).unwrap();
+        assert_eq!(body["status"], "PENDING");
+        assert_eq!(body["charge_id"], charge_id.to_string());
     }
 }

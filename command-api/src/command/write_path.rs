@@ -1,12 +1,14 @@
 //! The write path every command takes once its request is valid: claim the
 //! idempotency key, listen for the decision, append the record, wait within
-//! the budget, answer.
+//! the budget, answer. A command answered `202` leaves a pending entry in
+//! the read model, so its `Location` reads `PENDING` until it is decided.
 
 use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
 use infra::decision::{CommandType, Decision};
 use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
+use infra::read_model::PendingEntries;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -38,6 +40,7 @@ pub struct Commands {
     appender: Appender,
     board: DecisionBoard,
     keys: IdempotencyStore,
+    pending: PendingEntries,
     metrics: CommandMetrics,
     topics: Topics,
 }
@@ -47,6 +50,7 @@ impl Commands {
         pool: PgPool,
         appender: Appender,
         board: DecisionBoard,
+        pending: PendingEntries,
         metrics: CommandMetrics,
         topics: Topics,
     ) -> Self {
@@ -55,6 +59,7 @@ impl Commands {
             pool,
             appender,
             board,
+            pending,
             metrics,
             topics,
         }
@@ -107,6 +112,9 @@ impl Commands {
             self.note_appended(claim, record.command_id).await;
         }
         let decision = self.wait(intake, &record, &mut expectation).await;
+        if decision.is_none() {
+            self.leave_pending(&record).await;
+        }
         let answer = self.answer(decision.as_ref(), &record);
         self.settle(claim.as_ref(), &record, &answer).await;
         Ok(answer)
@@ -166,7 +174,8 @@ impl Commands {
             self.settle(Some(claim), &record, &answer).await;
             return Ok(answer);
         }
-        if !stored.appended
+        let mut appended = stored.appended;
+        if !appended
             && self
                 .keys
                 .take_over_append(claim, record.command_id, APPEND_GRACE)
@@ -176,8 +185,14 @@ impl Commands {
             tracing::info!(command_id = %record.command_id, "appending an unacknowledged command again");
             self.append(intake, &record).await?;
             self.note_appended(claim, record.command_id).await;
+            appended = true;
         }
         let decision = self.wait(intake, &record, &mut expectation).await;
+        // Another request may still be appending it: only a record known to
+        // be in the log gets a pending entry.
+        if decision.is_none() && appended {
+            self.leave_pending(&record).await;
+        }
         let answer = self.answer(decision.as_ref(), &record);
         self.settle(Some(claim), &record, &answer).await;
         Ok(answer)
@@ -273,6 +288,25 @@ impl Commands {
         match decision {
             Some(decision) => Answer::decided(decision, &record.location),
             None => Answer::pending(record),
+        }
+    }
+
+    /// Writes the pending entry its `Location` reads until it is decided.
+    /// Never in the way of the `202`: without it the poll reads 404 until
+    /// the decision, as a poll of an unknown id does.
+    async fn leave_pending(&self, record: &CommandRecord) {
+        let Some(entry) = record.pending_entry() else {
+            return;
+        };
+        match self.pending.write(&entry).await {
+            Ok(true) => {}
+            // The decided entry is there already: it is what the poll reads.
+            Ok(false) => {
+                tracing::debug!(command_id = %record.command_id, "decided before its pending entry")
+            }
+            Err(error) => {
+                tracing::warn!(%error, command_id = %record.command_id, "cannot write a pending entry; its poll reads 404 until decided")
+            }
         }
     }
 

@@ -31,11 +31,12 @@ pub struct Balance {
     pub balance: i64,
 }
 
-/// The charge is in the log but not decided yet.
+/// The charge is in the log but not decided yet; follow `Location`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChargePending {
     /// `PENDING`.
     pub status: &'static str,
+    /// Also the command's id, so its poll finds a refusal as well.
     pub charge_id: Uuid,
 }
 
@@ -52,7 +53,7 @@ pub struct ChargePending {
     request_body = ChargeRequest,
     responses(
         (status = 200, description = "Charged.", body = Balance),
-        (status = 202, description = "Not decided within the wait budget.", body = ChargePending, headers(("Location" = String, description = "`/v1/balance/charges/{charge_id}`"))),
+        (status = 202, description = "Not decided within the wait budget.", body = ChargePending, headers(("Location" = String, description = "`/v1/balance/charges/{charge_id}` (query-api) to poll: `PENDING`, then `COMPLETED` or `REJECTED` with the code a wait would have answered"))),
         (status = 400, description = "`VALIDATION_FAILED` (amount <= 0, not an integer, ...) or `CHARGE_LIMIT_EXCEEDED` (over `MAX_SINGLE_CHARGE`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`BALANCE_LIMIT_EXCEEDED` or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
@@ -87,6 +88,8 @@ async fn top_up(
             limit: policy.max_single_charge.krw(),
         });
     }
+    // The charge is its command: a refusal is recorded only under the
+    // command id, and the poll finds it under the charge id.
     let charge_id = Uuid::now_v7();
     let event = v1::BalanceChargeRequested {
         charge_id,
@@ -100,7 +103,8 @@ async fn top_up(
         status: "PENDING",
         charge_id,
     };
-    let record = CommandRecord::new(
+    let record = CommandRecord::with_id(
+        charge_id,
         CommandType::Charge,
         event.into(),
         intake.origin,

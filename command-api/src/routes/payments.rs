@@ -66,7 +66,7 @@ pub struct PaymentPending {
     request_body = PaymentRequest,
     responses(
         (status = 201, description = "Paid.", body = PaymentCompleted, headers(("Location" = String, description = "`/v1/payments/{payment_id}`"))),
-        (status = 202, description = "Not finished within the wait budget.", body = PaymentPending, headers(("Location" = String, description = "`/v1/payments/{payment_id}` to poll"))),
+        (status = 202, description = "Not finished within the wait budget.", body = PaymentPending, headers(("Location" = String, description = "`/v1/payments/{payment_id}` (query-api) to poll: `PENDING` (to the payer only) until the saga has finished, then `COMPLETED` or `FAILED`"))),
         (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's hold, or another user's token (`FORBIDDEN`); `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),

@@ -88,7 +88,7 @@ pub struct ReleasePending {
     request_body = HoldRequest,
     responses(
         (status = 201, description = "Held.", body = HoldPlaced, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api)"))),
-        (status = 202, description = "Not decided within the wait budget.", body = HoldPending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll"))),
+        (status = 202, description = "Not decided within the wait budget.", body = HoldPending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll: `PENDING` (to the caller only) until decided, then `HELD` or `REJECTED`"))),
         (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Another user's token (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),

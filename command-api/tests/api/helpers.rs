@@ -175,6 +175,37 @@ impl TestApp {
         }
     }
 
+    /// The read-model entry under `key` (without the prefix), if any, with
+    /// its remaining lifetime in ms.
+    pub async fn read_model_entry(&self, key: &str) -> Option<(infra::read_model::Entry, i64)> {
+        let client = redis::Client::open(self.settings().redis.url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let key = format!("{}{key}", self.settings().redis.key_prefix);
+        let (raw, ttl): (Option<Vec<u8>>, i64) = redis::pipe()
+            .get(&key)
+            .pttl(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let entry = infra::read_model::Entry::decode(raw?.into()).expect("a read-model entry");
+        Some((entry, ttl))
+    }
+
+    /// Every read-model key of this test, without the prefix.
+    pub async fn read_model_keys(&self) -> Vec<String> {
+        let client = redis::Client::open(self.settings().redis.url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let prefix = &self.settings().redis.key_prefix;
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}rm:*"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        keys.into_iter()
+            .map(|key| key.trim_start_matches(prefix.as_str()).to_owned())
+            .collect()
+    }
+
     /// How many records the three topics hold, from their end offsets.
     pub async fn log_size(&self) -> i64 {
         let kafka = self.settings().kafka.clone();

@@ -3,6 +3,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod operations;
+mod pending;
 mod queue;
 mod records;
 mod rejections;

@@ -35,6 +35,9 @@ async fn a_charge_record_carries_the_callers_correlation_id_and_the_wallet_limit
     assert_eq!(envelope.causation_id, None);
     assert_eq!(envelope.event_id.get_version_num(), 7);
     assert_eq!(envelope.data["charge_id"], pending["charge_id"]);
+    // The charge is its command: a refusal, recorded by command id, is
+    // found by the charge's poll.
+    assert_eq!(envelope.event_id.to_string(), pending["charge_id"]);
     assert_eq!(envelope.data["amount"], 5000);
     assert_eq!(envelope.data["max_single_charge"], 70000);
     assert_eq!(envelope.data["max_balance"], 900000);

@@ -36,6 +36,8 @@ async fn kafka_down_answers_503_with_retry_after() {
         .unwrap();
     assert!(response.headers().contains_key("retry-after"));
     assert_problem(response, 503, "UNAVAILABLE").await;
+    // Nothing is in the log, so nothing reads PENDING.
+    assert_eq!(app.read_model_keys().await, Vec::<String>::new());
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(

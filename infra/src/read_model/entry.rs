@@ -7,6 +7,10 @@
 //! counts that grow as holds lapse. `lapse_at` is the earliest such instant;
 //! before it the body is served as is (a zero-copy slice of the reply).
 //!
+//! A *pending* entry (flag) stands for a command in the log that is not
+//! decided yet (see `pending`): readers never take it as the answer without
+//! asking Postgres first.
+//!
 //! Layout (integers little-endian):
 //! `"TF" 1 | flags u8 | version 8 bytes | fresh_until_ms i64 | delta_ms u32 |
 //!  lapse_at_ms i64 | [owner 16 bytes] | body_len u32 | body | patch_count u32 |
@@ -21,6 +25,7 @@ const MAGIC: &[u8; 3] = b"TF\x01";
 pub const VERSION_AT: usize = 4;
 const NOT_FOUND: u8 = 1;
 const OWNED: u8 = 2;
+const PENDING: u8 = 4;
 const FLIP: u8 = 1;
 const COUNT: u8 = 2;
 /// `"HELD"`, the token a flip replaces.
@@ -118,6 +123,9 @@ impl View {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub not_found: bool,
+    /// Written by command-api for an undecided command, not loaded from
+    /// Postgres: only served while Postgres still knows nothing newer.
+    pub pending: bool,
     /// Random per write: equal versions are equal entries.
     pub version: [u8; 8],
     pub fresh_until_ms: i64,
@@ -139,10 +147,18 @@ pub enum Served {
 
 impl Entry {
     pub fn encode(view: &View, fresh_until_ms: i64, delta_ms: u32) -> Vec<u8> {
+        Self::encode_flagged(view, fresh_until_ms, delta_ms, 0)
+    }
+
+    /// A pending entry: `view` as an undecided command reads, never fresh.
+    pub fn encode_pending(view: &View, written_ms: i64) -> Vec<u8> {
+        Self::encode_flagged(view, written_ms, 0, PENDING)
+    }
+
+    fn encode_flagged(view: &View, fresh_until_ms: i64, delta_ms: u32, mut flags: u8) -> Vec<u8> {
         let body = view.body.as_deref().unwrap_or_default();
         let mut out = Vec::with_capacity(body.len() + 64 + view.patches.len() * 14);
         out.extend_from_slice(MAGIC);
-        let mut flags = 0;
         if view.body.is_none() {
             flags |= NOT_FOUND;
         }
@@ -223,6 +239,7 @@ impl Entry {
         let body_end = cursor.at;
         Some(Entry {
             not_found: flags & NOT_FOUND != 0,
+            pending: flags & PENDING != 0,
             version,
             fresh_until_ms,
             delta_ms,
@@ -419,6 +436,21 @@ mod tests {
         assert_eq!(at(99), r#"[{"s":"HELD"},{"s":"HELD"},{"n":10}]"#);
         assert_eq!(at(100), r#"[{"s":"AVAILABLE"},{"s":"HELD"},{"n":11}]"#);
         assert_eq!(at(250), r#"[{"s":"AVAILABLE"},{"s":"EXPIRED"},{"n":12}]"#);
+    }
+
+    #[test]
+    fn a_pending_entry_decodes_as_pending_and_serves_only_its_owner() {
+        let owner = Uuid::now_v7();
+        let view = View::found(b"{\"status\":\"PENDING\"}".to_vec()).owned_by(owner);
+        let e = Entry::decode(Bytes::from(Entry::encode_pending(&view, 5))).unwrap();
+        assert!(e.pending && !e.not_found);
+        assert_eq!(e.fresh_until_ms, 5);
+        assert_eq!(e.serve_to(Uuid::now_v7(), 0), Served::NotFound);
+        assert_eq!(
+            e.serve_to(owner, 0),
+            Served::Found(Bytes::from_static(b"{\"status\":\"PENDING\"}"))
+        );
+        assert!(!entry(&view).pending);
     }
 
     #[test]

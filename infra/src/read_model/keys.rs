@@ -14,7 +14,9 @@
 //!
 //! Every value is an [`Entry`](super::entry::Entry): the ready-to-serve JSON
 //! body plus what the reader needs to finish it without another round
-//! trip (lapsed holds, freshness, owner).
+//! trip (lapsed holds, freshness, owner). Under `reservation:`, `payment:`
+//! and `charge:` it may be a pending entry command-api wrote for a command
+//! answered `202` (see `pending`) until the projector's entry replaces it.
 
 use uuid::Uuid;
 

@@ -10,6 +10,10 @@
 //! (`protected`), or the original cache-aside one under
 //! `CACHE_STRATEGY=naive` (`naive`).
 //!
+//! Between a command's `202` and its decision, command-api writes a
+//! pending entry where the decision will go (`pending`); readers check
+//! Postgres behind it on every read, so it never hides the decision.
+//!
 //! Key layout: see `keys`. Value encoding: see `entry`. Lifetimes: see
 //! `policy`. A seat-map read is one `GET`; lapsed holds are flipped to
 //! `AVAILABLE` from the expiries stored beside the body.
@@ -24,6 +28,7 @@ mod kind;
 mod load;
 mod metrics;
 mod naive;
+mod pending;
 mod policy;
 mod protected;
 mod source;
@@ -44,6 +49,7 @@ pub use keys::{EntryKey, ReadKeys};
 pub use kind::Kind;
 pub use load::BOOKING_RUSH;
 pub use metrics::CacheMetrics;
+pub use pending::{PendingEntries, PendingEntry, PENDING_TTL};
 pub use source::Source;
 pub use views::*;
 pub use warmer::Warmed;

@@ -13,14 +13,20 @@ impl ReadModel {
         let kind = source.kind();
         let key = source.key(&inner.cache.keys);
         let now = now_ms();
+        // A pending entry is no cached answer: the projector deletes entries
+        // instead of writing them here, so one written after the decision
+        // would otherwise hide it. It is served only if Postgres has nothing.
+        let mut pending = None;
         if inner.cache.usable(now) {
             match inner.cache.get(&key.key).await {
-                Ok(Some(raw)) => {
-                    if let Some(entry) = Entry::decode(raw) {
+                Ok(Some(raw)) => match Entry::decode(raw) {
+                    Some(entry) if entry.pending => pending = Some(entry),
+                    Some(entry) => {
                         inner.metrics.request(kind, Outcome::Hit);
                         return Ok(entry);
                     }
-                }
+                    None => {}
+                },
                 Ok(None) => {}
                 Err(error) => inner.cache.failed(&error, now),
             }
@@ -33,6 +39,9 @@ impl ReadModel {
                 inner.cache.failed(&error, now_ms());
             }
         }
-        Ok(entry)
+        Ok(match pending {
+            Some(pending) if entry.not_found => pending,
+            _ => entry,
+        })
     }
 }

@@ -10,6 +10,8 @@
 //!    its fill, taking over only if it does not come within the lease.
 //! 3. Redis failing: reads go to Postgres, still one load per key at a time
 //!    in this process, and nothing is written back.
+//! 4. A pending entry (an undecided command, see `pending`) is read like a
+//!    miss whose "not found" is the pending entry.
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +40,10 @@ impl ReadModel {
             return self.read_database(source).await;
         }
         match self.fetch(&key).await {
+            Ok(Some(entry)) if entry.pending => {
+                inner.metrics.request(kind, Outcome::Miss);
+                return self.read_behind_pending(source, entry).await;
+            }
             Ok(Some(entry)) => {
                 if now < entry.fresh_until_ms {
                     if refresh_early(now, entry.fresh_until_ms, entry.delta_ms) {
@@ -66,6 +72,32 @@ impl ReadModel {
             inner.metrics.single_flight_wait(kind);
         }
         landed.value
+    }
+
+    /// A pending entry is never the answer by itself. Postgres is asked, as
+    /// for a miss (one loader per key, through the lease), and what it
+    /// knows replaces the pending entry in Redis; only while it knows
+    /// nothing is the pending entry served.
+    async fn read_behind_pending(
+        &self,
+        source: Source,
+        pending: Entry,
+    ) -> Result<Entry, ReadError> {
+        let key = source.key(&self.inner.cache.keys);
+        let landed = self
+            .inner
+            .flights
+            .run(&key.key, || {
+                self.load_and_fill(source, Some(pending.version))
+            })
+            .await;
+        if landed.joined {
+            self.inner.metrics.single_flight_wait(source.kind());
+        }
+        match landed.value {
+            Ok(loaded) if loaded.not_found => Ok(pending),
+            other => other,
+        }
     }
 
     /// The entry in Redis, if any: one round trip. For kinds this process

@@ -288,6 +288,25 @@ impl Cache {
             .await
     }
 
+    /// Stores `value` unless `key` holds something; whether it stored it.
+    pub async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        expire_ms: i64,
+    ) -> Result<bool, RedisError> {
+        let mut conn = self.connection().await?;
+        let stored: Option<String> = redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(expire_ms.max(1))
+            .query_async(&mut conn)
+            .await?;
+        Ok(stored.is_some())
+    }
+
     /// A marker that lives `expire_ms`.
     pub async fn mark(&self, key: &str, expire_ms: i64) -> Result<(), RedisError> {
         self.set(key, b"1", expire_ms).await

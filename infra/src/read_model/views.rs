@@ -65,17 +65,18 @@ pub struct ReservationView {
     pub schedule_id: Uuid,
     pub seat_number: i64,
     pub status: ReservationStatus,
-    /// KRW: the price the seat was held at; null when the hold was refused
-    /// before a seat was found.
+    /// KRW: the price the seat was held at; null while `PENDING` and when
+    /// the hold was refused before a seat was found.
     #[schema(required = true)]
     pub price: Option<i64>,
-    /// When the hold lapses (or lapsed) unless paid.
+    /// When the hold lapses (or lapsed) unless paid; while `PENDING`, when
+    /// it will lapse if it is granted.
     pub expires_at: DateTime<Utc>,
 }
 
-/// `EXPIRED` is a `HELD` whose time ran out, read as such at once.
-/// `PENDING` is in the contract for a hold not decided yet; this service
-/// only knows a hold once it is decided, and answers 404 before that.
+/// `PENDING`: the hold is in the log (its request was answered `202`) but
+/// not decided yet. `EXPIRED` is a `HELD` whose time ran out, read as such
+/// at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReservationStatus {
@@ -93,7 +94,8 @@ pub struct PaymentView {
     pub payment_id: Uuid,
     pub reservation_id: Uuid,
     pub status: PaymentStatus,
-    /// KRW: the seat's price; null when refused before it was known.
+    /// KRW: the seat's price; null when refused before it was known, and
+    /// while `PENDING` until the projector has taken the payment up.
     #[schema(required = true)]
     pub amount: Option<i64>,
     /// KRW, right after the debit; null unless `COMPLETED`.
@@ -105,7 +107,7 @@ pub struct PaymentView {
     pub code: Option<String>,
 }
 
-/// `PENDING` while the payment saga runs.
+/// `PENDING` from the payment's `202` until its saga has finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentStatus {
@@ -115,7 +117,7 @@ pub enum PaymentStatus {
 }
 
 /// `GET /v1/balance/charges/{id}`: what became of a charge (the `Location`
-/// of its 202).
+/// of its 202; the charge id is the command id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChargeView {
     pub charge_id: Uuid,
@@ -132,9 +134,11 @@ pub struct ChargeView {
     pub code: Option<String>,
 }
 
+/// `PENDING` from the charge's `202` until it is decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ChargeStatus {
+    Pending,
     Completed,
     Rejected,
 }

@@ -35,7 +35,10 @@ pub async fn balance(
 
 /// What became of one of the caller's charges (the `Location` of its 202).
 ///
-/// Known once decided; before that, and for anyone else's charge, 404.
+/// `PENDING` from the charge's `202` until it is decided, then `COMPLETED`
+/// (with the balance right after it) or `REJECTED` (with the code a wait
+/// would have answered, e.g. `BALANCE_LIMIT_EXCEEDED`). Anyone else's
+/// charge answers 404.
 #[utoipa::path(
     get,
     path = "/v1/balance/charges/{charge_id}",
@@ -47,7 +50,7 @@ pub async fn balance(
     responses(
         (status = 200, description = "The charge and the balance right after it.", body = ChargeView),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "Not decided yet, or not the caller's (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such charge, or not the caller's (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Postgres is unavailable and the answer is not in Redis (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

@@ -12,9 +12,9 @@ use crate::error::ApiError;
 
 /// One of the caller's payments.
 ///
-/// `PENDING` while the payment saga runs, then `COMPLETED` (with the
-/// balance after the debit) or `FAILED` (with the code the payer was
-/// answered with). Another user's payment answers 404.
+/// `PENDING` from the payment's `202` while the payment saga runs, then
+/// `COMPLETED` (with the balance after the debit) or `FAILED` (with the
+/// code the payer was answered with). Another user's payment answers 404.
 #[utoipa::path(
     get,
     path = "/v1/payments/{payment_id}",
@@ -26,7 +26,7 @@ use crate::error::ApiError;
     responses(
         (status = 200, description = "The payment.", body = PaymentView),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such payment (not in the log's folds yet), or another user's (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such payment, or another user's (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Postgres is unavailable and the answer is not in Redis (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

@@ -12,8 +12,10 @@ use crate::error::ApiError;
 
 /// One of the caller's reservations.
 ///
-/// A `HELD` reservation whose hold has lapsed reads `EXPIRED` at once.
-/// Another user's reservation answers 404: its existence is not revealed.
+/// A hold answered `202` reads `PENDING` (price null) until the projector
+/// decides it, then `HELD` or `REJECTED`. A `HELD` reservation whose hold
+/// has lapsed reads `EXPIRED` at once. Another user's reservation, pending
+/// or not, answers 404: its existence is not revealed.
 #[utoipa::path(
     get,
     path = "/v1/reservations/{reservation_id}",
@@ -25,7 +27,7 @@ use crate::error::ApiError;
     responses(
         (status = 200, description = "The reservation.", body = ReservationView),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such reservation (not decided yet), or another user's (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such reservation, or another user's (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Postgres is unavailable and the answer is not in Redis (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

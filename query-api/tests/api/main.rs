@@ -4,6 +4,7 @@ mod freshness;
 mod health;
 mod helpers;
 mod operations;
+mod pending;
 mod proxy;
 mod queue;
 mod seats;

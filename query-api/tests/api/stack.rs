@@ -20,8 +20,16 @@ pub struct Stack {
     /// query-api.
     pub query: TestApp,
     pub commands: String,
+    /// The running projector's address (empty while it is stopped).
     pub projector: String,
+    projection: Option<Projection>,
+    env: Arc<TestEnvironment>,
+}
+
+/// The projector running in this process.
+struct Projection {
     stop: StopHandle,
+    task: tokio::task::JoinHandle<Result<(), projector::error::RunError>>,
 }
 
 pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
@@ -37,27 +45,51 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
         .expect("command-api builds");
     let commands_url = format!("http://127.0.0.1:{}", commands.port());
     tokio::spawn(commands.run_until_stopped());
-    let projector = projector::startup::Application::build(env.settings.clone())
-        .await
-        .expect("the projector builds");
-    let projector_url = format!("http://127.0.0.1:{}", projector.port());
-    let stop = projector.stop_handle();
-    tokio::spawn(projector.run_until_stopped());
-    Stack {
-        query: start(env, None).await,
+    let mut stack = Stack {
+        query: start(env.clone(), None).await,
         commands: commands_url,
-        projector: projector_url,
-        stop,
-    }
+        projector: String::new(),
+        projection: None,
+        env,
+    };
+    stack.start_projector().await;
+    stack
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        self.stop.stop();
+        if let Some(projection) = &self.projection {
+            projection.stop.stop();
+        }
     }
 }
 
 impl Stack {
+    /// Starts a projector (again): it resumes from the committed offsets.
+    pub async fn start_projector(&mut self) {
+        assert!(self.projection.is_none(), "a projector is running");
+        let projector = projector::startup::Application::build(self.env.settings.clone())
+            .await
+            .expect("the projector builds");
+        self.projector = format!("http://127.0.0.1:{}", projector.port());
+        let stop = projector.stop_handle();
+        let task = tokio::spawn(projector.run_until_stopped());
+        self.projection = Some(Projection { stop, task });
+    }
+
+    /// Stops the projector gracefully (it leaves its consumer group), so
+    /// commands are appended but nothing decides them until it restarts.
+    pub async fn stop_projector(&mut self) {
+        let projection = self.projection.take().expect("a projector is running");
+        projection.stop.stop();
+        tokio::time::timeout(PATIENCE, projection.task)
+            .await
+            .expect("the projector stops")
+            .expect("the projector task ends")
+            .expect("the projector stops cleanly");
+        self.projector.clear();
+    }
+
     /// A command to command-api, waiting up to 10 s for its decision:
     /// status and body.
     pub async fn command(
@@ -85,6 +117,40 @@ impl Stack {
         let response = request.send().await.expect("command sent");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A command to command-api with `Prefer: wait=0`: status, `Location`
+    /// and body. A 202 is answered as soon as the record is in the log.
+    pub async fn post_without_waiting(
+        &self,
+        path: &str,
+        user: (Uuid, &str),
+        body: Value,
+    ) -> (u16, String, Value) {
+        let (user, token) = user;
+        let mut request = self
+            .query
+            .client
+            .post(format!("{}{path}", self.commands))
+            .header("Prefer", "wait=0")
+            .header("X-User-Id", user.to_string())
+            .json(&body);
+        if !token.is_empty() {
+            request = request.header("X-Queue-Token", token);
+        }
+        let response = request.send().await.expect("command sent");
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (
+            status,
+            location,
+            response.json().await.unwrap_or(Value::Null),
+        )
     }
 
     pub async fn post(&self, path: &str, user: Option<(Uuid, &str)>, body: Value) -> (u16, Value) {

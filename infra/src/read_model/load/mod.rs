@@ -9,10 +9,10 @@ mod seats;
 mod wallet;
 
 pub use catalog::{concerts, schedules};
-pub use payments::payment;
-pub use reservations::reservation;
+pub use payments::{payment, pending_payment};
+pub use reservations::{pending_reservation, reservation};
 pub use seats::seat_map;
-pub use wallet::{balance, charge};
+pub use wallet::{balance, charge, pending_charge};
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -35,3 +35,16 @@ pub async fn payment(pool: &PgPool, payment_id: Uuid) -> Result<View, sqlx::Erro
         .raw("}");
     Ok(View::found(body.bytes).owned_by(payer))
 }
+
+/// A payment in the log that the projector has not taken up yet: `PENDING`
+/// as while its saga runs, nothing known beyond its ids.
+pub fn pending_payment(payment_id: Uuid, reservation_id: Uuid, payer: Uuid) -> View {
+    let mut body = Body::with_capacity(200);
+    body.raw("{").name("payment_id").uuid(payment_id);
+    body.raw(",").name("reservation_id").uuid(reservation_id);
+    body.raw(",").name("status").string("PENDING");
+    body.raw(",").name("amount").raw("null");
+    body.raw(",").name("balance").raw("null");
+    body.raw(",").name("code").raw("null").raw("}");
+    View::found(body.bytes).owned_by(payer)
+}

@@ -38,3 +38,22 @@ pub async fn reservation(pool: &PgPool, reservation_id: Uuid) -> Result<View, sq
         ..View::found(body.bytes).owned_by(owner)
     })
 }
+
+/// A hold in the log but not decided yet: `PENDING`, no price yet, and the
+/// expiry it gets if it is granted. Its owner's only, like the decided one.
+pub fn pending_reservation(
+    reservation_id: Uuid,
+    schedule_id: Uuid,
+    seat_number: i64,
+    owner: Uuid,
+    expires_at: DateTime<Utc>,
+) -> View {
+    let mut body = Body::with_capacity(200);
+    body.raw("{").name("reservation_id").uuid(reservation_id);
+    body.raw(",").name("schedule_id").uuid(schedule_id);
+    body.raw(",").name("seat_number").int(seat_number);
+    body.raw(",").name("status").string("PENDING");
+    body.raw(",").name("price").raw("null");
+    body.raw(",").name("expires_at").time(expires_at).raw("}");
+    View::found(body.bytes).owned_by(owner)
+}

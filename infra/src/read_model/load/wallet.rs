@@ -20,16 +20,16 @@ pub async fn balance(pool: &PgPool, user_id: Uuid) -> Result<View, sqlx::Error> 
 
 /// `{charge_id,status,amount,balance,code}`. An accepted charge is a wallet
 /// entry under its charge id. A refused one is only in `command_outcomes`,
-/// under the command id: found there when the two ids are the same.
+/// under its command id, which command-api makes the charge id too.
 pub async fn charge(pool: &PgPool, user_id: Uuid, charge_id: Uuid) -> Result<View, sqlx::Error> {
     let row: Option<(Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
         "SELECT amount, balance_after, NULL::text FROM wallet_entries
          WHERE user_id = $1 AND kind = 'CHARGE' AND reference_id = $2
          UNION ALL
-         SELECT NULL::bigint, (body->>'balance')::bigint,
-                CASE WHEN outcome = 'ACCEPTED' THEN NULL ELSE outcome END
+         SELECT NULL::bigint, NULL::bigint, outcome
          FROM command_outcomes
          WHERE command_id = $2 AND command_type = 'CHARGE' AND user_id = $1
+               AND outcome <> 'ACCEPTED'
          LIMIT 1",
     )
     .bind(user_id)
@@ -53,4 +53,15 @@ pub async fn charge(pool: &PgPool, user_id: Uuid, charge_id: Uuid) -> Result<Vie
         .opt_string(code.as_deref())
         .raw("}");
     Ok(View::found(body.bytes).owned_by(user_id))
+}
+
+/// A charge in the log but not decided yet: `PENDING`, nothing known.
+pub fn pending_charge(user_id: Uuid, charge_id: Uuid) -> View {
+    let mut body = Body::with_capacity(160);
+    body.raw("{").name("charge_id").uuid(charge_id);
+    body.raw(",").name("status").string("PENDING");
+    body.raw(",").name("amount").raw("null");
+    body.raw(",").name("balance").raw("null");
+    body.raw(",").name("code").raw("null").raw("}");
+    View::found(body.bytes).owned_by(user_id)
 }
