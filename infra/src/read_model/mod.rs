@@ -29,6 +29,7 @@ mod protected;
 mod source;
 mod store;
 mod views;
+mod warm_metrics;
 mod warmer;
 mod writer;
 
@@ -46,7 +47,8 @@ pub use load::BOOKING_RUSH;
 pub use metrics::CacheMetrics;
 pub use source::Source;
 pub use views::*;
-pub use warmer::Warmed;
+pub use warm_metrics::WarmMetrics;
+pub use warmer::{WarmFailure, WarmRound, Warmed};
 pub use writer::Changed;
 
 use crate::config::{CacheSettings, CacheStrategy, RedisSettings};
