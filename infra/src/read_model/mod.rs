@@ -34,6 +34,7 @@ mod protected;
 mod source;
 mod store;
 mod views;
+mod warm_metrics;
 mod warmer;
 mod writer;
 
@@ -52,7 +53,8 @@ pub use metrics::CacheMetrics;
 pub use pending::{PendingEntries, PendingEntry, PENDING_TTL};
 pub use source::Source;
 pub use views::*;
-pub use warmer::Warmed;
+pub use warm_metrics::WarmMetrics;
+pub use warmer::{WarmFailure, WarmRound, Warmed};
 pub use writer::Changed;
 
 use crate::config::{CacheSettings, CacheStrategy, RedisSettings};

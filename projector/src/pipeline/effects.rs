@@ -10,7 +10,7 @@ use chrono::Utc;
 use infra::decision::{channel, Decision};
 use infra::kafka::{AppendError, Appender, Topics};
 use infra::queue::{Queue, QueueError, QueueSettings};
-use infra::read_model::{CacheMetrics, Changed, ReadModel, Warmed, WriteError};
+use infra::read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
 use infra::redis_store::RedisStore;
 use prometheus::Registry;
 use sqlx::PgPool;
@@ -44,6 +44,7 @@ pub struct Effects {
     redis: RedisStore,
     channel: String,
     read_model: ReadModel,
+    warm_metrics: WarmMetrics,
     /// One writer of the read model at a time in this process: each writes
     /// what it loaded, so two overlapping could leave the older load last.
     writing: Arc<tokio::sync::Mutex<()>>,
@@ -92,6 +93,7 @@ impl Effects {
             redis,
             queue,
             read_model,
+            warm_metrics: WarmMetrics::register(registry)?,
             writing: Arc::default(),
             unwritten: Arc::default(),
             metrics,
@@ -154,10 +156,13 @@ impl Effects {
         }
     }
 
-    /// Loads the schedules whose booking window is near into the read model.
-    pub async fn warm(&self) -> Result<Vec<Warmed>, WriteError> {
+    /// Loads the schedules whose booking window is near into the read
+    /// model, and records how the round went.
+    pub async fn warm(&self) -> Result<WarmRound, WarmFailure> {
         let _writing = self.writing.lock().await;
-        self.read_model.warm_due().await
+        let round = self.read_model.warm_due().await;
+        self.warm_metrics.record(&round);
+        round
     }
 
     fn unwritten(&self) -> std::sync::MutexGuard<'_, Unwritten> {

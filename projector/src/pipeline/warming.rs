@@ -15,14 +15,18 @@ pub async fn keep_warm(effects: Effects, mut stop: watch::Receiver<bool>) {
     loop {
         effects.retry_unwritten().await;
         match effects.warm().await {
-            Ok(warmed) if !warmed.is_empty() => {
+            Ok(round) if !round.warmed.is_empty() => {
                 tracing::info!(
-                    ?warmed,
+                    warmed = ?round.warmed,
                     "schedules loaded into the read model ahead of booking"
                 )
             }
             Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "warming the read model failed"),
+            Err(failure) => tracing::warn!(
+                error = %failure.error,
+                cold = failure.round.as_ref().map(|round| round.cold),
+                "warming the read model failed"
+            ),
         }
         if wait_or_stop(&mut stop, WARM_EVERY).await {
             return;

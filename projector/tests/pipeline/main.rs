@@ -12,4 +12,5 @@ mod process;
 mod records;
 mod replay;
 mod resume;
+mod warming;
 mod workload;

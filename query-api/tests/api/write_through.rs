@@ -142,13 +142,15 @@ async fn a_schedule_opening_within_the_lead_is_warmed_before_anyone_reads_it() {
     .await;
     let later = seed::schedule(&app.pool, concert, seed::now() + Duration::minutes(10), 4).await;
 
-    let warmed = warmer.warm_due().await.unwrap();
+    let round = warmer.warm_due().await.unwrap();
+    let warmed = &round.warmed;
     assert_eq!(warmed.len(), 1, "{warmed:?}");
     assert_eq!(warmed[0].schedule_id, soon);
     assert!(
         (170.0..=180.0).contains(&warmed[0].lead_seconds),
         "{warmed:?}"
     );
+    assert_eq!((round.due, round.cold), (1, 0), "{round:?}");
     for key in [
         format!("rm:schedule:{soon}:seats"),
         format!("rm:concert:{concert}:schedules"),
@@ -157,7 +159,9 @@ async fn a_schedule_opening_within_the_lead_is_warmed_before_anyone_reads_it() {
         assert!(app.in_redis(&key).await, "{key} is not warm");
     }
     assert!(!app.in_redis(&format!("rm:schedule:{later}:seats")).await);
-    assert!(warmer.warm_due().await.unwrap().is_empty(), "warmed twice");
+    let again = warmer.warm_due().await.unwrap();
+    assert!(again.warmed.is_empty(), "warmed twice: {again:?}");
+    assert_eq!((again.due, again.cold), (1, 0), "{again:?}");
 
     // The first readers find it there.
     let (user, token) = app.admitted_user().await;
@@ -174,7 +178,7 @@ async fn a_schedule_opening_within_the_lead_is_warmed_before_anyone_reads_it() {
 
     // Flushed during the window: warmed again on the next round.
     app.flush_redis().await;
-    assert_eq!(warmer.warm_due().await.unwrap().len(), 1);
+    assert_eq!(warmer.warm_due().await.unwrap().warmed.len(), 1);
 }
 
 #[tokio::test]
@@ -182,5 +186,39 @@ async fn the_naive_strategy_does_not_warm() {
     let app = spawn_app_with(&[("CACHE_STRATEGY", "naive")]).await;
     let (concert, _) = seed::open_schedule(&app.pool, 1).await;
     seed::schedule(&app.pool, concert, seed::now() + Duration::minutes(1), 1).await;
-    assert!(read_model(&app).warm_due().await.unwrap().is_empty());
+    let round = read_model(&app).warm_due().await.unwrap();
+    assert!(round.warmed.is_empty(), "{round:?}");
+    // The window a minute away was not warmed, and the round says so: the
+    // naive strategy's cold windows show on the alerts. (The other schedule
+    // opened a day ago, past its rush.)
+    assert_eq!((round.due, round.cold), (1, 1), "{round:?}");
+}
+
+#[tokio::test]
+async fn with_redis_unreachable_every_due_schedule_is_reported_cold() {
+    let app = spawn_app().await;
+    let concert = seed::concert(&app.pool, "Rush").await;
+    for minutes in [1, 2] {
+        seed::schedule(
+            &app.pool,
+            concert,
+            seed::now() + Duration::minutes(minutes),
+            1,
+        )
+        .await;
+    }
+    let mut settings = app.settings().clone();
+    settings.redis.url = format!("redis://127.0.0.1:{}", infra::testing::closed_port());
+    let unreachable = ReadModel::new(
+        &settings.redis,
+        app.pool.clone(),
+        &settings.cache,
+        CacheMetrics::unregistered().unwrap(),
+    )
+    .unwrap();
+
+    let failure = unreachable.warm_due().await.unwrap_err();
+    let round = failure.round.expect("the due schedules were listed");
+    assert_eq!((round.due, round.cold), (2, 2), "{round:?}");
+    assert!(round.warmed.is_empty());
 }
