@@ -41,6 +41,7 @@ impl Settings {
                     wallets: vars.positive("KAFKA_PARTITIONS_WALLETS", 6)?,
                 },
                 replication_factor: vars.positive("KAFKA_REPLICATION_FACTOR", 1)?,
+                fetch_wait_ms: vars.positive("KAFKA_FETCH_WAIT_MS", 5)?,
             },
             http: HttpSettings {
                 command_api_addr: vars.socket_addr("COMMAND_API_ADDR", "0.0.0.0:8080")?,

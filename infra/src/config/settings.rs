@@ -130,6 +130,11 @@ pub struct KafkaSettings {
     pub topic_prefix: String,
     pub partitions: TopicPartitions,
     pub replication_factor: i32,
+    /// The projector's `fetch.wait.max.ms`. Kafka and Redpanda answer a
+    /// fetch as soon as records arrive, so a long wait costs nothing there;
+    /// tansu 0.6 always sleeps out the wait, so there it bounds how late a
+    /// decision is, and a short one makes an idle projector poll it hard.
+    pub fetch_wait_ms: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -93,10 +93,11 @@ impl Pipeline {
                 .set(records);
         });
         let consumer: StreamConsumer<ResumeFrom> = consumer_config(&settings.kafka, &group)
-            // Decisions wait on this. A broker that answers a fetch only
-            // when its wait is up (not when data arrives) would otherwise
-            // add up to the default 500 ms to every decision.
-            .set("fetch.wait.max.ms", "5")
+            // Decisions wait on this: see `KafkaSettings::fetch_wait_ms`.
+            .set(
+                "fetch.wait.max.ms",
+                settings.kafka.fetch_wait_ms.to_string(),
+            )
             .create_with_context(context)
             .map_err(StartupError::Kafka)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
