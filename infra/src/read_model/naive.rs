@@ -10,25 +10,35 @@ use super::{now_ms, ReadModel, Source};
 impl ReadModel {
     pub(super) async fn read_naive(&self, source: Source) -> Result<Entry, ReadError> {
         let inner = &self.inner;
-        let kind = source.kind();
         let key = source.key(&inner.cache.keys);
         let now = now_ms();
+        let mut found = None;
         if inner.cache.usable(now) {
             match inner.cache.get(&key.key).await {
-                Ok(Some(raw)) => {
-                    if let Some(entry) = Entry::decode(raw) {
-                        inner.metrics.request(kind, Outcome::Hit);
-                        return Ok(entry);
-                    }
-                }
-                Ok(None) => {}
+                Ok(raw) => found = raw.and_then(Entry::decode),
                 Err(error) => inner.cache.failed(&error, now),
             }
+        }
+        self.finish_naive(source, found).await
+    }
+
+    /// What follows the `GET`: the entry `found`, or a load and a fill.
+    pub(super) async fn finish_naive(
+        &self,
+        source: Source,
+        found: Option<Entry>,
+    ) -> Result<Entry, ReadError> {
+        let inner = &self.inner;
+        let kind = source.kind();
+        if let Some(entry) = found {
+            inner.metrics.request(kind, Outcome::Hit);
+            return Ok(entry);
         }
         inner.metrics.request(kind, Outcome::Miss);
         let (view, delta_ms) = self.load(source).await?;
         let (entry, bytes, expire_ms) = self.stamp(&view, delta_ms);
         if view.body.is_some() && inner.cache.usable(now_ms()) {
+            let key = source.key(&inner.cache.keys);
             if let Err(error) = inner.cache.set(&key.key, &bytes, expire_ms).await {
                 inner.cache.failed(&error, now_ms());
             }

@@ -6,6 +6,8 @@ mod helpers;
 mod operations;
 mod proxy;
 mod queue;
+mod redis_proxy;
+mod seat_pass;
 mod seats;
 mod seed;
 mod stack;
