@@ -12,9 +12,12 @@
 //! | `bucket` | hash | admission token bucket: `tokens`, `ts` |
 //! | `lease` | string | owner id of the admitter allowed to admit, with a PX expiry |
 //!
-//! Per-user and per-token keys are derived inside the scripts from `base`.
+//! Per-user and per-token keys are derived inside most scripts from `base`;
+//! the ACTIVE check is given them as keys, as Redis prefers.
 //! On Redis Cluster put a hash tag in the prefix (e.g. `{tf}:`) so every key
 //! of the queue lands in one slot, as the scripts need.
+
+use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub(crate) struct QueueKeys {
@@ -43,6 +46,16 @@ impl QueueKeys {
             base,
         }
     }
+
+    /// `user:<user_id>`, for the scripts that are given it rather than `base`.
+    pub fn user(&self, user_id: Uuid) -> String {
+        format!("{}user:{user_id}", self.base)
+    }
+
+    /// `token:<token_id>`, likewise.
+    pub fn token(&self, token_id: Uuid) -> String {
+        format!("{}token:{token_id}", self.base)
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +77,8 @@ mod tests {
         ] {
             assert!(key.starts_with("t42:queue:"), "{key}");
         }
+        let id = Uuid::nil();
+        assert_eq!(keys.user(id), format!("t42:queue:user:{id}"));
+        assert_eq!(keys.token(id), format!("t42:queue:token:{id}"));
     }
 }

@@ -15,13 +15,16 @@
 //!     .app_data(web::Data::new(queue.clone()))
 //!     .route("/v1/queue/tokens", web::post().to(queue::issue_token)) // command-api
 //!     .route("/v1/queue/tokens/current", web::get().to(queue::current_token)); // query-api
-//! // Guarded handlers take `ActiveQueuePass` (or `QueuePass`) as an argument.
+//! // Guarded handlers take `ActiveQueuePass` (or `QueuePass`) as an argument,
+//! // or send `queue.active_check(..)?.command()` in their own round trip and
+//! // hand the reply to `queue.settle`.
 //! admitter.shutdown().await; // on graceful shutdown: releases the lease
 //! ```
 //! OpenAPI: merge `IssueTokenApi::openapi()` / `CurrentTokenApi::openapi()`,
 //! or list `queue::issue_token` / `queue::current_token` in `paths(...)`.
 //! ```
 
+mod active;
 mod admission;
 mod admitter;
 mod connection;
@@ -41,6 +44,7 @@ mod settings;
 mod state;
 mod token;
 
+pub use active::ActiveCheck;
 pub use admission::{Admission, Admitted};
 pub use admitter::{Admitter, AdmitterHandle};
 pub use error::QueueError;

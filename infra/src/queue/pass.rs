@@ -10,8 +10,11 @@
 //! 4. issued to the same user, else `403 FORBIDDEN`;
 //! 5. ACTIVE, else `403 QUEUE_TOKEN_NOT_ACTIVE`.
 //!
-//! `QueuePass` (any status) skips 3 and 5. Redis trouble answers
-//! `503 UNAVAILABLE` with Retry-After, within the Redis timeout.
+//! The cheap ACTIVE check (`active`) answers 3 and 5 at once for the common
+//! case; only a token it does not find ACTIVE is inspected in full, to give
+//! the refusal in the order above. `QueuePass` (any status) skips 3 and 5.
+//! Redis trouble answers `503 UNAVAILABLE` with Retry-After, within the
+//! Redis timeout.
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
@@ -24,6 +27,7 @@ use crate::problem::Problem;
 use super::error::QueueError;
 use super::handle::Queue;
 use super::state::{TokenState, TokenStatus};
+use super::token::TokenClaims;
 
 pub const USER_ID_HEADER: &str = "X-User-Id";
 pub const QUEUE_TOKEN_HEADER: &str = "X-Queue-Token";
@@ -80,19 +84,28 @@ impl Queue {
         })
     }
 
-    /// Checks for `ActiveQueuePass`, for callers outside an extractor.
+    /// Checks for `ActiveQueuePass`, for callers outside an extractor: the
+    /// cheap ACTIVE check (`active`), inspecting in full only a token it
+    /// does not find ACTIVE.
     pub async fn active_pass(
         &self,
         user_id: Uuid,
         token: Option<&str>,
     ) -> Result<ActiveQueuePass, QueueError> {
-        let claims = self
-            .inner
-            .signer
-            .verify(token.ok_or(QueueError::TokenMissing)?)?;
+        let check = self.active_check(user_id, token)?;
+        self.check_active(check).await
+    }
+
+    /// `ActiveQueuePass` decided by the full inspection, in the contract's
+    /// order.
+    pub(super) async fn inspected_pass(
+        &self,
+        user_id: Uuid,
+        claims: &TokenClaims,
+    ) -> Result<ActiveQueuePass, QueueError> {
         let own = claims.user_id == user_id;
         // Expiry outranks ownership in the contract, so Redis is asked first.
-        let state = self.inspect(&claims, own).await?;
+        let state = self.inspect(claims, own).await?;
         if state.status == TokenStatus::Expired {
             return Err(QueueError::TokenExpired);
         }

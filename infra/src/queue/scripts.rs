@@ -15,6 +15,8 @@ pub(crate) static JOIN: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/join.lua")));
 pub(crate) static INSPECT: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/inspect.lua")));
+pub(crate) static ACTIVE: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/active.lua")));
 pub(crate) static ADMIT: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/admit.lua")));
 pub(crate) static COMPLETE: LazyLock<Script> =

@@ -16,7 +16,8 @@
 //!
 //! Key layout: see `keys`. Value encoding: see `entry`. Lifetimes: see
 //! `policy`. A seat-map read is one `GET`; lapsed holds are flipped to
-//! `AVAILABLE` from the expiries stored beside the body.
+//! `AVAILABLE` from the expiries stored beside the body. A guard (the
+//! seat map's queue-token check) can ride in that round trip: see `look`.
 
 mod body;
 mod copies;
@@ -26,6 +27,7 @@ mod flight;
 mod keys;
 mod kind;
 mod load;
+mod look;
 mod metrics;
 mod naive;
 mod pending;
@@ -49,9 +51,11 @@ pub use error::{ReadError, WriteError};
 pub use keys::{EntryKey, ReadKeys};
 pub use kind::Kind;
 pub use load::BOOKING_RUSH;
+pub use look::Look;
 pub use metrics::CacheMetrics;
 pub use pending::{PendingEntries, PendingEntry, PENDING_TTL};
 pub use source::Source;
+pub use store::Escort;
 pub use views::*;
 pub use warm_metrics::WarmMetrics;
 pub use warmer::{WarmFailure, WarmRound, Warmed};
@@ -124,11 +128,7 @@ impl ReadModel {
     /// someone else is not found.
     pub async fn serve(&self, source: Source, caller: Option<Uuid>) -> Result<Served, ReadError> {
         let entry = self.read(source).await?;
-        let now = now_ms();
-        Ok(match caller {
-            Some(caller) => entry.serve_to(caller, now),
-            None => entry.serve(now),
-        })
+        Ok(look::answer(&entry, caller))
     }
 
     fn window(&self) -> Window {

@@ -20,9 +20,9 @@ use super::error::ReadError;
 use super::keys::EntryKey;
 use super::metrics::Outcome;
 use super::policy::{random_u64, refresh_early};
-use super::store::{Acquired, Fetched, Filled};
+use super::store::{Acquired, Escort, Fetched, Filled};
 use super::{now_ms, ReadModel, Source};
-use redis::RedisError;
+use redis::{RedisError, Value};
 
 /// How long a loader may hold a key's lease; longer than any sane load.
 const LEASE_MS: u64 = 2_000;
@@ -32,14 +32,26 @@ const LEASE_POLL: Duration = Duration::from_millis(5);
 impl ReadModel {
     pub(super) async fn read_protected(&self, source: Source) -> Result<Entry, ReadError> {
         let inner = &self.inner;
+        if !inner.cache.usable(now_ms()) {
+            inner.metrics.request(source.kind(), Outcome::Miss);
+            return self.read_database(source).await;
+        }
+        let key = source.key(&inner.cache.keys);
+        let fetched = self.fetch(&key).await;
+        self.finish_protected(source, fetched).await
+    }
+
+    /// Steps 1 (what to do with the entry found) to 3, after the `GET`.
+    pub(super) async fn finish_protected(
+        &self,
+        source: Source,
+        fetched: Result<Option<Entry>, RedisError>,
+    ) -> Result<Entry, ReadError> {
+        let inner = &self.inner;
         let kind = source.kind();
         let key = source.key(&inner.cache.keys);
         let now = now_ms();
-        if !inner.cache.usable(now) {
-            inner.metrics.request(kind, Outcome::Miss);
-            return self.read_database(source).await;
-        }
-        match self.fetch(&key).await {
+        match fetched {
             Ok(Some(entry)) if entry.pending => {
                 inner.metrics.request(kind, Outcome::Miss);
                 return self.read_behind_pending(source, entry).await;
@@ -113,7 +125,44 @@ impl ReadModel {
             Some(copy) => cache.revalidate(&key.key, &copy.version).await?,
             None => cache.get(&key.key).await?.map(Fetched::Changed),
         };
-        Ok(match fetched {
+        Ok(self.keep_copy(key, copy, fetched))
+    }
+
+    /// As `fetch`, with `escort` in the same round trip: its reply too.
+    pub(super) async fn fetch_escorted(
+        &self,
+        key: &EntryKey,
+        escort: Escort,
+    ) -> Result<(Value, Option<Entry>), RedisError> {
+        let cache = &self.inner.cache;
+        if !key.kind.keeps_copy() {
+            let (reply, raw) = cache.get_escorted(&key.key, escort).await?;
+            return Ok((reply, raw.and_then(Entry::decode)));
+        }
+        let copy = self.inner.copies.get(&key.key);
+        let (reply, fetched) = match &copy {
+            Some(copy) => {
+                cache
+                    .revalidate_escorted(&key.key, &copy.version, escort)
+                    .await?
+            }
+            None => {
+                let (reply, raw) = cache.get_escorted(&key.key, escort).await?;
+                (reply, raw.map(Fetched::Changed))
+            }
+        };
+        Ok((reply, self.keep_copy(key, copy, fetched)))
+    }
+
+    /// The entry `fetched` describes, given the `copy` it was asked about;
+    /// the copy kept follows it.
+    fn keep_copy(
+        &self,
+        key: &EntryKey,
+        copy: Option<Entry>,
+        fetched: Option<Fetched>,
+    ) -> Option<Entry> {
+        match fetched {
             Some(Fetched::Current) => copy,
             Some(Fetched::Changed(raw)) => {
                 let entry = Entry::decode(raw);
@@ -127,7 +176,7 @@ impl ReadModel {
                 self.inner.copies.forget(&key.key);
                 None
             }
-        })
+        }
     }
 
     /// Postgres without Redis, one load per key at a time in this process.

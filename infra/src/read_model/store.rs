@@ -1,6 +1,7 @@
-//! The read model's Redis commands: one round trip each. A Redis that
-//! fails is skipped for a moment (`Gate`) so that, while it is down, reads
-//! go straight to Postgres instead of each waiting for a timeout.
+//! The read model's Redis commands: one round trip each, a command another
+//! module sends along (`Escort`) included. A Redis that fails is skipped
+//! for a moment (`Gate`) so that, while it is down, reads go straight to
+//! Postgres instead of each waiting for a timeout.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use actix_web::web::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{ErrorKind, RedisError, Script, Value};
+use redis::{Cmd, ErrorKind, RedisError, Script, Value};
 
 use super::entry::VERSION_AT;
 use super::flight::SingleFlight;
@@ -79,6 +80,16 @@ pub enum Filled {
     Superseded(Bytes),
     /// The lease was lost and nothing is there.
     Lost,
+}
+
+/// A command sent ahead of an entry's first look, in the same round trip:
+/// how a guarded read (a seat map and its queue-token check) costs one.
+pub struct Escort {
+    pub command: Cmd,
+    /// The script `command` calls, if any: loaded when Redis answers
+    /// NOSCRIPT (a restarted or flushed Redis), then the round trip is sent
+    /// again.
+    pub script: Option<&'static Script>,
 }
 
 /// One write of an entry: `(key, value, px)`.
@@ -179,6 +190,80 @@ impl Cache {
         Ok(raw.map(Bytes::from))
     }
 
+    /// As `get`, with `escort` in the same round trip: its reply too.
+    pub async fn get_escorted(
+        &self,
+        key: &str,
+        escort: Escort,
+    ) -> Result<(Value, Option<Bytes>), RedisError> {
+        let mut get = redis::cmd("GET");
+        get.arg(key);
+        let (reply, value) = self.escorted(escort, get, None).await?;
+        let raw = match value {
+            Value::BulkString(raw) => Some(Bytes::from(raw)),
+            Value::Nil => None,
+            other => {
+                return Err(RedisError::from((
+                    ErrorKind::TypeError,
+                    "GET answered neither a value nor nil",
+                    format!("{other:?}"),
+                )))
+            }
+        };
+        Ok((reply, raw))
+    }
+
+    /// As `revalidate`, with `escort` in the same round trip: its reply too.
+    pub async fn revalidate_escorted(
+        &self,
+        key: &str,
+        version: &[u8; 8],
+        escort: Escort,
+    ) -> Result<(Value, Option<Fetched>), RedisError> {
+        let mut revalidate = redis::cmd("EVALSHA");
+        revalidate
+            .arg(self.revalidate.get_hash())
+            .arg(1)
+            .arg(key)
+            .arg(&version[..])
+            .arg(VERSION_AT)
+            .arg(VERSION_AT + version.len() - 1);
+        let (reply, value) = self
+            .escorted(escort, revalidate, Some(&self.revalidate))
+            .await?;
+        Ok((reply, fetched(value)))
+    }
+
+    /// `escort`, then `command` (which calls `script`, if any), pipelined:
+    /// both replies, from one round trip unless a script had to be loaded.
+    async fn escorted(
+        &self,
+        escort: Escort,
+        command: Cmd,
+        script: Option<&Script>,
+    ) -> Result<(Value, Value), RedisError> {
+        let mut conn = self.connection().await?;
+        let mut pipe = redis::pipe();
+        pipe.add_command(escort.command).add_command(command);
+        let replies: Vec<Value> = match pipe.query_async(&mut conn).await {
+            Err(error) if error.kind() == ErrorKind::NoScriptError => {
+                for script in escort.script.into_iter().chain(script) {
+                    script.load_async(&mut conn).await?;
+                }
+                pipe.query_async(&mut conn).await?
+            }
+            replies => replies?,
+        };
+        let mut replies = replies.into_iter();
+        match (replies.next(), replies.next()) {
+            (Some(reply), Some(value)) => Ok((reply, value)),
+            _ => Err(RedisError::from((
+                ErrorKind::TypeError,
+                "a pipeline of two answered fewer replies",
+            ))),
+        }
+    }
+
     /// The entry unless it still has `version`: `None` when missing.
     pub async fn revalidate(
         &self,
@@ -194,11 +279,7 @@ impl Cache {
             .arg(VERSION_AT + version.len() - 1)
             .invoke_async(&mut conn)
             .await?;
-        Ok(match reply {
-            Value::Int(1) => Some(Fetched::Current),
-            Value::BulkString(raw) => Some(Fetched::Changed(Bytes::from(raw))),
-            _ => None,
-        })
+        Ok(fetched(reply))
     }
 
     /// The lease to load `entry`, or the entry if it is there (and is not
@@ -360,6 +441,15 @@ impl Cache {
         }
         let mut conn = self.connection().await?;
         pipe.query_async(&mut conn).await
+    }
+}
+
+/// What `REVALIDATE` answered.
+fn fetched(reply: Value) -> Option<Fetched> {
+    match reply {
+        Value::Int(1) => Some(Fetched::Current),
+        Value::BulkString(raw) => Some(Fetched::Changed(Bytes::from(raw))),
+        _ => None,
     }
 }
 

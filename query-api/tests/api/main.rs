@@ -7,6 +7,8 @@ mod operations;
 mod pending;
 mod proxy;
 mod queue;
+mod redis_proxy;
+mod seat_pass;
 mod seats;
 mod seed;
 mod stack;
