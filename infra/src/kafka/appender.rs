@@ -47,9 +47,10 @@ impl Appender {
             // Retries after a lost ack must not duplicate or reorder records.
             .set("enable.idempotence", "true")
             .set("acks", "all")
-            // Every command waits on its append: send at once. Records
-            // queued while a request is in flight still share the next one.
-            .set("linger.ms", "0")
+            // Measured on tansu at 200 appends/s: 5 ms gives the lowest
+            // acknowledgement p95 (13.9 ms); 0 and 2 ms send more, smaller
+            // requests, which the broker answers more slowly (p95 46-50 ms).
+            .set("linger.ms", "5")
             .set("batch.num.messages", "1000")
             .set("message.timeout.ms", &timeout_ms)
             .set("request.timeout.ms", &timeout_ms)
