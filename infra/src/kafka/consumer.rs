@@ -1,17 +1,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::consumer::{Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::KafkaResult;
 use rdkafka::statistics::Statistics;
-use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 
 use crate::config::KafkaSettings;
 
-/// Configuration for a consumer-group member that never commits offsets to
-/// Kafka: whoever uses it stores its positions next to its effects and
-/// seeks to them (see [`ResumeFrom`]).
+/// Configuration for a consumer that assigns its own partitions and never
+/// commits offsets to Kafka: whoever uses it stores its positions next to
+/// its effects and starts each partition there (see [`ResumeFrom`]).
 pub fn consumer_config(kafka: &KafkaSettings, group_id: &str) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
@@ -23,27 +22,10 @@ pub fn consumer_config(kafka: &KafkaSettings, group_id: &str) -> ClientConfig {
         .set("auto.offset.reset", "earliest")
         .set("isolation.level", "read_committed")
         .set("allow.auto.create.topics", "false")
-        // ResumeFrom assigns with `assign`, which only suits eager protocols.
-        .set("partition.assignment.strategy", "range,roundrobin")
-        .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "2000")
         .set("socket.connection.setup.timeout.ms", "2000")
         // Feeds `ResumeFrom::observe_lag`; parsing it every few seconds is cheap.
         .set("statistics.interval.ms", "5000");
     config
-}
-
-/// A consumer in `group_id` whose callbacks go to `context`. Subscribe it,
-/// or `assign` it explicit partitions and offsets.
-pub fn create_consumer<C>(
-    kafka: &KafkaSettings,
-    group_id: &str,
-    context: C,
-) -> KafkaResult<StreamConsumer<C>>
-where
-    C: ConsumerContext + 'static,
-{
-    consumer_config(kafka, group_id).create_with_context(context)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -94,9 +76,9 @@ impl StoredPositions {
 
 type LagObserver = Arc<dyn Fn(&TopicPartition, i64) + Send + Sync>;
 
-/// A consumer context that, whenever the group assigns partitions, starts
-/// each at its stored position (or the beginning when none is stored)
-/// instead of an offset committed to Kafka.
+/// A consumer context that keeps the positions stored by the consumer's
+/// owner (e.g. in Postgres) and what it reads, and reports each partition's
+/// lag from librdkafka's statistics.
 #[derive(Clone, Default)]
 pub struct ResumeFrom {
     pub positions: StoredPositions,
@@ -131,8 +113,7 @@ impl ResumeFrom {
             .clone()
     }
 
-    /// Records what this member reads, for consumers that assign partitions
-    /// themselves instead of taking the group's assignment.
+    /// Records what this consumer reads, for the lag report.
     pub fn set_assigned(&self, partitions: Vec<TopicPartition>) {
         *self.assigned.lock().unwrap_or_else(PoisonError::into_inner) = partitions;
     }
@@ -169,49 +150,9 @@ impl ClientContext for ResumeFrom {
     }
 }
 
-impl ConsumerContext for ResumeFrom {
-    fn rebalance(
-        &self,
-        consumer: &BaseConsumer<Self>,
-        err: RDKafkaRespErr,
-        tpl: &mut TopicPartitionList,
-    ) {
-        match err {
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                let mut assigned = Vec::new();
-                for element in tpl.elements() {
-                    assigned.push(TopicPartition::new(element.topic(), element.partition()));
-                }
-                for at in &assigned {
-                    let offset = self
-                        .positions
-                        .get(at)
-                        .map_or(Offset::Beginning, Offset::Offset);
-                    if let Err(error) = tpl.set_partition_offset(&at.topic, at.partition, offset) {
-                        tracing::error!(%error, topic = %at.topic, partition = at.partition, "cannot set the resume offset");
-                    }
-                }
-                tracing::info!(partitions = ?assigned, "partitions assigned; resuming from stored positions");
-                if let Err(error) = consumer.assign(tpl) {
-                    tracing::error!(%error, "assigning partitions failed");
-                }
-                self.set_assigned(assigned);
-            }
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
-                tracing::info!("partitions revoked");
-                if let Err(error) = consumer.unassign() {
-                    tracing::error!(%error, "unassigning partitions failed");
-                }
-                self.set_assigned(Vec::new());
-            }
-            other => {
-                tracing::error!(error = ?other, "rebalance failed");
-                let _ = consumer.unassign();
-                self.set_assigned(Vec::new());
-            }
-        }
-    }
-}
+// Partitions are assigned by their owner (`assign`, `incremental_assign`),
+// never by a group rebalance, so the default callbacks suffice.
+impl ConsumerContext for ResumeFrom {}
 
 /// Assigns explicit partitions, each starting at the given offset (or the
 /// beginning), bypassing group assignment; used for replays.

@@ -11,9 +11,7 @@ mod topics;
 
 pub use admin::{ensure_topics, BrokerProbe, TopicAdminError};
 pub use appender::{AppendError, Appender, DEFAULT_APPEND_TIMEOUT};
-pub use consumer::{
-    assign_at, consumer_config, create_consumer, ResumeFrom, StoredPositions, TopicPartition,
-};
+pub use consumer::{assign_at, consumer_config, ResumeFrom, StoredPositions, TopicPartition};
 pub use topics::{Topics, CATALOG, RESERVATIONS, WALLETS};
 
 pub use rdkafka;
