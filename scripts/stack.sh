@@ -29,3 +29,17 @@ service_args() {
 
 service_pidfile() { printf '%s' "$RUN_DIR/$1.pid"; }
 service_log() { printf '%s' "$RUN_DIR/$1.log"; }
+
+# The broker layout and fetch wait of this one-machine stack, unless the
+# caller sets them (the services' own defaults, 3/6/6 partitions and 5 ms,
+# suit a real cluster). tansu's sqlite engine runs a few SQL queries per
+# partition on every fetch, and the projector fetches every few milliseconds,
+# so on two cores each partition costs CPU that the services need under load:
+# one partition per topic and a 10 ms wait measured fastest in `make load`
+# (README, Performance). Topics that already exist in .run/tansu.db keep
+# their partitions.
+: "${KAFKA_PARTITIONS_CATALOG:=1}"
+: "${KAFKA_PARTITIONS_RESERVATIONS:=1}"
+: "${KAFKA_PARTITIONS_WALLETS:=1}"
+: "${KAFKA_FETCH_WAIT_MS:=10}"
+export KAFKA_PARTITIONS_CATALOG KAFKA_PARTITIONS_RESERVATIONS KAFKA_PARTITIONS_WALLETS KAFKA_FETCH_WAIT_MS

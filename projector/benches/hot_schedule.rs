@@ -114,7 +114,13 @@ async fn main() {
     let rate = env_number("BENCH_RATE", 200);
     let seconds = env_number("BENCH_SECONDS", 10);
 
-    let env = TestEnvironment::new(&[("RUST_LOG", "error")]).expect("settings");
+    // KAFKA_FETCH_WAIT_MS from the environment, to measure its trade-off.
+    let fetch_wait = std::env::var("KAFKA_FETCH_WAIT_MS").ok();
+    let mut overrides = vec![("RUST_LOG", "error")];
+    if let Some(wait) = fetch_wait.as_deref() {
+        overrides.push(("KAFKA_FETCH_WAIT_MS", wait));
+    }
+    let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
     let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
     let bench = Bench {
