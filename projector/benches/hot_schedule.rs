@@ -13,6 +13,8 @@
 //!    each timed from just before its append to its decision arriving on
 //!    the decisions channel;
 //! 3. replay: `projector replay` of the whole log into a fresh schema.
+//!
+//! KAFKA_FETCH_WAIT_MS, if set, is the projector's fetch wait (default 5).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
