@@ -20,6 +20,7 @@ pub struct ProjectorMetrics {
     pub decisions: IntCounterVec,
     pub decision_latency: Histogram,
     pub follow_ups: IntCounterVec,
+    pub follow_ups_folded_at_once: IntCounterVec,
     pub rebuilt_records: IntCounter,
     pub batch_duration: Histogram,
     pub batch_size: Histogram,
@@ -80,6 +81,13 @@ impl ProjectorMetrics {
                 ),
                 &["event_type"],
             )?,
+            follow_ups_folded_at_once: IntCounterVec::new(
+                Opts::new(
+                    "projector_follow_ups_folded_at_once_total",
+                    "Saga follow-ups folded right after their append, without waiting for the broker to send them back",
+                ),
+                &["topic"],
+            )?,
             rebuilt_records: IntCounter::new(
                 "projector_state_rebuild_records_total",
                 "Records re-read from the log to rebuild partition state (start-up, rebalance, failed batch)",
@@ -121,6 +129,7 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.decisions.clone()))?;
         registry.register(Box::new(metrics.decision_latency.clone()))?;
         registry.register(Box::new(metrics.follow_ups.clone()))?;
+        registry.register(Box::new(metrics.follow_ups_folded_at_once.clone()))?;
         registry.register(Box::new(metrics.rebuilt_records.clone()))?;
         registry.register(Box::new(metrics.batch_duration.clone()))?;
         registry.register(Box::new(metrics.batch_size.clone()))?;

@@ -36,6 +36,8 @@ pub struct BatchOutcome {
     pub changed: Changed,
     /// Records read again to rebuild state.
     pub rebuilt: u64,
+    /// The batch's follow-ups as the records they became in the log.
+    pub appended: Vec<Record>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +144,7 @@ impl Projection {
         }
         changes::flush(&mut tx, &produced.changes).await?;
         if let Some(effects) = effects {
-            effects.append(&produced.follow_ups).await?;
+            outcome.appended = effects.append(&produced.follow_ups).await?;
             effects.complete(&produced.completed_payers).await?;
         }
         tx.commit().await?;

@@ -16,6 +16,7 @@ use prometheus::Registry;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::Record;
 use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::folds::FollowUp;
@@ -170,18 +171,31 @@ impl Effects {
     }
 
     /// Appends every follow-up and waits for all of them to be acknowledged.
-    pub async fn append(&self, follow_ups: &[FollowUp]) -> Result<(), AppendError> {
+    /// Appends the follow-ups and answers each as the record it became in
+    /// the log (topic, partition, offset, key, payload), in their order.
+    pub async fn append(&self, follow_ups: &[FollowUp]) -> Result<Vec<Record>, AppendError> {
         let sends = follow_ups.iter().map(|follow_up| {
             let bytes = follow_up.envelope.to_bytes();
             let topic = follow_up.kind.topic(&self.topics);
             async move {
-                self.appender
+                let (partition, offset) = self
+                    .appender
                     .append(topic, &follow_up.key, &bytes, &[])
-                    .await
+                    .await?;
+                Ok::<_, AppendError>(Record {
+                    topic: topic.to_owned(),
+                    partition,
+                    offset,
+                    // Folds never read it; only replays up to a time do.
+                    timestamp_ms: None,
+                    key: Some(follow_up.key.as_bytes().to_vec()),
+                    payload: Some(bytes),
+                })
             }
         });
-        for appended in futures::future::join_all(sends).await {
-            appended?;
+        let mut appended = Vec::with_capacity(follow_ups.len());
+        for record in futures::future::join_all(sends).await {
+            appended.push(record?);
         }
         for follow_up in follow_ups {
             self.metrics
@@ -189,7 +203,7 @@ impl Effects {
                 .with_label_values(&[follow_up.envelope.event_type.as_str()])
                 .inc();
         }
-        Ok(())
+        Ok(appended)
     }
 
     /// Ends the payers' queue places, so no 201 is sent while their token

@@ -35,6 +35,16 @@ async fn entries(log: &TestLog, user: Uuid) -> Vec<(String, i64)> {
     .unwrap()
 }
 
+/// The sum of a counter family's samples in a Prometheus text page.
+fn total(metrics: &str, family: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|line| line.starts_with(family) && !line.starts_with('#'))
+        .filter(|line| matches!(line.as_bytes().get(family.len()), Some(b'{' | b' ')))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 #[tokio::test]
 async fn a_payment_debits_the_price_sells_the_seat_and_ends_the_payers_token() {
     let log = spawn_log().await;
@@ -54,6 +64,7 @@ async fn a_payment_debits_the_price_sells_the_seat_and_ends_the_payers_token() {
     let reservation = Uuid::now_v7();
     log.decision(log.ask(hold(schedule_id, reservation, alice, 1, 10)).await)
         .await;
+    let before = projector.metrics().await;
     let payment_id = Uuid::now_v7();
     let paid = log
         .ask(payment(schedule_id, payment_id, reservation, alice, 20))
@@ -89,6 +100,19 @@ async fn a_payment_debits_the_price_sells_the_seat_and_ends_the_payers_token() {
             .await
             .unwrap();
     assert_eq!(status, "CONFIRMED");
+    // Nothing else was written meanwhile, so every follow-up of the payment
+    // (on the wallets partition and back on the reservations one) landed
+    // where its partition stood and was folded at once, not after a fetch.
+    let after = projector.metrics().await;
+    let appended =
+        total(&after, "projector_follow_ups_total") - total(&before, "projector_follow_ups_total");
+    let at_once = total(&after, "projector_follow_ups_folded_at_once_total")
+        - total(&before, "projector_follow_ups_folded_at_once_total");
+    assert!(
+        appended >= 2.0,
+        "the payment appended its follow-ups: {after}"
+    );
+    assert_eq!(at_once, appended, "{after}");
     let row: (String, Option<i64>, Option<i64>, Uuid) = sqlx::query_as(
         "SELECT status, amount, balance_after, command_id FROM payments WHERE payment_id = $1",
     )
