@@ -168,6 +168,13 @@ impl Pipeline {
                 }
                 continue;
             }
+            // Copies of follow-ups already folded at once: committed by this
+            // instance, so no transaction is needed to skip them.
+            records.retain(|record| {
+                states
+                    .get(&record.at())
+                    .is_none_or(|state| record.offset >= state.next_offset())
+            });
             // A batch's saga follow-ups that this instance folds next are
             // folded at once, so a payment's three steps do not each wait
             // for the broker's next fetch.
