@@ -170,9 +170,8 @@ impl Effects {
         self.unwritten.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Appends every follow-up and waits for all of them to be acknowledged.
-    /// Appends the follow-ups and answers each as the record it became in
-    /// the log (topic, partition, offset, key, payload), in their order.
+    /// Appends every follow-up, waits for all of them to be acknowledged and
+    /// answers each as the record it became in the log, in their order.
     pub async fn append(&self, follow_ups: &[FollowUp]) -> Result<Vec<Record>, AppendError> {
         let sends = follow_ups.iter().map(|follow_up| {
             let bytes = follow_up.envelope.to_bytes();
