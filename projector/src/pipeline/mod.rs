@@ -175,10 +175,25 @@ impl Pipeline {
                     .get(&record.at())
                     .is_none_or(|state| record.offset >= state.next_offset())
             });
-            if !self
-                .commit_with_follow_ups(&mut states, records, &mut stop)
-                .await
-            {
+            // A batch's saga follow-ups that this instance folds next are
+            // folded at once, so a payment's three steps do not each wait
+            // for the broker's next fetch.
+            let mut stopped_now = false;
+            while !records.is_empty() {
+                let Some(appended) = self.commit(&mut states, &records, &mut stop).await else {
+                    stopped_now = true;
+                    break;
+                };
+                records = foldable_now(&states, appended);
+                for record in &records {
+                    let topic = self.topics.base_name(&record.topic).unwrap_or("other");
+                    self.metrics
+                        .follow_ups_folded_at_once
+                        .with_label_values(&[topic])
+                        .inc();
+                }
+            }
+            if stopped_now {
                 break;
             }
         }
@@ -252,32 +267,6 @@ impl Pipeline {
         self.metrics.partitions_owned.set(owned.len() as i64);
         tracing::info!(gained = ?handover.gained, lost = ?handover.lost, owned = owned.len(), "partition ownership changed");
         self.consumer.context().set_assigned(owned);
-    }
-
-    /// Commits `records`, then at once each batch of follow-ups that this
-    /// instance folds next (see `foldable_now`), so a payment's steps do not
-    /// each wait for the broker's next fetch. Answers false when asked to
-    /// stop before a batch committed.
-    async fn commit_with_follow_ups(
-        &self,
-        states: &mut States,
-        mut records: Vec<Record>,
-        stop: &mut watch::Receiver<bool>,
-    ) -> bool {
-        while !records.is_empty() {
-            let Some(appended) = self.commit(states, &records, stop).await else {
-                return false;
-            };
-            records = foldable_now(states, appended);
-            for record in &records {
-                let topic = self.topics.base_name(&record.topic).unwrap_or("other");
-                self.metrics
-                    .follow_ups_folded_at_once
-                    .with_label_values(&[topic])
-                    .inc();
-            }
-        }
-        true
     }
 
     /// Answers the batch's follow-ups as appended, or `None` when asked to
