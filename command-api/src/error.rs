@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, ResponseError};
 use infra::postgres::DatabaseError;
 use infra::problem::{ErrorCode, Problem};
-use infra::queue::QueueError;
+use waiting_room::QueueError;
 
 /// Why the service could not start. Each message names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,7 @@ pub enum StartupError {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// `X-User-Id` and `X-Queue-Token` refusals, or the queue's Redis down,
-    /// already in the contract's terms (`infra::queue` maps them).
+    /// already in the contract's terms (`waiting_room` maps them).
     #[error(transparent)]
     Queue(Problem),
     #[error("X-Admin-Key is missing or wrong, or no admin key is configured")]

@@ -9,16 +9,16 @@ use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{base_app, ApiDocument, Operational};
 use infra::kafka::{Appender, BrokerProbe, Topics};
-use infra::queue::{AdmitterHandle, IssueTokenApi, Queue};
-use infra::read_model::PendingEntries;
-use infra::redis_store::RedisStore;
+use infra::redis::Redis;
 use infra::telemetry::Metrics;
+use read_model::PendingEntries;
 use tokio::task::JoinHandle;
 use utoipa::OpenApi;
+use waiting_room::{AdmitterHandle, IssueTokenApi, Queue, QueueSettings};
 
 use crate::command::idempotency::IdempotencyStore;
 use crate::command::{BoardHandle, Commands, DecisionBoard};
-use crate::configuration::{queue_settings, Settings};
+use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::metrics::CommandMetrics;
 use crate::policy::Policy;
@@ -79,7 +79,7 @@ impl Application {
         // Postgres is needed to decide anything, so it must answer now;
         // Kafka and Redis connect lazily and show up in /readyz instead.
         let pool = infra::postgres::connect(&settings.database).await?;
-        let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
+        let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let redis_client =
             redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;
         let appender =
@@ -90,7 +90,7 @@ impl Application {
         let queue = Queue::new(
             redis_client.clone(),
             &settings.redis.key_prefix,
-            queue_settings(&settings),
+            QueueSettings::from_config(&settings.queue),
             metrics.registry(),
         )
         .map_err(StartupError::Queue)?;

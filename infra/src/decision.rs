@@ -12,7 +12,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::problem::ErrorCode;
-use crate::redis_store::KeySpace;
+use crate::redis::KeySpace;
 
 /// The command a decision answers; fixes the success status of its reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

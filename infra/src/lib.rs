@@ -1,15 +1,18 @@
-//! Adapters shared by the services: configuration, Kafka, Postgres, Redis,
-//! telemetry, the waiting queue, and the problem+json error type.
+//! The thin platform every service stands on: configuration, telemetry, the
+//! HTTP base and problem+json rendering, Postgres, Redis (one connection
+//! type, one key space), the decisions channel, and Kafka behind the
+//! `kafka` feature. Features live in crates of their own (`waiting-room`,
+//! `read-model`).
 
 pub mod config;
 pub mod decision;
+pub mod flight;
 pub mod http;
+#[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod postgres;
 pub mod problem;
-pub mod queue;
-pub mod read_model;
-pub mod redis_store;
+pub mod redis;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

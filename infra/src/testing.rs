@@ -74,12 +74,14 @@ impl TestEnvironment {
         Ok(Self { settings, id, vars })
     }
 
-    /// What `projector setup` does: database, migrations, topics.
+    /// What `projector setup` does: database, migrations, and (with the
+    /// `kafka` feature) topics.
     pub async fn provision(&self) -> anyhow::Result<()> {
         crate::postgres::ensure_database_exists(&self.settings.database).await?;
         let pool = crate::postgres::connect(&self.settings.database).await?;
         crate::postgres::migrate(&pool, &self.settings.database).await?;
         pool.close().await;
+        #[cfg(feature = "kafka")]
         crate::kafka::ensure_topics(&self.settings.kafka).await?;
         Ok(())
     }
@@ -117,7 +119,7 @@ async fn drop_database(settings: &Settings) -> Result<(), sqlx::Error> {
 }
 
 async fn delete_redis_keys(settings: &Settings) -> redis::RedisResult<()> {
-    let store = crate::redis_store::RedisStore::new(&settings.redis)?;
+    let store = crate::redis::Redis::new(&settings.redis)?;
     let mut conn = store.connection().await?;
     let mut cursor: u64 = 0;
     loop {

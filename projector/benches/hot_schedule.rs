@@ -24,7 +24,7 @@ use futures::future::join_all;
 use futures::StreamExt;
 use infra::decision::{channel, Decision};
 use infra::kafka::{Appender, Topics};
-use infra::redis_store::KeySpace;
+use infra::redis::KeySpace;
 use infra::testing::TestEnvironment;
 use projector::startup::Application;
 use schemas::{v1, v2, Envelope, EventMeta, LogEvent};

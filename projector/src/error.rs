@@ -20,7 +20,7 @@ pub enum StartupError {
         source: std::io::Error,
     },
     #[error("REDIS_URL: cannot build the queue handle: {0}")]
-    Queue(#[source] infra::queue::QueueError),
+    Queue(#[source] waiting_room::QueueError),
     #[error("cannot register metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }

@@ -1,3 +1,7 @@
+// The run loop's future nests deeply (fold, effects, read model, waiting room);
+// computing its layout needs more query depth than the default 128.
+#![recursion_limit = "256"]
+
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -9,7 +9,7 @@ use actix_web::dev::Server;
 use actix_web::HttpServer;
 use infra::http::{base_app, ApiDocument, Operational};
 use infra::kafka::BrokerProbe;
-use infra::redis_store::RedisStore;
+use infra::redis::Redis;
 use infra::telemetry::Metrics;
 use tokio::sync::watch;
 use utoipa::OpenApi;
@@ -48,7 +48,7 @@ impl StopHandle {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let pool = infra::postgres::connect(&settings.database).await?;
-        let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
+        let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
 
         let metrics = Metrics::new();

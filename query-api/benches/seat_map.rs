@@ -177,10 +177,10 @@ async fn main() {
     let port = application.port();
     tokio::spawn(application.run_until_stopped());
 
-    let queue = infra::queue::Queue::new(
+    let queue = waiting_room::Queue::new(
         redis::Client::open(env.settings.redis.url.as_str()).unwrap(),
         &env.settings.redis.key_prefix,
-        query_api::configuration::queue_settings(&env.settings),
+        waiting_room::QueueSettings::from_config(&env.settings.queue),
         infra::telemetry::Metrics::new().registry(),
     )
     .unwrap();

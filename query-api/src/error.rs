@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, ResponseError};
 use infra::postgres::DatabaseError;
 use infra::problem::Problem;
-use infra::queue::QueueError;
-use infra::read_model::ReadError;
+use read_model::ReadError;
+use waiting_room::QueueError;
 
 /// Why the service could not start. Each message names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +29,7 @@ pub enum StartupError {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// `X-User-Id` and `X-Queue-Token` refusals, or the queue's Redis down,
-    /// already in the contract's terms (`infra::queue` maps them).
+    /// already in the contract's terms (`waiting_room` maps them).
     #[error(transparent)]
     Queue(Problem),
     /// Nothing under that id, or not the caller's (existence is not revealed).

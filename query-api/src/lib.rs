@@ -1,5 +1,5 @@
 //! query-api: answers reads from the Redis read model the projector keeps
-//! current (`infra::read_model`), with the Postgres read tables behind it
+//! current (`read_model`), with the Postgres read tables behind it
 //! for what Redis does not have.
 //!
 //! | route | needs | entry |

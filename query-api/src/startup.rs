@@ -6,13 +6,13 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{base_app, ApiDocument, Operational};
-use infra::queue::{CurrentTokenApi, Queue};
-use infra::read_model::{CacheMetrics, ReadModel};
-use infra::redis_store::RedisStore;
+use infra::redis::Redis;
 use infra::telemetry::Metrics;
+use read_model::{CacheMetrics, ReadModel};
 use utoipa::OpenApi;
+use waiting_room::{CurrentTokenApi, Queue, QueueSettings};
 
-use crate::configuration::{queue_settings, Settings};
+use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::routes::{self, balance, catalog, payments, reservations, seats};
 
@@ -63,7 +63,7 @@ impl Application {
         // Postgres holds the read tables behind the cache, so it must answer
         // now; Redis connects lazily and shows up in /readyz instead.
         let pool = infra::postgres::connect(&settings.database).await?;
-        let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
+        let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
 
         let metrics = Metrics::new();
         // The command-api instances run the admitter; here the queue only
@@ -71,7 +71,7 @@ impl Application {
         let queue = Queue::new(
             redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?,
             &settings.redis.key_prefix,
-            queue_settings(&settings),
+            QueueSettings::from_config(&settings.queue),
             metrics.registry(),
         )
         .map_err(StartupError::Queue)?;

@@ -82,8 +82,8 @@ impl Intake {
 
 /// The caller named by the gateway's `X-User-Id`; the nil UUID names nobody.
 pub fn user(request: &HttpRequest) -> Result<UserId, ApiError> {
-    let id = infra::queue::caller_id(request)?;
-    UserId::try_from(id).map_err(|_| infra::queue::QueueError::Unauthenticated.into())
+    let id = waiting_room::caller_id(request)?;
+    UserId::try_from(id).map_err(|_| waiting_room::QueueError::Unauthenticated.into())
 }
 
 /// A JSON body into `T`, whose fields are domain values: anything that does

@@ -7,7 +7,7 @@
 
 use actix_web::HttpRequest;
 use domain::UserId;
-use infra::queue::{Queue, QueueError, QUEUE_TOKEN_HEADER};
+use waiting_room::{Queue, QueueError, QUEUE_TOKEN_HEADER};
 
 use super::answer::Answer;
 use super::idempotency::Scope;
@@ -25,7 +25,7 @@ pub async fn check(
     user: UserId,
     body: &[u8],
 ) -> Result<Option<Answer>, ApiError> {
-    // Read as `infra::queue`'s extractors do: not text is not a token.
+    // Read as `waiting_room`'s extractors do: not text is not a token.
     let token = request
         .headers()
         .get(QUEUE_TOKEN_HEADER)

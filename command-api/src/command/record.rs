@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use infra::decision::CommandType;
 use infra::kafka::{Topics, CATALOG, RESERVATIONS, WALLETS};
-use infra::read_model::PendingEntry;
+use read_model::PendingEntry;
 use schemas::{Envelope, EventMeta, LogEvent};
 use serde_json::Value;
 use uuid::Uuid;
@@ -170,7 +170,7 @@ mod tests {
         let pending = record.pending_entry().expect("a charge is polled");
         assert_eq!(
             pending.source,
-            infra::read_model::Source::Charge(user_id, charge_id)
+            read_model::Source::Charge(user_id, charge_id)
         );
         let body: Value = serde_json::from_slice(pending.body()).unwrap();
         assert_eq!(body["status"], "PENDING");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use actix_web::HttpResponse;
 use infra::decision::{CommandType, Decision};
 use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
-use infra::read_model::PendingEntries;
+use read_model::PendingEntries;
 use sqlx::PgPool;
 use uuid::Uuid;
 

@@ -5,16 +5,11 @@
 
 use infra::http::{Readiness, DEFAULT_PROBE_TIMEOUT};
 use infra::kafka::BrokerProbe;
-use infra::queue::Queue;
-use infra::redis_store::RedisStore;
+use infra::redis::Redis;
 use sqlx::PgPool;
+use waiting_room::Queue;
 
-pub fn readiness(
-    pool: &PgPool,
-    redis: &RedisStore,
-    broker: &BrokerProbe,
-    queue: &Queue,
-) -> Readiness {
+pub fn readiness(pool: &PgPool, redis: &Redis, broker: &BrokerProbe, queue: &Queue) -> Readiness {
     let (pool, redis, broker, queue) = (pool.clone(), redis.clone(), broker.clone(), queue.clone());
     Readiness::new(DEFAULT_PROBE_TIMEOUT)
         .probe("kafka", move || {

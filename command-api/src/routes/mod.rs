@@ -13,7 +13,7 @@ use infra::http::resource;
 /// `infra::http::base_app`. Every path goes through `resource` so other
 /// methods answer 405 problems.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/queue/tokens").route(web::post().to(infra::queue::issue_token)))
+    cfg.service(resource("/v1/queue/tokens").route(web::post().to(waiting_room::issue_token)))
         .service(resource("/v1/reservations").route(web::post().to(reservations::place_hold)))
         .service(
             resource("/v1/reservations/{reservation_id}")

@@ -6,11 +6,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use domain::ReservationId;
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
-use infra::queue::Queue;
 use schemas::v1;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use waiting_room::Queue;
 
 use crate::command::idempotency::Scope;
 use crate::command::{intake, queue_gate, Answer, CommandRecord, Commands, Intake};

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use domain::{ReservationId, ScheduleId, SeatNumber};
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
-use infra::queue::Queue;
 use schemas::{v1, v2};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use waiting_room::Queue;
 
 use crate::command::idempotency::Scope;
 use crate::command::{intake, queue_gate, Answer, CommandRecord, Commands, Intake};

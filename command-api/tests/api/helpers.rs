@@ -177,7 +177,7 @@ impl TestApp {
 
     /// The read-model entry under `key` (without the prefix), if any, with
     /// its remaining lifetime in ms.
-    pub async fn read_model_entry(&self, key: &str) -> Option<(infra::read_model::Entry, i64)> {
+    pub async fn read_model_entry(&self, key: &str) -> Option<(read_model::Entry, i64)> {
         let client = redis::Client::open(self.settings().redis.url.as_str()).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
         let key = format!("{}{key}", self.settings().redis.key_prefix);
@@ -187,7 +187,7 @@ impl TestApp {
             .query_async(&mut conn)
             .await
             .unwrap();
-        let entry = infra::read_model::Entry::decode(raw?.into()).expect("a read-model entry");
+        let entry = read_model::Entry::decode(raw?.into()).expect("a read-model entry");
         Some((entry, ttl))
     }
 

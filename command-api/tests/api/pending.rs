@@ -2,7 +2,7 @@
 //! where its decision will be written, once its record is in the log, so
 //! its `Location` reads `PENDING` instead of 404. A decided one does not.
 
-use infra::read_model::PENDING_TTL;
+use read_model::PENDING_TTL;
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -2,7 +2,7 @@
 //! in Redis (from the committed tables) before its decisions are announced.
 
 use infra::decision::CommandType;
-use infra::read_model::Changed;
+use read_model::Changed;
 
 use super::{Changes, EntryKind};
 

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use infra::decision::Decision;
 use infra::kafka::{AppendError, TopicPartition};
-use infra::queue::QueueError;
-use infra::read_model::Changed;
+use read_model::Changed;
 use sqlx::PgPool;
+use waiting_room::QueueError;
 
 use super::{offsets, CatchUp, Effects, Record, States};
 use crate::changes;

@@ -9,12 +9,12 @@ use std::time::Duration;
 use chrono::Utc;
 use infra::decision::{channel, Decision};
 use infra::kafka::{AppendError, Appender, Topics};
-use infra::queue::{Queue, QueueError, QueueSettings};
-use infra::read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
-use infra::redis_store::RedisStore;
+use infra::redis::Redis;
 use prometheus::Registry;
+use read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
 use sqlx::PgPool;
 use uuid::Uuid;
+use waiting_room::{Departures, QueueError};
 
 use super::Record;
 use crate::configuration::Settings;
@@ -41,8 +41,8 @@ struct Unwritten {
 pub struct Effects {
     appender: Appender,
     topics: Topics,
-    queue: Queue,
-    redis: RedisStore,
+    departures: Departures,
+    redis: Redis,
     channel: String,
     read_model: ReadModel,
     warm_metrics: WarmMetrics,
@@ -62,24 +62,9 @@ impl Effects {
     ) -> Result<Self, StartupError> {
         let appender = Appender::with_timeout(&settings.kafka, "projector", APPEND_TIMEOUT)
             .map_err(StartupError::Kafka)?;
-        let redis = RedisStore::new(&settings.redis).map_err(StartupError::Redis)?;
-        let client =
-            redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;
-        let queue_settings = QueueSettings::new(
-            settings.queue.active_max,
-            settings.queue.admit_per_second,
-            Duration::from_secs(settings.queue.active_ttl_seconds),
-            settings.queue.token_secret.expose().as_bytes(),
-        );
-        // The projector only ends places; the queue's gauges belong to the
-        // services that admit, so they stay off this registry.
-        let queue = Queue::new(
-            client,
-            &settings.redis.key_prefix,
-            queue_settings,
-            &Registry::new(),
-        )
-        .map_err(StartupError::Queue)?;
+        let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
+        // The projector only ends payers' places: no tokens, no gauges.
+        let departures = Departures::new(redis.clone());
         let read_model = ReadModel::new(
             &settings.redis,
             pool,
@@ -92,7 +77,7 @@ impl Effects {
             topics: Topics::from_settings(&settings.kafka),
             channel: channel(redis.keys()),
             redis,
-            queue,
+            departures,
             read_model,
             warm_metrics: WarmMetrics::register(registry)?,
             writing: Arc::default(),
@@ -209,7 +194,7 @@ impl Effects {
     /// still works.
     pub async fn complete(&self, payers: &[Uuid]) -> Result<(), QueueError> {
         for payer in payers {
-            self.queue.complete(*payer).await?;
+            self.departures.complete(*payer).await?;
         }
         Ok(())
     }

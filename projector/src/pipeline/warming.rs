@@ -1,5 +1,5 @@
 //! Loading each schedule into the read model ahead of its booking window,
-//! so the first wave of readers finds it in Redis (`infra::read_model`),
+//! so the first wave of readers finds it in Redis (`read_model`),
 //! and retrying write-throughs that failed while no batch comes to do it.
 
 use std::time::Duration;

@@ -4,10 +4,10 @@
 
 use infra::http::{Readiness, DEFAULT_PROBE_TIMEOUT};
 use infra::kafka::BrokerProbe;
-use infra::redis_store::RedisStore;
+use infra::redis::Redis;
 use sqlx::PgPool;
 
-pub fn readiness(pool: &PgPool, redis: &RedisStore, broker: &BrokerProbe) -> Readiness {
+pub fn readiness(pool: &PgPool, redis: &Redis, broker: &BrokerProbe) -> Readiness {
     let (pool, redis, broker) = (pool.clone(), redis.clone(), broker.clone());
     Readiness::new(DEFAULT_PROBE_TIMEOUT)
         .probe("kafka", move || {

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use infra::decision::Decision;
 use infra::kafka::{Appender, Topics};
-use infra::queue::{Queue, QueueSettings};
 use infra::testing::TestEnvironment;
 use projector::error::RunError;
 use projector::folds::TopicKind;
@@ -16,6 +15,7 @@ use schemas::{Envelope, LogEvent};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
+use waiting_room::{Queue, QueueSettings};
 
 /// How long a test waits for the projector before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -281,7 +281,7 @@ pub async fn subscribe(log: &TestLog) -> impl futures::Stream<Item = Decision> +
     let settings = &log.env.settings;
     let client = redis::Client::open(settings.redis.url.as_str()).unwrap();
     let mut pubsub = client.get_async_pubsub().await.expect("redis pub/sub");
-    let keys = infra::redis_store::KeySpace::new(settings.redis.key_prefix.clone());
+    let keys = infra::redis::KeySpace::new(settings.redis.key_prefix.clone());
     pubsub
         .subscribe(infra::decision::channel(&keys))
         .await

@@ -56,7 +56,7 @@ async fn holds_and_releases_are_decided_answered_and_shown() {
     .expect("the decision is announced");
     assert_eq!(heard.verdict, Verdict::Accepted);
     // By then the read model has the hold: entries are rewritten first.
-    let keys = infra::read_model::ReadKeys::new(&infra::redis_store::KeySpace::new(
+    let keys = read_model::ReadKeys::new(&infra::redis::KeySpace::new(
         log.env.settings.redis.key_prefix.clone(),
     ));
     let mut redis = redis::Client::open(log.env.settings.redis.url.as_str())

@@ -1,7 +1,7 @@
 use infra::decision::{CommandType, Verdict};
-use infra::queue::QueueError;
 use serde_json::json;
 use uuid::Uuid;
+use waiting_room::QueueError;
 
 use crate::helpers::{charge, hold, outcome, payment, price_of, spawn_log, TestLog};
 

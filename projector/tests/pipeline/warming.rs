@@ -3,8 +3,8 @@
 //! counted cold, and once a round warms it, none is.
 
 use chrono::{Duration, Utc};
-use infra::read_model::ReadKeys;
-use infra::redis_store::KeySpace;
+use infra::redis::KeySpace;
+use read_model::ReadKeys;
 use schemas::v1;
 use uuid::Uuid;
 

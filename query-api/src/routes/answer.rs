@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
-use infra::read_model::Served;
+use read_model::Served;
 
 use crate::error::ApiError;
 

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use infra::problem::ProblemBody;
-use infra::read_model::{ConcertView, ReadModel, ScheduleView, Source};
+use read_model::{ConcertView, ReadModel, ScheduleView, Source};
 use uuid::Uuid;
 
 use super::answer;

@@ -3,10 +3,10 @@
 //! from Redis, with Postgres read tables behind it.
 
 use infra::http::{Readiness, DEFAULT_PROBE_TIMEOUT};
-use infra::redis_store::RedisStore;
+use infra::redis::Redis;
 use sqlx::PgPool;
 
-pub fn readiness(pool: &PgPool, redis: &RedisStore) -> Readiness {
+pub fn readiness(pool: &PgPool, redis: &Redis) -> Readiness {
     let (pool, redis) = (pool.clone(), redis.clone());
     Readiness::new(DEFAULT_PROBE_TIMEOUT)
         .probe("postgres", move || {

@@ -24,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/v1/schedules/{schedule_id}/seats").route(web::get().to(seats::seat_map)),
         )
         .service(
-            resource("/v1/queue/tokens/current").route(web::get().to(infra::queue::current_token)),
+            resource("/v1/queue/tokens/current").route(web::get().to(waiting_room::current_token)),
         )
         .service(resource("/v1/balance").route(web::get().to(balance::balance)))
         .service(resource("/v1/balance/charges/{charge_id}").route(web::get().to(balance::charge)))

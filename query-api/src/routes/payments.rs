@@ -3,9 +3,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use infra::problem::ProblemBody;
-use infra::queue::caller_id;
-use infra::read_model::{PaymentView, ReadModel, Source};
+use read_model::{PaymentView, ReadModel, Source};
 use uuid::Uuid;
+use waiting_room::caller_id;
 
 use super::answer;
 use crate::error::ApiError;

@@ -3,9 +3,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use infra::problem::ProblemBody;
-use infra::queue::caller_id;
-use infra::read_model::{ReadModel, ReservationView, Source};
+use read_model::{ReadModel, ReservationView, Source};
 use uuid::Uuid;
+use waiting_room::caller_id;
 
 use super::answer;
 use crate::error::ApiError;

@@ -7,9 +7,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use infra::problem::ProblemBody;
-use infra::queue::{caller_id, Queue, QUEUE_TOKEN_HEADER};
-use infra::read_model::{Escort, ReadModel, SeatMapView, Source};
+use read_model::{Escort, ReadModel, SeatMapView, Source};
 use uuid::Uuid;
+use waiting_room::{caller_id, Queue, QUEUE_TOKEN_HEADER};
 
 use super::answer;
 use crate::error::ApiError;

@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use infra::config::Settings;
-use infra::queue::Queue;
 use infra::testing::TestEnvironment;
 use query_api::startup::Application;
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
+use waiting_room::Queue;
 
 use crate::proxy::PgProxy;
 
@@ -166,7 +166,7 @@ impl TestApp {
         Queue::new(
             redis::Client::open(settings.redis.url.as_str()).unwrap(),
             &settings.redis.key_prefix,
-            query_api::configuration::queue_settings(settings),
+            waiting_room::QueueSettings::from_config(&settings.queue),
             infra::telemetry::Metrics::new().registry(),
         )
         .unwrap()
@@ -180,7 +180,7 @@ impl TestApp {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let state = queue.pass(user, Some(&ticket.token)).await.unwrap().state;
-            if state.status == infra::queue::TokenStatus::Active {
+            if state.status == waiting_room::TokenStatus::Active {
                 return (user, ticket.token);
             }
             assert!(tokio::time::Instant::now() < deadline, "never admitted");

@@ -7,9 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::Utc;
-use infra::read_model::{
-    CacheMetrics, Changed, PendingEntries, PendingEntry, ReadModel, PENDING_TTL,
-};
+use read_model::{CacheMetrics, Changed, PendingEntries, PendingEntry, ReadModel, PENDING_TTL};
 use serde_json::{json, Value};
 use uuid::Uuid;
 

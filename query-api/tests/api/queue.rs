@@ -1,8 +1,8 @@
 //! `GET /v1/queue/tokens/current` through the real server, with tokens
 //! issued and admitted through the queue itself.
 
-use infra::queue::Queue;
 use uuid::Uuid;
+use waiting_room::Queue;
 
 use crate::helpers::{content_type, spawn_app_with, TestApp};
 
@@ -11,7 +11,7 @@ fn queue_of(app: &TestApp) -> Queue {
     Queue::new(
         redis::Client::open(settings.redis.url.as_str()).unwrap(),
         &settings.redis.key_prefix,
-        query_api::configuration::queue_settings(settings),
+        waiting_room::QueueSettings::from_config(&settings.queue),
         infra::telemetry::Metrics::new().registry(),
     )
     .unwrap()

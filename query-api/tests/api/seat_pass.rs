@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use infra::read_model::{CacheMetrics, Escort, ReadModel, Served, Source};
+use read_model::{CacheMetrics, Escort, ReadModel, Served, Source};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -248,9 +248,9 @@ async fn with_redis_down_the_seat_map_is_503_and_a_forgery_still_401() {
     let seats = format!("/v1/schedules/{schedule}/seats");
     // Signed with the service's secret, though Redis never saw it.
     let signer =
-        infra::queue::TokenSigner::new(app.settings().queue.token_secret.expose().as_bytes());
+        waiting_room::TokenSigner::new(app.settings().queue.token_secret.expose().as_bytes());
     let user = Uuid::new_v4();
-    let token = signer.sign(&infra::queue::TokenClaims {
+    let token = signer.sign(&waiting_room::TokenClaims {
         user_id: user,
         token_id: Uuid::now_v7(),
         issued_at_ms: 0,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Duration;
-use infra::read_model::{CacheMetrics, Changed, ReadModel};
+use read_model::{CacheMetrics, Changed, ReadModel};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -1,0 +1,144 @@
+//! The read model: what the query API serves, kept in Redis as
+//! ready-to-serve JSON, with the Postgres read tables behind it.
+//!
+//! It is projected, not a passive cache: the projector writes every change
+//! through right after its Postgres commit ([`ReadModel::write_changes`])
+//! and loads each schedule ahead of its booking window
+//! ([`ReadModel::warm_due`]), so during a booking rush hot keys are updated,
+//! never expired. Entries still expire (TTL with jitter), so cold data
+//! leaves memory; a read that misses goes through the protected reader
+//! (`protected`), or the original cache-aside one under
+//! `CACHE_STRATEGY=naive` (`naive`).
+//!
+//! Between a command's `202` and its decision, command-api writes a
+//! pending entry where the decision will go (`pending`); readers check
+//! Postgres behind it on every read, so it never hides the decision.
+//!
+//! Key layout: see `keys`. Value encoding: see `entry`. Lifetimes: see
+//! `policy`. A seat-map read is one `GET`; lapsed holds are flipped to
+//! `AVAILABLE` from the expiries stored beside the body. A guard (the
+//! seat map's queue-token check) can ride in that round trip: see `look`.
+
+mod body;
+mod copies;
+mod entry;
+mod error;
+
+mod keys;
+mod kind;
+mod load;
+mod look;
+mod metrics;
+mod naive;
+mod pending;
+mod policy;
+mod protected;
+mod source;
+mod store;
+mod views;
+mod warm_metrics;
+mod warmer;
+mod writer;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub use entry::{Entry, Served};
+pub use error::{ReadError, WriteError};
+pub use keys::{EntryKey, ReadKeys};
+pub use kind::Kind;
+pub use load::BOOKING_RUSH;
+pub use look::Look;
+pub use metrics::CacheMetrics;
+pub use pending::{PendingEntries, PendingEntry, PENDING_TTL};
+pub use source::Source;
+pub use store::Escort;
+pub use views::*;
+pub use warm_metrics::WarmMetrics;
+pub use warmer::{WarmFailure, WarmRound, Warmed};
+pub use writer::Changed;
+
+use copies::Copies;
+use infra::config::{CacheSettings, CacheStrategy, RedisSettings};
+use infra::flight::SingleFlight;
+use load::Window;
+use policy::Policy;
+use store::Cache;
+
+/// Cheap to clone; one per process is enough.
+#[derive(Clone)]
+pub struct ReadModel {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cache: Cache,
+    pool: PgPool,
+    policy: Policy,
+    metrics: CacheMetrics,
+    flights: SingleFlight<Result<Entry, ReadError>>,
+    copies: Copies,
+}
+
+impl ReadModel {
+    /// Does not touch Redis: connections are made on first use, so a
+    /// service starts while Redis is down (and reads from Postgres).
+    pub fn new(
+        redis: &RedisSettings,
+        pool: PgPool,
+        settings: &CacheSettings,
+        metrics: CacheMetrics,
+    ) -> Result<Self, redis::RedisError> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                cache: Cache::new(redis)?,
+                pool,
+                policy: Policy::new(settings),
+                metrics,
+                flights: SingleFlight::default(),
+                copies: Copies::default(),
+            }),
+        })
+    }
+
+    pub fn strategy(&self) -> CacheStrategy {
+        self.inner.policy.strategy
+    }
+
+    pub fn keys(&self) -> &ReadKeys {
+        &self.inner.cache.keys
+    }
+
+    pub fn metrics(&self) -> &CacheMetrics {
+        &self.inner.metrics
+    }
+
+    /// The entry for `source`, by the configured strategy.
+    pub async fn read(&self, source: Source) -> Result<Entry, ReadError> {
+        match self.inner.policy.strategy {
+            CacheStrategy::Protected => self.read_protected(source).await,
+            CacheStrategy::Naive => self.read_naive(source).await,
+        }
+    }
+
+    /// The answer for `source` as of now; with `caller`, an entry owned by
+    /// someone else is not found.
+    pub async fn serve(&self, source: Source, caller: Option<Uuid>) -> Result<Served, ReadError> {
+        let entry = self.read(source).await?;
+        Ok(look::answer(&entry, caller))
+    }
+
+    fn window(&self) -> Window {
+        Window {
+            lead: self.inner.policy.warm_lead,
+            now: Utc::now(),
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}

@@ -1,0 +1,169 @@
+//! What the projector calls right after a batch commits, before it
+//! announces the batch's decisions: every entry the batch changed is
+//! rewritten from the committed tables, so a query that starts after a
+//! command's answer sees its effect. Under the naive strategy the entries
+//! are deleted instead (cache-aside invalidation, as the original design).
+
+use std::collections::BTreeSet;
+
+use futures::{StreamExt, TryStreamExt};
+use uuid::Uuid;
+
+use super::error::WriteError;
+use super::store::Put;
+use super::{ReadModel, Source};
+use infra::config::CacheStrategy;
+
+/// Loads running at once for one write-through.
+const CONCURRENT_LOADS: usize = 4;
+
+/// What a batch changed, by entity. A seat-map change also changes its
+/// concert's schedule list (available counts): that follows by itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// The list of concerts.
+    pub concerts: bool,
+    /// Concerts whose schedule list changed.
+    pub schedules: BTreeSet<Uuid>,
+    /// Schedules whose seats changed.
+    pub seat_maps: BTreeSet<Uuid>,
+    /// Users whose balance changed.
+    pub balances: BTreeSet<Uuid>,
+    pub reservations: BTreeSet<Uuid>,
+    pub payments: BTreeSet<Uuid>,
+    /// `(user, charge)`.
+    pub charges: BTreeSet<(Uuid, Uuid)>,
+}
+
+impl Changed {
+    pub fn is_empty(&self) -> bool {
+        *self == Changed::default()
+    }
+
+    /// How many entries it names (before the concert lists seat maps imply).
+    pub fn len(&self) -> usize {
+        usize::from(self.concerts)
+            + self.schedules.len()
+            + self.seat_maps.len()
+            + self.balances.len()
+            + self.reservations.len()
+            + self.payments.len()
+            + self.charges.len()
+    }
+
+    /// Adds what `other` names, e.g. to write later what failed now.
+    pub fn merge(&mut self, other: Changed) {
+        self.concerts |= other.concerts;
+        self.schedules.extend(other.schedules);
+        self.seat_maps.extend(other.seat_maps);
+        self.balances.extend(other.balances);
+        self.reservations.extend(other.reservations);
+        self.payments.extend(other.payments);
+        self.charges.extend(other.charges);
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        let mut sources = Vec::new();
+        if self.concerts {
+            sources.push(Source::Concerts);
+        }
+        sources.extend(self.schedules.iter().copied().map(Source::Schedules));
+        sources.extend(self.seat_maps.iter().copied().map(Source::Seats));
+        sources.extend(self.balances.iter().copied().map(Source::Balance));
+        sources.extend(self.reservations.iter().copied().map(Source::Reservation));
+        sources.extend(self.payments.iter().copied().map(Source::Payment));
+        sources.extend(
+            self.charges
+                .iter()
+                .map(|(user, charge)| Source::Charge(*user, *charge)),
+        );
+        sources
+    }
+}
+
+impl ReadModel {
+    /// Writes every entry `changed` names through to Redis (protected), or
+    /// deletes them (naive). Answers how many entries it wrote or deleted.
+    pub async fn write_changes(&self, changed: &Changed) -> Result<usize, WriteError> {
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let mut changed = changed.clone();
+        if !changed.seat_maps.is_empty() {
+            let seat_maps: Vec<Uuid> = changed.seat_maps.iter().copied().collect();
+            let concerts: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT DISTINCT concert_id FROM schedules WHERE schedule_id = ANY($1)",
+            )
+            .bind(seat_maps)
+            .fetch_all(&self.inner.pool)
+            .await?;
+            changed.schedules.extend(concerts);
+        }
+        let sources = changed.sources();
+        if self.inner.policy.strategy == CacheStrategy::Naive {
+            let keys: Vec<String> = sources
+                .iter()
+                .map(|source| source.key(&self.inner.cache.keys).key)
+                .collect();
+            self.inner.cache.delete(&keys).await?;
+            return Ok(keys.len());
+        }
+        self.write(&sources).await
+    }
+
+    /// Deletes every read-model entry (never the queue's keys), so each is
+    /// loaded afresh on its next read: for a writer that lost track of what
+    /// it failed to write. Answers how many it deleted.
+    pub async fn forget_all(&self) -> Result<u64, WriteError> {
+        Ok(self
+            .inner
+            .cache
+            .delete_matching(&self.inner.cache.keys.pattern())
+            .await?)
+    }
+
+    /// Loads `sources` from Postgres and writes them, one round trip to Redis.
+    pub(super) async fn write(&self, sources: &[Source]) -> Result<usize, WriteError> {
+        let window = self.window();
+        let puts: Vec<Put> = futures::stream::iter(sources.iter().copied())
+            .map(|source| async move {
+                let started = std::time::Instant::now();
+                let view = source.load(&self.inner.pool, &window).await?;
+                let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+                let (_, value, expire_ms) = self.stamp(&view, delta_ms);
+                Ok::<_, sqlx::Error>(Put {
+                    key: source.key(&self.inner.cache.keys),
+                    value,
+                    expire_ms,
+                })
+            })
+            .buffer_unordered(CONCURRENT_LOADS)
+            .try_collect()
+            .await?;
+        self.inner.cache.put(&puts).await?;
+        Ok(puts.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_changes_name_everything_either_named() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut changed = Changed {
+            seat_maps: BTreeSet::from([a]),
+            ..Changed::default()
+        };
+        changed.merge(Changed {
+            concerts: true,
+            seat_maps: BTreeSet::from([a, b]),
+            charges: BTreeSet::from([(a, b)]),
+            ..Changed::default()
+        });
+        assert_eq!(changed.len(), 4);
+        assert!(changed.concerts && changed.seat_maps.contains(&b));
+        assert!(Changed::default().is_empty());
+    }
+}

@@ -1,0 +1,61 @@
+//! Waiting queue: admission control in Redis, signed tokens, enforcement.
+//!
+//! Fans join a line in arrival order; an admitter moves them into a capped
+//! active set at a controlled rate; guarded endpoints demand an ACTIVE token.
+//! State lives in Redis (see `keys` for the layout), not in the event log:
+//! it is ephemeral admission control, and every multi-step change is one Lua
+//! script so several instances can never admit past the cap or lose a place.
+//!
+//! Mounting it in a service (`use infra::queue::{self, Queue, QueueSettings}`):
+//! ```ignore
+//! let settings = QueueSettings::new(active_max, admit_per_second, active_ttl, secret);
+//! let queue = Queue::new(redis::Client::open(url)?, &key_prefix, settings, &registry)?;
+//! let admitter = queue.spawn_admitter(); // on every instance; one admits at a time
+//! App::new()
+//!     .app_data(web::Data::new(queue.clone()))
+//!     .route("/v1/queue/tokens", web::post().to(queue::issue_token)) // command-api
+//!     .route("/v1/queue/tokens/current", web::get().to(queue::current_token)); // query-api
+//! // Guarded handlers take `ActiveQueuePass` (or `QueuePass`) as an argument,
+//! // or send `queue.active_check(..)?.command()` in their own round trip and
+//! // hand the reply to `queue.settle`.
+//! admitter.shutdown().await; // on graceful shutdown: releases the lease
+//! ```
+//! OpenAPI: merge `IssueTokenApi::openapi()` / `CurrentTokenApi::openapi()`,
+//! or list `queue::issue_token` / `queue::current_token` in `paths(...)`.
+//! ```
+
+mod active;
+mod admission;
+mod admitter;
+
+mod error;
+mod eta;
+mod expire;
+mod handle;
+mod inspect;
+mod join;
+mod keys;
+mod lease;
+mod metrics;
+mod pass;
+mod routes;
+mod scripts;
+mod settings;
+mod state;
+mod token;
+
+pub use active::ActiveCheck;
+pub use admission::{Admission, Admitted};
+pub use admitter::{Admitter, AdmitterHandle};
+pub use error::QueueError;
+pub use expire::Departures;
+pub use handle::Queue;
+pub use join::Ticket;
+pub use pass::{caller_id, ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
+pub use routes::{
+    __path_current_token, __path_issue_token, current_token, issue_token, CurrentTokenApi,
+    IssueTokenApi, IssuedToken,
+};
+pub use settings::{QueueSettings, MIN_SECRET_BYTES};
+pub use state::{TokenState, TokenStatus};
+pub use token::{TokenClaims, TokenRejected, TokenSigner, TOKEN_LEN};

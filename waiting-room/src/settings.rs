@@ -1,0 +1,164 @@
+//! The queue's tunables. `infra::config` maps the QUEUE_* environment
+//! variables into `QueueSettings::new`; everything else has a default that
+//! suits production and can be overridden field by field (tests shorten TTLs).
+
+use std::fmt;
+use std::time::Duration;
+
+/// The contract asks for a secret of at least 32 bytes (a full HMAC-SHA256 block
+/// of entropy is 64, but 32 random bytes already make forging hopeless).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone)]
+pub struct QueueSettings {
+    /// Users ACTIVE at once (QUEUE_ACTIVE_MAX).
+    pub active_max: u32,
+    /// New admissions per second, cluster-wide (QUEUE_ADMIT_PER_SECOND).
+    pub admit_per_second: u32,
+    /// How long an admitted token stays ACTIVE (QUEUE_ACTIVE_TTL_SECONDS).
+    pub active_ttl: Duration,
+    /// HMAC key for tokens (QUEUE_TOKEN_SECRET).
+    pub token_secret: Vec<u8>,
+    /// Token-bucket capacity: the most admissions one tick may release after a
+    /// quiet spell. One second's worth keeps bursts short but lets a hand-over
+    /// or a slow tick catch up.
+    pub admit_burst: u32,
+    /// A waiting user who has not polled (issued or checked their token) for
+    /// this long loses their place, so the line does not fill with ghosts.
+    /// Generous by default because phones sleep and browsers throttle
+    /// background tabs to about one timer per minute.
+    pub waiting_idle_timeout: Duration,
+    /// Window over which the admission rate behind `eta_seconds` is measured.
+    pub rate_window: Duration,
+    /// How often the admitter wakes up.
+    pub tick: Duration,
+    /// How long the admission lease lives without renewal; another instance
+    /// takes over this long after the holder dies.
+    pub lease_ttl: Duration,
+    /// Upper bound on one queue operation against Redis, connecting included.
+    /// Past it the caller gets `503 UNAVAILABLE`, never a hang.
+    pub redis_timeout: Duration,
+    /// Most users one admission step moves, so one script never blocks Redis
+    /// for long whatever the rate and cap are.
+    pub admit_batch_max: u32,
+}
+
+impl QueueSettings {
+    pub fn new(
+        active_max: u32,
+        admit_per_second: u32,
+        active_ttl: Duration,
+        token_secret: impl Into<Vec<u8>>,
+    ) -> Self {
+        Self {
+            active_max,
+            admit_per_second,
+            active_ttl,
+            token_secret: token_secret.into(),
+            admit_burst: admit_per_second.max(1),
+            waiting_idle_timeout: Duration::from_secs(30 * 60),
+            rate_window: Duration::from_secs(60),
+            tick: Duration::from_millis(100),
+            lease_ttl: Duration::from_secs(2),
+            redis_timeout: Duration::from_secs(1),
+            admit_batch_max: 500,
+        }
+    }
+
+    /// The tunables the environment sets (QUEUE_*, through `infra::config`);
+    /// everything else keeps the production defaults of `new`.
+    pub fn from_config(config: &infra::config::QueueSettings) -> Self {
+        Self::new(
+            config.active_max,
+            config.admit_per_second,
+            Duration::from_secs(config.active_ttl_seconds),
+            config.token_secret.expose().as_bytes(),
+        )
+    }
+
+    /// Checks what the scripts rely on; `Queue::new` refuses anything else.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("active_max", u64::from(self.active_max)),
+            ("admit_per_second", u64::from(self.admit_per_second)),
+            ("admit_burst", u64::from(self.admit_burst)),
+            ("admit_batch_max", u64::from(self.admit_batch_max)),
+            ("active_ttl", millis(self.active_ttl)),
+            ("waiting_idle_timeout", millis(self.waiting_idle_timeout)),
+            ("rate_window", millis(self.rate_window)),
+            ("tick", millis(self.tick)),
+            ("lease_ttl", millis(self.lease_ttl)),
+            ("redis_timeout", millis(self.redis_timeout)),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(format!("{name} must be positive"));
+        }
+        if self.token_secret.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "token_secret must be at least {MIN_SECRET_BYTES} bytes"
+            ));
+        }
+        if self.lease_ttl <= self.tick {
+            return Err(
+                "lease_ttl must be longer than tick, or the lease lapses between renewals".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Whole milliseconds, the unit every script works in.
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl fmt::Debug for QueueSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueSettings")
+            .field("active_max", &self.active_max)
+            .field("admit_per_second", &self.admit_per_second)
+            .field("active_ttl", &self.active_ttl)
+            .field("token_secret", &"<redacted>")
+            .field("admit_burst", &self.admit_burst)
+            .field("waiting_idle_timeout", &self.waiting_idle_timeout)
+            .field("rate_window", &self.rate_window)
+            .field("tick", &self.tick)
+            .field("lease_ttl", &self.lease_ttl)
+            .field("redis_timeout", &self.redis_timeout)
+            .field("admit_batch_max", &self.admit_batch_max)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> QueueSettings {
+        QueueSettings::new(1000, 50, Duration::from_secs(600), vec![7u8; 32])
+    }
+
+    #[test]
+    fn defaults_from_plain_values_are_valid() {
+        let settings = settings();
+        assert_eq!(settings.admit_burst, 50);
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn short_secret_and_zero_limits_are_refused() {
+        let mut short = settings();
+        short.token_secret = b"too short".to_vec();
+        assert!(short.validate().unwrap_err().contains("token_secret"));
+        let mut zero = settings();
+        zero.active_max = 0;
+        assert!(zero.validate().unwrap_err().contains("active_max"));
+    }
+
+    #[test]
+    fn debug_never_prints_the_secret() {
+        let printed = format!("{:?}", settings());
+        assert!(printed.contains("<redacted>"));
+        assert!(!printed.contains("[7, 7"));
+    }
+}
