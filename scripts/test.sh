@@ -53,6 +53,8 @@ step_prometheus_rules() {
   quietly "promtool check rules dashboards/prometheus/rules/*.yml" promtool check rules "$dir"/rules/*.yml
   say "promtool test rules dashboards/prometheus/tests/*.yml"
   (cd "$dir" && promtool test rules tests/*.yml)
+  say "scripts/python-check.sh (mypy --strict, pytest of the Python tooling)"
+  "$ROOT/scripts/python-check.sh"
   say "dashboards/check.py --static"
   python3 "$ROOT/dashboards/check.py" --static
 }
