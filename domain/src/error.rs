@@ -1,5 +1,7 @@
 use std::fmt;
 
+use crate::code::ErrorCode;
+
 /// What a `NotFound` or `IdReused` is about, for the problem's `detail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Entity {
@@ -75,25 +77,25 @@ impl DomainError {
     /// has no code for are either validation (`VALIDATION_FAILED`), a
     /// momentary state a retry resolves (`PAYMENT_IN_PROGRESS`, answered as
     /// 409), or a bug upstream (`INTERNAL`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DomainError::NotFound(_) => "NOT_FOUND",
-            DomainError::Forbidden => "FORBIDDEN",
-            DomainError::BookingNotOpen => "BOOKING_NOT_OPEN",
-            DomainError::SeatUnavailable => "SEAT_UNAVAILABLE",
-            DomainError::HoldLimitReached => "HOLD_LIMIT_REACHED",
-            DomainError::HoldExpired => "HOLD_EXPIRED",
-            DomainError::AlreadyConfirmed => "ALREADY_CONFIRMED",
-            DomainError::PaymentInProgress => "PAYMENT_IN_PROGRESS",
-            DomainError::InsufficientBalance => "INSUFFICIENT_BALANCE",
-            DomainError::ChargeLimitExceeded => "CHARGE_LIMIT_EXCEEDED",
-            DomainError::BalanceLimitExceeded => "BALANCE_LIMIT_EXCEEDED",
-            DomainError::InvalidHoldPeriod => "VALIDATION_FAILED",
+            DomainError::NotFound(_) => ErrorCode::NotFound,
+            DomainError::Forbidden => ErrorCode::Forbidden,
+            DomainError::BookingNotOpen => ErrorCode::BookingNotOpen,
+            DomainError::SeatUnavailable => ErrorCode::SeatUnavailable,
+            DomainError::HoldLimitReached => ErrorCode::HoldLimitReached,
+            DomainError::HoldExpired => ErrorCode::HoldExpired,
+            DomainError::AlreadyConfirmed => ErrorCode::AlreadyConfirmed,
+            DomainError::PaymentInProgress => ErrorCode::PaymentInProgress,
+            DomainError::InsufficientBalance => ErrorCode::InsufficientBalance,
+            DomainError::ChargeLimitExceeded => ErrorCode::ChargeLimitExceeded,
+            DomainError::BalanceLimitExceeded => ErrorCode::BalanceLimitExceeded,
+            DomainError::InvalidHoldPeriod => ErrorCode::ValidationFailed,
             DomainError::IdReused(_)
             | DomainError::SettlementMismatch
             | DomainError::PaymentNotPending
             | DomainError::AlreadyRefunded
-            | DomainError::UnexpectedPaymentStep => "INTERNAL",
+            | DomainError::UnexpectedPaymentStep => ErrorCode::Internal,
         }
     }
 }

@@ -9,6 +9,7 @@
 
 mod booking_window;
 pub mod catalog;
+mod code;
 mod decider;
 mod error;
 mod hold_limit;
@@ -24,6 +25,7 @@ mod text;
 pub mod wallet;
 
 pub use booking_window::BookingWindow;
+pub use code::ErrorCode;
 pub use decider::Decider;
 pub use error::{DomainError, Entity};
 pub use hold_limit::HoldLimit;

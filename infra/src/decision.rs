@@ -6,6 +6,8 @@
 //! table when the message was missed (pub/sub is fire-and-forget), so the
 //! answer is always the durable one.
 
+use std::str::FromStr;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -15,8 +17,21 @@ use crate::problem::ErrorCode;
 use crate::redis::KeySpace;
 
 /// The command a decision answers; fixes the success status of its reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Serde and `as_str` both spell it from the variant name (one owner).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum CommandType {
     RegisterConcert,
     AddSchedule,
@@ -28,36 +43,33 @@ pub enum CommandType {
 
 impl CommandType {
     pub fn as_str(self) -> &'static str {
-        match self {
-            CommandType::RegisterConcert => "REGISTER_CONCERT",
-            CommandType::AddSchedule => "ADD_SCHEDULE",
-            CommandType::Hold => "HOLD",
-            CommandType::Release => "RELEASE",
-            CommandType::Charge => "CHARGE",
-            CommandType::Payment => "PAYMENT",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        [
-            CommandType::RegisterConcert,
-            CommandType::AddSchedule,
-            CommandType::Hold,
-            CommandType::Release,
-            CommandType::Charge,
-            CommandType::Payment,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == text)
+        self.into()
     }
 
     /// The contract's status for an accepted command of this type.
     pub fn success_status(self) -> u16 {
         match self {
             CommandType::Release | CommandType::Charge => 200,
-            _ => 201,
+            CommandType::RegisterConcert
+            | CommandType::AddSchedule
+            | CommandType::Hold
+            | CommandType::Payment => 201,
         }
     }
+}
+
+/// A `command_outcomes` row that no longer reads as a decision: a code or
+/// command type this build does not know. Surfaced, never defaulted.
+#[derive(Debug, thiserror::Error)]
+pub enum OutcomeError {
+    #[error("command_outcomes: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("command_outcomes row {command_id}: unknown {what} {value:?}")]
+    Unknown {
+        command_id: Uuid,
+        what: &'static str,
+        value: String,
+    },
 }
 
 /// Accepted, or refused with the contract's code.
@@ -81,6 +93,9 @@ pub struct Decision {
     pub decided_at: DateTime<Utc>,
 }
 
+/// The `outcome` column of an accepted command; a refusal stores its code.
+const ACCEPTED: &str = "ACCEPTED";
+
 /// A `command_outcomes` row: id, type, user, outcome, body, decided at.
 type OutcomeRow = (
     Uuid,
@@ -101,7 +116,7 @@ impl Decision {
     /// same command id keeps the first answer: decisions are final.
     pub async fn record(&self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         let outcome = match self.verdict {
-            Verdict::Accepted => "ACCEPTED",
+            Verdict::Accepted => ACCEPTED,
             Verdict::Refused(code) => code.as_str(),
         };
         sqlx::query(
@@ -123,7 +138,7 @@ impl Decision {
     pub async fn load(
         conn: &mut PgConnection,
         command_id: Uuid,
-    ) -> Result<Option<Decision>, sqlx::Error> {
+    ) -> Result<Option<Decision>, OutcomeError> {
         let row: Option<OutcomeRow> = sqlx::query_as(
             "SELECT command_id, command_type, user_id, outcome, body, decided_at \
                  FROM command_outcomes WHERE command_id = $1",
@@ -131,25 +146,29 @@ impl Decision {
         .bind(command_id)
         .fetch_optional(conn)
         .await?;
-        Ok(
-            row.and_then(|(command_id, kind, user_id, outcome, body, decided_at)| {
-                let verdict = if outcome == "ACCEPTED" {
-                    Verdict::Accepted
-                } else {
-                    Verdict::Refused(
-                        serde_json::from_value(serde_json::Value::String(outcome)).ok()?,
-                    )
-                };
-                Some(Decision {
-                    command_id,
-                    command_type: CommandType::parse(&kind)?,
-                    user_id,
-                    verdict,
-                    body,
-                    decided_at,
-                })
-            }),
-        )
+        let Some((command_id, kind, user_id, outcome, body, decided_at)) = row else {
+            return Ok(None);
+        };
+        let unknown = |what: &'static str, value: String| OutcomeError::Unknown {
+            command_id,
+            what,
+            value,
+        };
+        let verdict = if outcome == ACCEPTED {
+            Verdict::Accepted
+        } else {
+            Verdict::Refused(ErrorCode::from_str(&outcome).map_err(|_| unknown("code", outcome))?)
+        };
+        let command_type =
+            CommandType::from_str(&kind).map_err(|_| unknown("command type", kind))?;
+        Ok(Some(Decision {
+            command_id,
+            command_type,
+            user_id,
+            verdict,
+            body,
+            decided_at,
+        }))
     }
 
     pub fn to_message(&self) -> String {
@@ -179,6 +198,18 @@ mod tests {
         assert!(text.contains("\"outcome\":\"REFUSED\""), "{text}");
         assert!(text.contains("\"code\":\"SEAT_UNAVAILABLE\""), "{text}");
         assert_eq!(Decision::from_message(&text), Some(decision));
+    }
+
+    #[test]
+    fn command_types_are_spelled_one_way() {
+        use strum::IntoEnumIterator;
+        for kind in CommandType::iter() {
+            let wire = serde_json::to_value(kind).unwrap();
+            assert_eq!(wire, serde_json::Value::String(kind.as_str().to_owned()));
+            assert_eq!(CommandType::from_str(kind.as_str()).ok(), Some(kind));
+        }
+        assert_eq!(CommandType::RegisterConcert.as_str(), "REGISTER_CONCERT");
+        assert!(CommandType::from_str("REFUND").is_err());
     }
 
     #[test]

@@ -6,102 +6,13 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-/// The contract's machine-readable error codes (`../shared/API.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ErrorCode {
-    ValidationFailed,
-    Unauthenticated,
-    QueueTokenInvalid,
-    QueueTokenNotActive,
-    Forbidden,
-    NotFound,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    SeatUnavailable,
-    BookingNotOpen,
-    HoldLimitReached,
-    HoldExpired,
-    AlreadyConfirmed,
-    InsufficientBalance,
-    ChargeLimitExceeded,
-    BalanceLimitExceeded,
-    IdempotencyKeyReused,
-    /// An extension: the hold is locked while its payment is in flight.
-    PaymentInProgress,
-    Unavailable,
-    Internal,
-}
+/// The contract's codes are owned by the domain, with their statuses and
+/// titles; this module only renders them.
+pub use domain::ErrorCode;
 
-impl ErrorCode {
-    pub fn status(self) -> StatusCode {
-        use ErrorCode::*;
-        match self {
-            ValidationFailed | ChargeLimitExceeded => StatusCode::BAD_REQUEST,
-            Unauthenticated | QueueTokenInvalid => StatusCode::UNAUTHORIZED,
-            QueueTokenNotActive | Forbidden => StatusCode::FORBIDDEN,
-            NotFound => StatusCode::NOT_FOUND,
-            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            SeatUnavailable | BookingNotOpen | HoldLimitReached | HoldExpired
-            | AlreadyConfirmed | InsufficientBalance | BalanceLimitExceeded
-            | IdempotencyKeyReused | PaymentInProgress => StatusCode::CONFLICT,
-            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            ValidationFailed => "VALIDATION_FAILED",
-            Unauthenticated => "UNAUTHENTICATED",
-            QueueTokenInvalid => "QUEUE_TOKEN_INVALID",
-            QueueTokenNotActive => "QUEUE_TOKEN_NOT_ACTIVE",
-            Forbidden => "FORBIDDEN",
-            NotFound => "NOT_FOUND",
-            MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            SeatUnavailable => "SEAT_UNAVAILABLE",
-            BookingNotOpen => "BOOKING_NOT_OPEN",
-            HoldLimitReached => "HOLD_LIMIT_REACHED",
-            HoldExpired => "HOLD_EXPIRED",
-            AlreadyConfirmed => "ALREADY_CONFIRMED",
-            InsufficientBalance => "INSUFFICIENT_BALANCE",
-            ChargeLimitExceeded => "CHARGE_LIMIT_EXCEEDED",
-            BalanceLimitExceeded => "BALANCE_LIMIT_EXCEEDED",
-            IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            PaymentInProgress => "PAYMENT_IN_PROGRESS",
-            Unavailable => "UNAVAILABLE",
-            Internal => "INTERNAL",
-        }
-    }
-
-    fn title(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            ValidationFailed => "The request is not valid",
-            Unauthenticated => "Authentication is required",
-            QueueTokenInvalid => "The queue token is not valid",
-            QueueTokenNotActive => "The queue token is still waiting",
-            Forbidden => "Not allowed for this user",
-            NotFound => "Not found",
-            MethodNotAllowed => "Method not allowed",
-            PayloadTooLarge => "The request body is too large",
-            SeatUnavailable => "The seat is not available",
-            BookingNotOpen => "Booking has not opened yet",
-            HoldLimitReached => "Too many seats held",
-            HoldExpired => "The hold has expired",
-            AlreadyConfirmed => "The reservation is already confirmed",
-            InsufficientBalance => "The balance is too low",
-            ChargeLimitExceeded => "The charge is over the single-charge limit",
-            BalanceLimitExceeded => "The balance would exceed its limit",
-            IdempotencyKeyReused => "The idempotency key was used with another body",
-            PaymentInProgress => "A payment for this hold is in progress",
-            Unavailable => "A dependency is unavailable",
-            Internal => "Internal error",
-        }
-    }
+/// The HTTP status of a code, as actix wants it.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Seconds a client should wait before retrying after `503 UNAVAILABLE`.
@@ -155,11 +66,11 @@ impl Problem {
 
 impl ResponseError for Problem {
     fn status_code(&self) -> StatusCode {
-        self.code.status()
+        status_of(self.code)
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.code.status();
+        let status = status_of(self.code);
         let type_uri = format!(
             "https://ticketfold.dev/problems/{}",
             self.code.as_str().to_lowercase().replace('_', "-")

@@ -79,11 +79,7 @@ struct Bench {
 impl Bench {
     async fn append(&self, envelope: &Envelope) {
         let event = envelope.open().unwrap();
-        let topic = match event.topic() {
-            infra::kafka::CATALOG => &self.topics.catalog,
-            infra::kafka::RESERVATIONS => &self.topics.reservations,
-            _ => &self.topics.wallets,
-        };
+        let topic = self.topics.name(event.topic());
         self.appender
             .append(topic, &envelope.key, &envelope.to_bytes(), &[])
             .await

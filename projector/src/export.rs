@@ -21,8 +21,8 @@ use schemas::Envelope;
 use serde::Serialize;
 
 use crate::configuration::Settings;
-use crate::folds::TopicKind;
 use crate::reader::{whole_topics, LogReader, ReadError};
+use infra::kafka::Topic;
 
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
@@ -62,10 +62,10 @@ pub fn topics_to_export(topics: &Topics, wanted: Option<&str>) -> Result<Vec<Str
     let Some(wanted) = wanted else {
         return Ok(topics.all().iter().map(|t| (*t).to_owned()).collect());
     };
-    let kind = TopicKind::of_base_name(wanted)
-        .or_else(|| TopicKind::of(topics, wanted))
+    let kind = Topic::from_name(wanted)
+        .or_else(|| topics.topic_of(wanted))
         .ok_or_else(|| ExportError::UnknownTopic(wanted.to_owned()))?;
-    Ok(vec![kind.topic(topics).to_owned()])
+    Ok(vec![topics.name(kind).to_owned()])
 }
 
 /// Writes every record, up to the end of each partition as it is reached;

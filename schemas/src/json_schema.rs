@@ -17,7 +17,7 @@ pub fn json_dir() -> PathBuf {
 
 /// `<topic>/<event_type>.v<version>.schema.json`, relative to [`json_dir`].
 pub fn schema_path(info: &EventTypeInfo) -> PathBuf {
-    Path::new(info.topic).join(format!("{}.v{}.schema.json", info.event_type, info.version))
+    Path::new(info.topic.name()).join(format!("{}.v{}.schema.json", info.event_type, info.version))
 }
 
 /// Every file that belongs under [`json_dir`], by relative path.
@@ -37,7 +37,7 @@ pub fn rendered() -> BTreeMap<PathBuf, String> {
             [
                 ("x-event-type", Value::from(info.event_type)),
                 ("x-schema-version", Value::from(info.version)),
-                ("x-topic", Value::from(info.topic)),
+                ("x-topic", Value::from(info.topic.name())),
                 ("x-key", Value::from(info.key_field)),
             ],
         );

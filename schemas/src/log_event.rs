@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use crate::payload::Payload;
+use crate::topic::Topic;
 use crate::{v1, v2, SchemaError};
 
 /// An event type at its current version: its name, where it lives, and how
@@ -9,7 +10,7 @@ use crate::{v1, v2, SchemaError};
 pub struct EventTypeInfo {
     pub event_type: &'static str,
     pub version: u32,
-    pub topic: &'static str,
+    pub topic: Topic,
     pub key_field: &'static str,
     pub(crate) schema: fn() -> schemars::Schema,
 }
@@ -53,7 +54,7 @@ macro_rules! log_events {
                 }
             }
 
-            pub fn topic(&self) -> &'static str {
+            pub fn topic(&self) -> Topic {
                 match self {
                     $(LogEvent::$variant(_) => <$ty as Payload>::TOPIC,)+
                 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 pub trait Payload: Serialize + DeserializeOwned + JsonSchema {
     const EVENT_TYPE: &'static str;
     const VERSION: u32;
-    const TOPIC: &'static str;
+    const TOPIC: crate::topic::Topic;
     /// The payload field whose value is the record key.
     const KEY_FIELD: &'static str;
 
@@ -21,7 +21,7 @@ macro_rules! payload {
         impl $crate::payload::Payload for $ty {
             const EVENT_TYPE: &'static str = $event_type;
             const VERSION: u32 = $version;
-            const TOPIC: &'static str = $topic;
+            const TOPIC: $crate::topic::Topic = $topic;
             const KEY_FIELD: &'static str = stringify!($key);
 
             fn key(&self) -> ::uuid::Uuid {

@@ -5,7 +5,7 @@ use actix_web::body::MessageBody;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use infra::decision::{Decision, Verdict};
-use infra::problem::{ErrorCode, Problem};
+use infra::problem::{status_of, ErrorCode, Problem};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -59,7 +59,7 @@ impl Answer {
                 let problem = Problem::new(code, detail);
                 Answer {
                     kind: AnswerKind::Decided,
-                    status: code.status(),
+                    status: status_of(code),
                     content_type: PROBLEM_JSON,
                     body: problem_body(&problem),
                     location: None,
@@ -137,7 +137,7 @@ impl Answer {
 
 /// 409s by their code; other refusals (404, 403) as `rejected_4xx`.
 fn refusal_outcome(code: ErrorCode) -> &'static str {
-    match code.status() {
+    match status_of(code) {
         StatusCode::CONFLICT => code.as_str(),
         status if status.is_client_error() => "rejected_4xx",
         _ => "internal",

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use infra::decision::CommandType;
-use infra::kafka::{Topics, CATALOG, RESERVATIONS, WALLETS};
+use infra::kafka::Topics;
 use read_model::PendingEntry;
 use schemas::{Envelope, EventMeta, LogEvent};
 use serde_json::Value;
@@ -74,7 +74,7 @@ impl CommandRecord {
         Self {
             command_id,
             command_type,
-            topic: prefixed(topics, event.topic()).to_owned(),
+            topic: topics.name(event.topic()).to_owned(),
             key: envelope.key.clone(),
             payload: envelope.to_bytes(),
             pending_body,
@@ -89,17 +89,6 @@ impl CommandRecord {
     pub fn pending_entry(&self) -> Option<PendingEntry> {
         let event = Envelope::from_bytes(&self.payload).ok()?.open().ok()?;
         PendingEntry::of_request(&event)
-    }
-}
-
-/// The configured (prefixed) name of one of the three topics.
-fn prefixed<'a>(topics: &'a Topics, base: &str) -> &'a str {
-    match base {
-        CATALOG => &topics.catalog,
-        RESERVATIONS => &topics.reservations,
-        WALLETS => &topics.wallets,
-        // Every event type names one of the three topics (schemas tests).
-        other => unreachable!("event on an unknown topic {other}"),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
-use infra::decision::{CommandType, Decision};
+use infra::decision::{CommandType, Decision, OutcomeError};
 use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
 use read_model::PendingEntries;
 use sqlx::PgPool;
@@ -276,7 +276,10 @@ impl Commands {
             Decision::load(&mut conn, command_id).await
         };
         match tokio::time::timeout(OUTCOME_READ_TIMEOUT, read).await {
-            Ok(result) => result.map_err(ApiError::database),
+            Ok(result) => result.map_err(|error| match error {
+                OutcomeError::Database(error) => ApiError::database(error),
+                unknown @ OutcomeError::Unknown { .. } => ApiError::Internal(unknown.to_string()),
+            }),
             Err(_) => Err(ApiError::unavailable(
                 "postgres",
                 "no answer reading command_outcomes",

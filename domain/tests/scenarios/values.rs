@@ -124,14 +124,34 @@ fn hold_limit_is_positive() {
 
 #[test]
 fn errors_carry_the_contract_codes() {
-    assert_eq!(DomainError::NotFound(Entity::Seat).code(), "NOT_FOUND");
-    assert_eq!(DomainError::HoldLimitReached.code(), "HOLD_LIMIT_REACHED");
     assert_eq!(
-        DomainError::BalanceLimitExceeded.code(),
+        DomainError::NotFound(Entity::Seat).code().as_str(),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        DomainError::HoldLimitReached.code().as_str(),
+        "HOLD_LIMIT_REACHED"
+    );
+    assert_eq!(
+        DomainError::BalanceLimitExceeded.code().as_str(),
         "BALANCE_LIMIT_EXCEEDED"
     );
     assert_eq!(
-        DomainError::IdReused(Entity::Reservation).code(),
+        DomainError::IdReused(Entity::Reservation).code().as_str(),
         "INTERNAL"
     );
+    // What the projector's mapping used to check, now typed end to end.
+    assert_eq!(
+        DomainError::SeatUnavailable.code(),
+        ErrorCode::SeatUnavailable
+    );
+    assert_eq!(
+        DomainError::PaymentInProgress.code(),
+        ErrorCode::PaymentInProgress
+    );
+    assert_eq!(
+        DomainError::InvalidHoldPeriod.code(),
+        ErrorCode::ValidationFailed
+    );
+    assert_eq!(DomainError::SettlementMismatch.code(), ErrorCode::Internal);
 }

@@ -12,6 +12,6 @@ mod topics;
 pub use admin::{ensure_topics, BrokerProbe, TopicAdminError};
 pub use appender::{AppendError, Appender, DEFAULT_APPEND_TIMEOUT};
 pub use consumer::{assign_at, consumer_config, ResumeFrom, StoredPositions, TopicPartition};
-pub use topics::{Topics, CATALOG, RESERVATIONS, WALLETS};
+pub use topics::{Topic, Topics, CATALOG, RESERVATIONS, WALLETS};
 
 pub use rdkafka;

@@ -1,7 +1,7 @@
 use crate::config::KafkaSettings;
 
 /// The base topic names, owned by the event contract.
-pub use schemas::topic::{CATALOG, RESERVATIONS, WALLETS};
+pub use schemas::topic::{Topic, CATALOG, RESERVATIONS, WALLETS};
 
 /// The three topics with the configured prefix applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,15 @@ impl Topics {
         Self::new(&kafka.topic_prefix)
     }
 
+    /// The prefixed name of `topic`.
+    pub fn name(&self, topic: Topic) -> &str {
+        match topic {
+            Topic::Catalog => &self.catalog,
+            Topic::Reservations => &self.reservations,
+            Topic::Wallets => &self.wallets,
+        }
+    }
+
     pub fn all(&self) -> [&str; 3] {
         [&self.catalog, &self.reservations, &self.wallets]
     }
@@ -40,12 +49,14 @@ impl Topics {
         ]
     }
 
+    /// Which topic a prefixed name is, if it is one of ours.
+    pub fn topic_of(&self, name: &str) -> Option<Topic> {
+        Topic::from_name(name.strip_prefix(self.prefix.as_str())?)
+    }
+
     /// The base name of a prefixed topic, e.g. for bounded metric labels.
-    pub fn base_name(&self, topic: &str) -> Option<&'static str> {
-        let base = topic.strip_prefix(self.prefix.as_str())?;
-        [CATALOG, RESERVATIONS, WALLETS]
-            .into_iter()
-            .find(|name| *name == base)
+    pub fn base_name(&self, name: &str) -> Option<&'static str> {
+        self.topic_of(name).map(Topic::name)
     }
 }
 
@@ -67,5 +78,9 @@ mod tests {
         assert_eq!(topics.base_name("t42.concert.wallets.v1"), Some(WALLETS));
         assert_eq!(topics.base_name("concert.wallets.v1"), None);
         assert_eq!(Topics::new("").catalog, CATALOG);
+        let topics = Topics::new("t42.");
+        for topic in Topic::ALL {
+            assert_eq!(topics.topic_of(topics.name(topic)), Some(topic));
+        }
     }
 }

@@ -24,7 +24,7 @@ impl Asked {
     }
 
     pub fn refused(self, error: &DomainError) -> Decision {
-        self.refused_with(code_of(error), error.to_string())
+        self.refused_with(error.code(), error.to_string())
     }
 
     pub fn refused_with(self, code: ErrorCode, detail: impl Into<String>) -> Decision {
@@ -40,42 +40,5 @@ impl Asked {
             body,
             decided_at: self.at,
         }
-    }
-}
-
-/// The contract code of a domain refusal. The domain already speaks the
-/// contract's codes; one it has none for is a bug upstream (`INTERNAL`).
-pub fn code_of(error: &DomainError) -> ErrorCode {
-    serde_json::from_value(Value::String(error.code().to_owned())).unwrap_or(ErrorCode::Internal)
-}
-
-#[cfg(test)]
-mod tests {
-    use domain::Entity;
-
-    use super::*;
-
-    #[test]
-    fn domain_codes_map_to_contract_codes() {
-        assert_eq!(
-            code_of(&DomainError::SeatUnavailable),
-            ErrorCode::SeatUnavailable
-        );
-        assert_eq!(
-            code_of(&DomainError::NotFound(Entity::Seat)),
-            ErrorCode::NotFound
-        );
-        assert_eq!(
-            code_of(&DomainError::PaymentInProgress),
-            ErrorCode::PaymentInProgress
-        );
-        assert_eq!(
-            code_of(&DomainError::InvalidHoldPeriod),
-            ErrorCode::ValidationFailed
-        );
-        assert_eq!(
-            code_of(&DomainError::SettlementMismatch),
-            ErrorCode::Internal
-        );
     }
 }

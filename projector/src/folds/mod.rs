@@ -20,14 +20,14 @@ mod wallets;
 
 use chrono::{DateTime, Utc};
 use infra::decision::{CommandType, Decision};
-use infra::kafka::Topics;
+use infra::kafka::{Topic, Topics};
 use infra::problem::ErrorCode;
 use schemas::{Command, Envelope, EventMeta, LogEvent};
 use uuid::Uuid;
 
-pub use decisions::{code_of, Asked};
+pub use decisions::Asked;
 pub use decode::{decode, Decoded};
-pub use state::{PartitionState, PaymentRequest, TopicKind};
+pub use state::{PartitionState, PaymentRequest};
 
 use crate::changes::{Changes, DeadLetter};
 use crate::pipeline::Record;
@@ -35,7 +35,7 @@ use crate::pipeline::Record;
 /// A record the projector appends because of the record it folded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowUp {
-    pub kind: TopicKind,
+    pub kind: Topic,
     pub key: String,
     pub envelope: Envelope,
 }
@@ -111,7 +111,7 @@ impl Engine {
                 fate: Fate::Duplicate,
             };
         }
-        let kind = TopicKind::of(&self.topics, &record.topic);
+        let kind = self.topics.topic_of(&record.topic);
         let command = match command_of(&decoded, kind) {
             Ok(command) => command,
             Err(reason) => {
@@ -149,7 +149,7 @@ impl Engine {
 }
 
 /// The record's command, if its values are valid and it is on its topic.
-fn command_of(decoded: &Decoded, kind: Option<TopicKind>) -> Result<Command, String> {
+fn command_of(decoded: &Decoded, kind: Option<Topic>) -> Result<Command, String> {
     catalog::storable(&decoded.event)?;
     let command = decoded
         .event
@@ -158,9 +158,9 @@ fn command_of(decoded: &Decoded, kind: Option<TopicKind>) -> Result<Command, Str
         .map_err(|e| e.to_string())?;
     let on_its_topic = matches!(
         (kind, &command),
-        (Some(TopicKind::Catalog), Command::Catalog { .. })
-            | (Some(TopicKind::Reservations), Command::Inventory { .. })
-            | (Some(TopicKind::Wallets), Command::Wallet { .. })
+        (Some(Topic::Catalog), Command::Catalog { .. })
+            | (Some(Topic::Reservations), Command::Inventory { .. })
+            | (Some(Topic::Wallets), Command::Wallet { .. })
     );
     if !on_its_topic {
         return Err(format!(
@@ -248,13 +248,7 @@ impl Context<'_> {
     /// Queues `event` for its topic, with an id derived from this record
     /// and `step`, so folding this record again appends the same record.
     pub fn follow_up(&mut self, event: LogEvent, step: &str) {
-        let Some(kind) = TopicKind::of_base_name(event.topic()) else {
-            tracing::error!(
-                event_type = event.event_type(),
-                "a follow-up for an unknown topic"
-            );
-            return;
-        };
+        let kind = event.topic();
         let envelope = Envelope::wrap(&event, EventMeta::follow_up(self.envelope, step));
         self.produced.follow_ups.push(FollowUp {
             kind,

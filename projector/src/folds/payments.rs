@@ -64,7 +64,7 @@ pub(super) fn request(
                     reservation_id,
                     schedule_id,
                     user_id.as_uuid(),
-                    error.code(),
+                    error.code().as_str(),
                     at,
                 );
                 ctx.changes().payments.insert(payment_id.as_uuid(), row);

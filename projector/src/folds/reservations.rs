@@ -119,7 +119,7 @@ fn hold(
                     seat_number: super::catalog::seat_number(seat),
                     price: None,
                     status: "REJECTED",
-                    rejection_code: Some(error.code()),
+                    rejection_code: Some(error.code().as_str()),
                     payment_pending: false,
                     requested_at: at,
                     expires_at,

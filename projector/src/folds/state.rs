@@ -11,45 +11,7 @@ use domain::catalog::Catalog;
 use domain::inventory::SeatInventory;
 use domain::wallet::Wallet;
 use domain::{ConcertId, PaymentId, ScheduleId, UserId};
-use infra::kafka::{Topics, CATALOG, RESERVATIONS, WALLETS};
 use uuid::Uuid;
-
-/// Which decider a topic's records go to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TopicKind {
-    Catalog,
-    Reservations,
-    Wallets,
-}
-
-impl TopicKind {
-    pub fn of(topics: &Topics, topic: &str) -> Option<TopicKind> {
-        match topics.base_name(topic)? {
-            CATALOG => Some(TopicKind::Catalog),
-            RESERVATIONS => Some(TopicKind::Reservations),
-            WALLETS => Some(TopicKind::Wallets),
-            _ => None,
-        }
-    }
-
-    pub fn of_base_name(base: &str) -> Option<TopicKind> {
-        match base {
-            CATALOG => Some(TopicKind::Catalog),
-            RESERVATIONS => Some(TopicKind::Reservations),
-            WALLETS => Some(TopicKind::Wallets),
-            _ => None,
-        }
-    }
-
-    /// The prefixed topic name.
-    pub fn topic(self, topics: &Topics) -> &str {
-        match self {
-            TopicKind::Catalog => &topics.catalog,
-            TopicKind::Reservations => &topics.reservations,
-            TopicKind::Wallets => &topics.wallets,
-        }
-    }
-}
 
 /// A payment the seat side accepted, as its payer's answer needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

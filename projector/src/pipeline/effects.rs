@@ -160,7 +160,7 @@ impl Effects {
     pub async fn append(&self, follow_ups: &[FollowUp]) -> Result<Vec<Record>, AppendError> {
         let sends = follow_ups.iter().map(|follow_up| {
             let bytes = follow_up.envelope.to_bytes();
-            let topic = follow_up.kind.topic(&self.topics);
+            let topic = self.topics.name(follow_up.kind);
             async move {
                 let (partition, offset) = self
                     .appender

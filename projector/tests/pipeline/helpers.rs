@@ -9,7 +9,6 @@ use infra::decision::Decision;
 use infra::kafka::{Appender, Topics};
 use infra::testing::TestEnvironment;
 use projector::error::RunError;
-use projector::folds::TopicKind;
 use projector::startup::{Application, StopHandle};
 use schemas::{Envelope, LogEvent};
 use sqlx::PgPool;
@@ -87,10 +86,10 @@ impl TestLog {
     /// append would).
     pub async fn append_envelope(&self, envelope: &Envelope) -> (i32, i64) {
         let event = envelope.open().expect("a valid envelope");
-        let kind = TopicKind::of_base_name(event.topic()).expect("a known topic");
+        let kind = event.topic();
         self.appender
             .append(
-                kind.topic(&self.topics),
+                self.topics.name(kind),
                 &envelope.key,
                 &envelope.to_bytes(),
                 &[],

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::payload::payload;
-use crate::topic;
+use crate::topic::Topic;
 
 /// An admin asked to register a concert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -20,7 +20,7 @@ payload!(
     ConcertRegistered,
     "ConcertRegistered",
     version = 1,
-    topic::CATALOG,
+    Topic::Catalog,
     key = concert_id
 );
 
@@ -52,6 +52,6 @@ payload!(
     ScheduleAdded,
     "ScheduleAdded",
     version = 1,
-    topic::CATALOG,
+    Topic::Catalog,
     key = concert_id
 );

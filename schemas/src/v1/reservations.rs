@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::PricedSeat;
 use crate::payload::payload;
-use crate::topic;
+use crate::topic::Topic;
 
 /// A schedule copied from the catalog into its own reservations partition,
 /// appended by the projector once the schedule was accepted.
@@ -22,7 +22,7 @@ payload!(
     SeatInventoryOpened,
     "SeatInventoryOpened",
     version = 1,
-    topic::RESERVATIONS,
+    Topic::Reservations,
     key = schedule_id
 );
 
@@ -43,7 +43,7 @@ payload!(
     SeatHoldRequested,
     "SeatHoldRequested",
     version = 1,
-    topic::RESERVATIONS,
+    Topic::Reservations,
     key = schedule_id
 );
 
@@ -60,7 +60,7 @@ payload!(
     SeatReleaseRequested,
     "SeatReleaseRequested",
     version = 1,
-    topic::RESERVATIONS,
+    Topic::Reservations,
     key = schedule_id
 );
 
@@ -80,7 +80,7 @@ payload!(
     PaymentRequested,
     "PaymentRequested",
     version = 1,
-    topic::RESERVATIONS,
+    Topic::Reservations,
     key = schedule_id
 );
 
@@ -118,6 +118,6 @@ payload!(
     PaymentDebitSettled,
     "PaymentDebitSettled",
     version = 1,
-    topic::RESERVATIONS,
+    Topic::Reservations,
     key = schedule_id
 );

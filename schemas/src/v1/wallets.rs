@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::payload::payload;
-use crate::topic;
+use crate::topic::Topic;
 
 /// A user asked to top up their balance. The limits in force when the
 /// request was accepted travel with it, so a replay decides the same way.
@@ -27,7 +27,7 @@ payload!(
     BalanceChargeRequested,
     "BalanceChargeRequested",
     version = 1,
-    topic::WALLETS,
+    Topic::Wallets,
     key = user_id
 );
 
@@ -47,7 +47,7 @@ payload!(
     PaymentDebitRequested,
     "PaymentDebitRequested",
     version = 1,
-    topic::WALLETS,
+    Topic::Wallets,
     key = user_id
 );
 
@@ -67,7 +67,7 @@ payload!(
     PaymentDebitCommitted,
     "PaymentDebitCommitted",
     version = 1,
-    topic::WALLETS,
+    Topic::Wallets,
     key = user_id
 );
 
@@ -87,6 +87,6 @@ payload!(
     PaymentRefundRequested,
     "PaymentRefundRequested",
     version = 1,
-    topic::WALLETS,
+    Topic::Wallets,
     key = user_id
 );

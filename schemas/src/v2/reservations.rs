@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::payload::payload;
-use crate::topic;
+use crate::topic::Topic;
 
 /// A user asked to hold a seat. `expires_at` and `max_holds_per_user` are
 /// the hold lifetime and limit configured when the request was accepted.
@@ -29,6 +29,6 @@ payload!(
     SeatHoldRequested,
     "SeatHoldRequested",
     version = 2,
-    topic::RESERVATIONS,
+    Topic::Reservations,
     key = schedule_id
 );

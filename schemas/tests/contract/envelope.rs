@@ -57,11 +57,11 @@ fn the_envelope_has_exactly_the_contract_fields() {
 
 #[test]
 fn events_know_their_topic_and_key() {
-    assert_eq!(concert_registered().topic(), topic::CATALOG);
+    assert_eq!(concert_registered().topic().name(), topic::CATALOG);
     assert_eq!(concert_registered().key(), CONCERT);
-    assert_eq!(seat_hold_requested().topic(), topic::RESERVATIONS);
+    assert_eq!(seat_hold_requested().topic().name(), topic::RESERVATIONS);
     assert_eq!(seat_hold_requested().key(), SCHEDULE);
-    assert_eq!(balance_charge_requested().topic(), topic::WALLETS);
+    assert_eq!(balance_charge_requested().topic().name(), topic::WALLETS);
     assert_eq!(balance_charge_requested().key(), USER);
     for event in one_of_each() {
         let info = schemas::current(event.event_type()).unwrap();
