@@ -523,6 +523,7 @@ class Resolver:
                 seen: frozenset[tuple[ModKey, str]] = frozenset()) -> Target:
         """What `segments`, written in `module`, names."""
         first = segments[0]
+        current: ModKey
         if first == "":
             return EXTERNAL
         if first == "crate":
@@ -712,7 +713,8 @@ def module_dependencies(modules: dict[ModKey, Module], files: Graph) -> list[Gra
         for source, targets in files.items():
             for target, evidence in targets.items():
                 if source in node and target in node and node[source] != node[target]:
-                    graph[node[source]].setdefault(node[target], []).extend(evidence)
+                    lines = graph[node[source]].setdefault(node[target], [])
+                    lines.extend(e for e in evidence if e not in lines)
         graphs.append(graph)
     return graphs
 
