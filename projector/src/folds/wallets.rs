@@ -36,7 +36,7 @@ pub(super) fn fold(
             }
             // Read back from the wallet, so a repeated debit reports the
             // original answer and the saga moves on the same way.
-            let outcome = DebitOutcome::of_decision(payment_id, &decision, wallet);
+            let outcome = wallet.answer_to_debit(payment_id, &decision);
             match (outcome, debit_terms(ctx.event)) {
                 (Ok(outcome), Some(terms)) => {
                     let observed = match outcome {
