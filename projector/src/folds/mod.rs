@@ -151,11 +151,7 @@ impl Engine {
 /// The record's command, if its values are valid and it is on its topic.
 fn command_of(decoded: &Decoded, kind: Option<TopicKind>) -> Result<Command, String> {
     catalog::storable(&decoded.event)?;
-    let command = decoded
-        .event
-        .clone()
-        .into_command()
-        .map_err(|e| e.to_string())?;
+    let command = Command::try_from(decoded.event.clone()).map_err(|e| e.to_string())?;
     let on_its_topic = matches!(
         (kind, &command),
         (Some(TopicKind::Catalog), Command::Catalog { .. })
