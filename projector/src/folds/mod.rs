@@ -30,7 +30,7 @@ pub use decode::{decode, Decoded};
 pub use state::{PartitionState, PaymentRequest, TopicKind};
 
 use crate::changes::{Changes, DeadLetter};
-use crate::pipeline::Record;
+use crate::record::Record;
 
 /// A record the projector appends because of the record it folded.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,6 @@ mod catch_up;
 mod effects;
 mod leases;
 mod offsets;
-mod record;
 mod warming;
 
 use std::collections::HashMap;
@@ -31,12 +30,12 @@ pub use batch::{BatchError, BatchOutcome, Projection};
 pub use catch_up::CatchUp;
 pub use effects::Effects;
 pub use leases::{Handover, PartitionLeases, LEASE_TICK};
-pub use record::Record;
 
 use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::folds::{Engine, PartitionState};
 use crate::metrics::ProjectorMetrics;
+use crate::record::Record;
 
 /// Most records folded in one transaction.
 const MAX_BATCH: usize = 1000;
