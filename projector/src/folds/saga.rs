@@ -7,7 +7,7 @@ use domain::payment::{PaymentEvent, PaymentProcess, PaymentTerms};
 use domain::{Decider, DomainError};
 use schemas::LogEvent;
 
-use super::Context;
+use super::context::Context;
 
 /// The process started with `terms`, after each observation in turn.
 pub fn process(

@@ -8,7 +8,9 @@ use infra::decision::CommandType;
 use schemas::LogEvent;
 use serde_json::json;
 
-use super::{saga, Context, PartitionState};
+use super::context::Context;
+use super::saga;
+use super::state::PartitionState;
 use crate::changes::{EntryKind, EntryRow, WalletRow};
 
 pub(super) fn fold(
