@@ -10,6 +10,9 @@
 mod booking_window;
 pub mod catalog;
 mod code;
+// The vocabulary that wallet, inventory and payment share; public through
+// `payment`.
+mod debit_outcome;
 mod decider;
 mod error;
 mod hold_limit;
@@ -18,6 +21,7 @@ mod invalid_value;
 pub mod inventory;
 mod money;
 pub mod payment;
+mod payment_failure;
 mod seat_number;
 mod seat_plan;
 pub mod testing;

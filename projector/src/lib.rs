@@ -14,6 +14,7 @@ pub mod folds;
 pub mod metrics;
 pub mod pipeline;
 pub mod reader;
+pub mod record;
 pub mod replay;
 pub mod routes;
 pub mod setup;

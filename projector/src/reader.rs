@@ -15,7 +15,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer}
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::ClientContext;
 
-use crate::pipeline::Record;
+use crate::record::Record;
 
 /// How long a read may wait for the next record (or the end) of a stretch.
 const IDLE_LIMIT: Duration = Duration::from_secs(30);

@@ -25,8 +25,9 @@ use crate::changes::{self, Changes};
 use crate::checksum::{self, Checksum};
 use crate::configuration::Settings;
 use crate::folds::{Engine, Produced};
-use crate::pipeline::{Record, States};
+use crate::pipeline::States;
 use crate::reader::{whole_topics, LogReader, ReadError, Stretch};
+use crate::record::Record;
 
 /// Records per chunk read, and at most per transaction written.
 const CHUNK: usize = 5000;

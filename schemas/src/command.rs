@@ -67,30 +67,28 @@ fn window<P: Payload>(
     })
 }
 
-impl v1::DebitOutcome {
-    pub(crate) fn into_domain<P: Payload>(self) -> Result<DebitOutcome, SchemaError> {
-        Ok(match self {
-            v1::DebitOutcome::Debited {
-                amount,
-                balance_after,
-            } => DebitOutcome::Debited {
-                amount: parse::<P, Money, _>("outcome.debited.amount", amount)?,
-                balance_after: parse::<P, Money, _>(
-                    "outcome.debited.balance_after",
-                    balance_after,
-                )?,
-            },
-            v1::DebitOutcome::Rejected {
-                reason: v1::DebitRejection::InsufficientBalance,
-            } => DebitOutcome::Refused(DebitRefusal::InsufficientBalance),
-        })
-    }
+/// The wallet's answer carried by a `P` record, in domain terms.
+fn debit_outcome<P: Payload>(outcome: v1::DebitOutcome) -> Result<DebitOutcome, SchemaError> {
+    Ok(match outcome {
+        v1::DebitOutcome::Debited {
+            amount,
+            balance_after,
+        } => DebitOutcome::Debited {
+            amount: parse::<P, Money, _>("outcome.debited.amount", amount)?,
+            balance_after: parse::<P, Money, _>("outcome.debited.balance_after", balance_after)?,
+        },
+        v1::DebitOutcome::Rejected {
+            reason: v1::DebitRejection::InsufficientBalance,
+        } => DebitOutcome::Refused(DebitRefusal::InsufficientBalance),
+    })
 }
 
-impl LogEvent {
+impl TryFrom<LogEvent> for Command {
+    type Error = SchemaError;
+
     /// The command this record asks its partition's decider to decide.
-    pub fn into_command(self) -> Result<Command, SchemaError> {
-        match self {
+    fn try_from(event: LogEvent) -> Result<Command, SchemaError> {
+        match event {
             LogEvent::ConcertRegistered(e) => {
                 type P = v1::ConcertRegistered;
                 let concert_id = parse::<P, _, _>("concert_id", e.concert_id)?;
@@ -176,7 +174,7 @@ impl LogEvent {
                     command: InventoryCommand::SettlePayment {
                         payment_id: parse::<P, _, _>("payment_id", e.payment_id)?,
                         reservation_id: parse::<P, _, _>("reservation_id", e.reservation_id)?,
-                        outcome: e.outcome.into_domain::<P>()?,
+                        outcome: debit_outcome::<P>(e.outcome)?,
                     },
                 })
             }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{upcast, LogEvent, SchemaError};
+use crate::{follow_up_event_id, upcast, LogEvent, SchemaError};
 
 /// The value of every record on every topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -82,5 +82,18 @@ impl Envelope {
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Envelope, SchemaError> {
         serde_json::from_slice(bytes).map_err(SchemaError::MalformedEnvelope)
+    }
+}
+
+impl EventMeta {
+    /// Meta for the follow-up `step` of `cause`. It keeps the cause's
+    /// `occurred_at` (not the projector's clock) so a re-run is identical.
+    pub fn follow_up(cause: &Envelope, step: &str) -> EventMeta {
+        EventMeta {
+            event_id: follow_up_event_id(cause.event_id, step),
+            occurred_at: cause.occurred_at,
+            correlation_id: cause.correlation_id,
+            causation_id: Some(cause.event_id),
+        }
     }
 }

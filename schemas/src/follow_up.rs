@@ -5,8 +5,6 @@
 
 use uuid::Uuid;
 
-use crate::{Envelope, EventMeta};
-
 /// Fixed so ids stay stable across builds; random so they cannot collide
 /// with anyone else's v5 ids.
 const FOLLOW_UP_NAMESPACE: Uuid = Uuid::from_u128(0x6f1d_2c3b_8a4e_4f57_9b0c_1d2e_3f4a_5b6c);
@@ -22,17 +20,4 @@ pub fn follow_up_event_id(causation_id: Uuid, step: &str) -> Uuid {
     name.push(b'/');
     name.extend_from_slice(step.as_bytes());
     Uuid::new_v5(&FOLLOW_UP_NAMESPACE, &name)
-}
-
-impl EventMeta {
-    /// Meta for the follow-up `step` of `cause`. It keeps the cause's
-    /// `occurred_at` (not the projector's clock) so a re-run is identical.
-    pub fn follow_up(cause: &Envelope, step: &str) -> EventMeta {
-        EventMeta {
-            event_id: follow_up_event_id(cause.event_id, step),
-            occurred_at: cause.occurred_at,
-            correlation_id: cause.correlation_id,
-            causation_id: Some(cause.event_id),
-        }
-    }
 }

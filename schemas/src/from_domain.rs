@@ -23,10 +23,10 @@ impl From<DebitOutcome> for v1::DebitOutcome {
     }
 }
 
-impl LogEvent {
+impl From<&PaymentStep> for LogEvent {
     /// The record that carries a payment step to its partition. Wrap it
     /// with `EventMeta::follow_up(&cause, step.name())`.
-    pub fn from_payment_step(step: &PaymentStep) -> LogEvent {
+    fn from(step: &PaymentStep) -> LogEvent {
         let t = step.terms();
         let (payment_id, reservation_id, schedule_id, user_id) = (
             t.payment_id.as_uuid(),

@@ -6,22 +6,22 @@
 //! it is ephemeral admission control, and every multi-step change is one Lua
 //! script so several instances can never admit past the cap or lose a place.
 //!
-//! Mounting it in a service (`use infra::queue::{self, Queue, QueueSettings}`):
+//! Mounting it in a service (`use waiting_room::{self, Queue, QueueSettings}`):
 //! ```ignore
 //! let settings = QueueSettings::new(active_max, admit_per_second, active_ttl, secret);
 //! let queue = Queue::new(redis::Client::open(url)?, &key_prefix, settings, &registry)?;
 //! let admitter = queue.spawn_admitter(); // on every instance; one admits at a time
 //! App::new()
 //!     .app_data(web::Data::new(queue.clone()))
-//!     .route("/v1/queue/tokens", web::post().to(queue::issue_token)) // command-api
-//!     .route("/v1/queue/tokens/current", web::get().to(queue::current_token)); // query-api
+//!     .route("/v1/queue/tokens", web::post().to(waiting_room::issue_token)) // command-api
+//!     .route("/v1/queue/tokens/current", web::get().to(waiting_room::current_token)); // query-api
 //! // Guarded handlers take `ActiveQueuePass` (or `QueuePass`) as an argument,
 //! // or send `queue.active_check(..)?.command()` in their own round trip and
 //! // hand the reply to `queue.settle`.
 //! admitter.shutdown().await; // on graceful shutdown: releases the lease
 //! ```
 //! OpenAPI: merge `IssueTokenApi::openapi()` / `CurrentTokenApi::openapi()`,
-//! or list `queue::issue_token` / `queue::current_token` in `paths(...)`.
+//! or list `waiting_room::issue_token` / `waiting_room::current_token` in `paths(...)`.
 //! ```
 
 mod active;

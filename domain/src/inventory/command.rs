@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::payment::DebitOutcome;
+use crate::debit_outcome::DebitOutcome;
 use crate::{
     BookingWindow, ConcertId, HoldLimit, PaymentId, ReservationId, ScheduleId, SeatNumber,
     SeatPlan, UserId,

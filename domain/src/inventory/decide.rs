@@ -10,7 +10,8 @@ use super::state::OpenInventory;
 use super::{
     InventoryCommand, InventoryEvent, InventoryPaymentState, ReservationPhase, SeatInventory,
 };
-use crate::payment::{DebitOutcome, PaymentFailure};
+use crate::debit_outcome::DebitOutcome;
+use crate::payment_failure::PaymentFailure;
 use crate::{
     BookingWindow, ConcertId, Decider, DomainError, Entity, HoldLimit, PaymentId, ReservationId,
     ScheduleId, SeatNumber, SeatPlan, UserId,

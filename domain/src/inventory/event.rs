@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::payment::PaymentFailure;
+use crate::payment_failure::PaymentFailure;
 use crate::{
     BookingWindow, ConcertId, Money, PaymentId, ReservationId, ScheduleId, SeatNumber, SeatPlan,
     UserId,

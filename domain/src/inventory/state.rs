@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{InventoryEvent, Reservation, ReservationPhase, SeatStatus, SeatView};
-use crate::payment::PaymentFailure;
+use crate::payment_failure::PaymentFailure;
 use crate::{
     BookingWindow, ConcertId, Money, PaymentId, ReservationId, ScheduleId, SeatNumber, UserId,
 };

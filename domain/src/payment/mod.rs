@@ -16,15 +16,15 @@
 //! payment that already failed), never the result of a race with the hold's
 //! expiry.
 
-mod debit_outcome;
 mod decide;
 mod event;
-mod failure;
 mod process;
 mod step;
+mod terms;
 
-pub use debit_outcome::{DebitOutcome, DebitRefusal};
+pub use crate::debit_outcome::{DebitOutcome, DebitRefusal};
+pub use crate::payment_failure::PaymentFailure;
 pub use event::PaymentEvent;
-pub use failure::PaymentFailure;
-pub use process::{PaymentProcess, PaymentStatus, PaymentTerms};
+pub use process::{PaymentProcess, PaymentStatus};
 pub use step::{PaymentStep, StepCommand};
+pub use terms::PaymentTerms;

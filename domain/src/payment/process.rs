@@ -1,16 +1,5 @@
-use super::{DebitRefusal, PaymentStep};
-use crate::{Money, PaymentId, ReservationId, ScheduleId, UserId};
-
-/// What a payment is about, fixed when the seat side accepts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PaymentTerms {
-    pub payment_id: PaymentId,
-    pub reservation_id: ReservationId,
-    pub schedule_id: ScheduleId,
-    pub user_id: UserId,
-    /// The seat's price: paying debits exactly this.
-    pub amount: Money,
-}
+use super::{DebitOutcome, DebitRefusal, PaymentStep, PaymentTerms};
+use crate::Money;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PaymentProcess {
@@ -90,14 +79,14 @@ impl PaymentProcess {
                 balance_after,
             } => Some(PaymentStep::Settle {
                 terms,
-                outcome: super::DebitOutcome::Debited {
+                outcome: DebitOutcome::Debited {
                     amount: terms.amount,
                     balance_after,
                 },
             }),
             PaymentProcess::DebitRefused { terms, reason } => Some(PaymentStep::Settle {
                 terms,
-                outcome: super::DebitOutcome::Refused(reason),
+                outcome: DebitOutcome::Refused(reason),
             }),
             PaymentProcess::Completed {
                 terms,

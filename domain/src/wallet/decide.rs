@@ -8,7 +8,7 @@
 //! told `INSUFFICIENT_BALANCE` through [`DebitRefusal::error`].
 
 use super::{Wallet, WalletCommand, WalletDebitState, WalletEvent};
-use crate::payment::DebitRefusal;
+use crate::debit_outcome::DebitRefusal;
 use crate::{Decider, DomainError, Entity};
 
 impl Decider for Wallet {

@@ -1,4 +1,4 @@
-use crate::payment::DebitRefusal;
+use crate::debit_outcome::DebitRefusal;
 use crate::{Amount, ChargeId, Money, PaymentId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use super::WalletEvent;
-use crate::payment::{DebitOutcome, DebitRefusal};
-use crate::{Amount, ChargeId, Money, PaymentId};
+use crate::debit_outcome::{DebitOutcome, DebitRefusal};
+use crate::{Amount, ChargeId, DomainError, Entity, Money, PaymentId};
 
 /// A user never seen has a balance of zero, which is `Wallet::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +61,23 @@ impl Wallet {
                 balance_after: d.balance_after,
             },
         })
+    }
+
+    /// The answer to carry back after deciding a `Debit`: read from the
+    /// wallet after the decision, so a redelivered debit (no new events)
+    /// reports the original answer. An error means the debit was not
+    /// answered at all (a bug upstream), which must stop the payment process.
+    pub fn answer_to_debit(
+        &self,
+        payment_id: PaymentId,
+        decision: &Result<Vec<WalletEvent>, DomainError>,
+    ) -> Result<DebitOutcome, DomainError> {
+        match decision {
+            Ok(_) => self
+                .debit_outcome(payment_id)
+                .ok_or(DomainError::NotFound(Entity::Payment)),
+            Err(e) => Err(e.clone()),
+        }
     }
 
     pub(super) fn evolved(mut self, event: &WalletEvent) -> Self {

@@ -154,8 +154,7 @@ impl World {
                 let is_debit = matches!(command, WalletCommand::Debit { .. });
                 let decision = self.on_wallet(user_id, command);
                 if is_debit {
-                    let outcome =
-                        DebitOutcome::of_decision(payment_id, &decision, &self.wallet(user_id));
+                    let outcome = self.wallet(user_id).answer_to_debit(payment_id, &decision);
                     assert!(outcome.is_ok(), "a debit is always answered: {outcome:?}");
                 } else {
                     assert!(

@@ -4,8 +4,13 @@ use std::fmt::Display;
 use std::net::SocketAddr;
 use std::str::FromStr;
 
-use super::settings::{Choice, Secret};
+use super::secret::Secret;
 use super::ConfigError;
+
+/// An enum read from a variable by name, case-insensitively.
+pub(super) trait Choice: Sized + Copy + 'static {
+    const NAMES: &'static [(&'static str, Self)];
+}
 
 pub(super) struct Variables<F> {
     lookup: F,

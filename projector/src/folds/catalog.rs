@@ -8,7 +8,8 @@ use infra::decision::CommandType;
 use schemas::{v1, LogEvent, OPEN_INVENTORY_STEP};
 use serde_json::json;
 
-use super::{Context, PartitionState};
+use super::context::Context;
+use super::state::PartitionState;
 use crate::changes::{ConcertRow, ScheduleRow};
 
 pub(super) fn fold(

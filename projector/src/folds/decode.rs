@@ -2,7 +2,7 @@
 
 use schemas::{Envelope, LogEvent};
 
-use crate::pipeline::Record;
+use crate::record::Record;
 
 #[derive(Debug, Clone)]
 pub struct Decoded {

@@ -3,257 +3,27 @@
 //! A record is a request (or a saga follow-up); folding it turns it into
 //! its domain command, decides it against the partition's state, evolves
 //! the state with what was decided, and gathers the consequences: read-table
-//! rows and the command's answer ([`Changes`]), follow-up records for other
+//! rows and the command's answer ([`Changes`](crate::changes::Changes)), follow-up records for other
 //! partitions, and payers whose queue place ends. Nothing here touches a
 //! socket, so the live pipeline, the state rebuild and `projector replay`
 //! all decide with this same code and reach the same answers.
 
 mod catalog;
+mod context;
 mod decisions;
 mod decode;
+mod engine;
+mod inventory;
 mod payments;
+mod produced;
 mod reservations;
 mod saga;
 mod seat_rows;
 mod state;
 mod wallets;
 
-use chrono::{DateTime, Utc};
-use infra::decision::{CommandType, Decision};
-use infra::kafka::{Topic, Topics};
-use infra::problem::ErrorCode;
-use schemas::{Command, Envelope, EventMeta, LogEvent};
-use uuid::Uuid;
-
 pub use decisions::Asked;
 pub use decode::{decode, Decoded};
+pub use engine::{Engine, Fate, Folded};
+pub use produced::{FollowUp, Produced};
 pub use state::{PartitionState, PaymentRequest};
-
-use crate::changes::{Changes, DeadLetter};
-use crate::pipeline::Record;
-
-/// A record the projector appends because of the record it folded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FollowUp {
-    pub kind: Topic,
-    pub key: String,
-    pub envelope: Envelope,
-}
-
-/// What folding records produced besides the new state.
-#[derive(Debug, Default)]
-pub struct Produced {
-    pub changes: Changes,
-    /// To append (acknowledged) before the batch that caused them commits.
-    pub follow_ups: Vec<FollowUp>,
-    /// Payers whose payment completed: their queue token ends before the
-    /// answer is announced.
-    pub completed_payers: Vec<Uuid>,
-}
-
-/// What became of one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fate {
-    Decided,
-    /// Its event id was folded before; dropped unseen.
-    Duplicate,
-    /// Unreadable, invalid, or on the wrong topic.
-    DeadLettered,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Folded {
-    /// `None` when the record could not even be read.
-    pub event_type: Option<&'static str>,
-    pub fate: Fate,
-}
-
-/// Decides records of the three topics.
-#[derive(Debug, Clone)]
-pub struct Engine {
-    topics: Topics,
-}
-
-impl Engine {
-    pub fn new(topics: &Topics) -> Self {
-        Self {
-            topics: topics.clone(),
-        }
-    }
-
-    pub fn topics(&self) -> &Topics {
-        &self.topics
-    }
-
-    /// Folds `record`, the next record of the partition `state` belongs to.
-    pub fn fold(
-        &self,
-        state: &mut PartitionState,
-        record: &Record,
-        produced: &mut Produced,
-    ) -> Folded {
-        state.advance_past(record.offset);
-        let decoded = match decode(record) {
-            Ok(decoded) => decoded,
-            Err(reason) => {
-                dead_letter(produced, record, reason);
-                return Folded {
-                    event_type: None,
-                    fate: Fate::DeadLettered,
-                };
-            }
-        };
-        let event_type = decoded.event.event_type();
-        if !state.first_sighting(decoded.envelope.event_id) {
-            tracing::debug!(event_id = %decoded.envelope.event_id, event_type, "record seen before; dropped");
-            return Folded {
-                event_type: Some(event_type),
-                fate: Fate::Duplicate,
-            };
-        }
-        let kind = self.topics.topic_of(&record.topic);
-        let command = match command_of(&decoded, kind) {
-            Ok(command) => command,
-            Err(reason) => {
-                refuse_invalid(produced, &decoded, &reason);
-                dead_letter(produced, record, reason);
-                return Folded {
-                    event_type: Some(event_type),
-                    fate: Fate::DeadLettered,
-                };
-            }
-        };
-        let mut ctx = Context {
-            envelope: &decoded.envelope,
-            event: &decoded.event,
-            produced,
-        };
-        match command {
-            Command::Catalog {
-                concert_id,
-                command,
-            } => catalog::fold(&mut ctx, state, concert_id, command),
-            Command::Inventory {
-                schedule_id,
-                command,
-            } => reservations::fold(&mut ctx, state, schedule_id, command),
-            Command::Wallet { user_id, command } => {
-                wallets::fold(&mut ctx, state, user_id, command)
-            }
-        }
-        Folded {
-            event_type: Some(event_type),
-            fate: Fate::Decided,
-        }
-    }
-}
-
-/// The record's command, if its values are valid and it is on its topic.
-fn command_of(decoded: &Decoded, kind: Option<Topic>) -> Result<Command, String> {
-    catalog::storable(&decoded.event)?;
-    let command = decoded
-        .event
-        .clone()
-        .into_command()
-        .map_err(|e| e.to_string())?;
-    let on_its_topic = matches!(
-        (kind, &command),
-        (Some(Topic::Catalog), Command::Catalog { .. })
-            | (Some(Topic::Reservations), Command::Inventory { .. })
-            | (Some(Topic::Wallets), Command::Wallet { .. })
-    );
-    if !on_its_topic {
-        return Err(format!(
-            "{} does not belong on this topic",
-            decoded.event.event_type()
-        ));
-    }
-    Ok(command)
-}
-
-fn dead_letter(produced: &mut Produced, record: &Record, reason: String) {
-    produced.changes.dead_letters.push(DeadLetter {
-        topic: record.topic.clone(),
-        partition: record.partition,
-        offset: record.offset,
-        key: record.key.clone(),
-        payload: record.payload.clone(),
-        reason,
-    });
-}
-
-/// A request the command API should never have appended still gets an
-/// answer, so whoever waits for it is not left waiting.
-fn refuse_invalid(produced: &mut Produced, decoded: &Decoded, reason: &str) {
-    if let Some((command_type, user_id)) = request_of(&decoded.event) {
-        let asked = Asked {
-            command_id: decoded.envelope.event_id,
-            command_type,
-            user_id,
-            at: decoded.envelope.occurred_at,
-        };
-        produced
-            .changes
-            .outcome(asked.refused_with(ErrorCode::ValidationFailed, reason));
-    }
-}
-
-/// The command a user request asks for; `None` for saga follow-ups.
-fn request_of(event: &LogEvent) -> Option<(CommandType, Option<Uuid>)> {
-    match event {
-        LogEvent::ConcertRegistered(_) => Some((CommandType::RegisterConcert, None)),
-        LogEvent::ScheduleAdded(_) => Some((CommandType::AddSchedule, None)),
-        LogEvent::SeatHoldRequested(e) => Some((CommandType::Hold, Some(e.user_id))),
-        LogEvent::SeatReleaseRequested(e) => Some((CommandType::Release, Some(e.user_id))),
-        LogEvent::PaymentRequested(e) => Some((CommandType::Payment, Some(e.user_id))),
-        LogEvent::BalanceChargeRequested(e) => Some((CommandType::Charge, Some(e.user_id))),
-        LogEvent::SeatInventoryOpened(_)
-        | LogEvent::PaymentDebitSettled(_)
-        | LogEvent::PaymentDebitRequested(_)
-        | LogEvent::PaymentDebitCommitted(_)
-        | LogEvent::PaymentRefundRequested(_) => None,
-    }
-}
-
-/// The record being folded and where its consequences go.
-pub(crate) struct Context<'a> {
-    pub envelope: &'a Envelope,
-    pub event: &'a LogEvent,
-    pub produced: &'a mut Produced,
-}
-
-impl Context<'_> {
-    /// Event time: when the request was accepted.
-    pub fn at(&self) -> DateTime<Utc> {
-        self.envelope.occurred_at
-    }
-
-    pub fn asked(&self, command_type: CommandType, user_id: Option<Uuid>) -> Asked {
-        Asked {
-            command_id: self.envelope.event_id,
-            command_type,
-            user_id,
-            at: self.at(),
-        }
-    }
-
-    pub fn changes(&mut self) -> &mut Changes {
-        &mut self.produced.changes
-    }
-
-    pub fn answer(&mut self, decision: Decision) {
-        self.produced.changes.outcome(decision);
-    }
-
-    /// Queues `event` for its topic, with an id derived from this record
-    /// and `step`, so folding this record again appends the same record.
-    pub fn follow_up(&mut self, event: LogEvent, step: &str) {
-        let kind = event.topic();
-        let envelope = Envelope::wrap(&event, EventMeta::follow_up(self.envelope, step));
-        self.produced.follow_ups.push(FollowUp {
-            kind,
-            key: event.key(),
-            envelope,
-        });
-    }
-}

@@ -10,10 +10,12 @@ use infra::decision::CommandType;
 use schemas::LogEvent;
 use serde_json::json;
 
-use super::reservations::{apply, decide};
+use super::context::Context;
+use super::decisions::Asked;
+use super::inventory::{apply, decide};
+use super::saga;
 use super::seat_rows::refused_payment;
-use super::state::PaymentRequest;
-use super::{saga, Asked, Context, PartitionState};
+use super::state::{PartitionState, PaymentRequest};
 
 pub(super) fn request(
     ctx: &mut Context<'_>,

@@ -3,13 +3,15 @@
 //! payments is in `payments`). Seat conflicts are settled here, by the order
 //! of records in the schedule's partition.
 
-use domain::inventory::{InventoryCommand, InventoryEvent, SeatInventory};
-use domain::{Decider, DomainError, ScheduleId};
+use domain::inventory::InventoryCommand;
+use domain::{DomainError, ScheduleId};
 use infra::decision::CommandType;
 use serde_json::json;
 
-use super::seat_rows::SeatRows;
-use super::{payments, Context, PartitionState};
+use super::context::Context;
+use super::inventory::{apply, decide};
+use super::state::PartitionState;
+use super::{catalog, payments};
 use crate::changes::ReservationRow;
 
 pub(super) fn fold(
@@ -29,36 +31,6 @@ pub(super) fn fold(
             payments::settle(ctx, state, schedule_id, command)
         }
     }
-}
-
-/// Folds decided events into the inventory and the read rows.
-pub(super) fn apply(
-    ctx: &mut Context<'_>,
-    state: &mut PartitionState,
-    schedule_id: ScheduleId,
-    events: &[InventoryEvent],
-) {
-    let at = ctx.at();
-    let inventory = state.inventories.entry(schedule_id).or_default();
-    for event in events {
-        *inventory = std::mem::take(inventory).evolve(event);
-        SeatRows {
-            changes: ctx.changes(),
-            inventory,
-            requests: &state.payments,
-            schedule_id,
-            at,
-        }
-        .record(event);
-    }
-}
-
-pub(super) fn decide(
-    state: &mut PartitionState,
-    schedule_id: ScheduleId,
-    command: InventoryCommand,
-) -> Result<Vec<InventoryEvent>, DomainError> {
-    SeatInventory::decide(command, state.inventories.entry(schedule_id).or_default())
 }
 
 fn open(
@@ -116,7 +88,7 @@ fn hold(
                 let row = ReservationRow {
                     schedule_id: schedule_id.as_uuid(),
                     user_id: user_id.as_uuid(),
-                    seat_number: super::catalog::seat_number(seat),
+                    seat_number: catalog::seat_number(seat),
                     price: None,
                     status: "REJECTED",
                     rejection_code: Some(error.code().as_str()),

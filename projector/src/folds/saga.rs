@@ -7,7 +7,7 @@ use domain::payment::{PaymentEvent, PaymentProcess, PaymentTerms};
 use domain::{Decider, DomainError};
 use schemas::LogEvent;
 
-use super::Context;
+use super::context::Context;
 
 /// The process started with `terms`, after each observation in turn.
 pub fn process(
@@ -29,7 +29,7 @@ pub fn advance(ctx: &mut Context<'_>, terms: PaymentTerms, observed: &[PaymentEv
     match process(terms, observed) {
         Ok(process) => {
             if let Some(step) = process.next_step() {
-                ctx.follow_up(LogEvent::from_payment_step(&step), step.name());
+                ctx.follow_up(LogEvent::from(&step), step.name());
             }
         }
         Err(error) => tracing::error!(

@@ -8,7 +8,9 @@ use infra::decision::CommandType;
 use schemas::LogEvent;
 use serde_json::json;
 
-use super::{saga, Context, PartitionState};
+use super::context::Context;
+use super::saga;
+use super::state::PartitionState;
 use crate::changes::{EntryKind, EntryRow, WalletRow};
 
 pub(super) fn fold(
@@ -36,7 +38,7 @@ pub(super) fn fold(
             }
             // Read back from the wallet, so a repeated debit reports the
             // original answer and the saga moves on the same way.
-            let outcome = DebitOutcome::of_decision(payment_id, &decision, wallet);
+            let outcome = wallet.answer_to_debit(payment_id, &decision);
             match (outcome, debit_terms(ctx.event)) {
                 (Ok(outcome), Some(terms)) => {
                     let observed = match outcome {

@@ -12,10 +12,11 @@ use read_model::Changed;
 use sqlx::PgPool;
 use waiting_room::QueueError;
 
-use super::{offsets, CatchUp, Effects, Record, States};
+use super::{offsets, CatchUp, Effects, States};
 use crate::changes;
 use crate::folds::{Engine, Fate, Produced};
 use crate::reader::ReadError;
+use crate::record::Record;
 
 /// What a committed batch did, for metrics, announcements and positions.
 #[derive(Debug, Default)]

@@ -16,11 +16,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 use waiting_room::{Departures, QueueError};
 
-use super::Record;
 use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::folds::FollowUp;
 use crate::metrics::ProjectorMetrics;
+use crate::record::Record;
 
 /// Longer than a command's wait budget: a follow-up that is not
 /// acknowledged fails its batch, which is then retried as a whole.

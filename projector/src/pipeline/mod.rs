@@ -10,7 +10,8 @@ mod catch_up;
 mod effects;
 mod leases;
 mod offsets;
-mod record;
+mod states;
+mod stop;
 mod warming;
 
 use std::collections::HashMap;
@@ -31,12 +32,14 @@ pub use batch::{BatchError, BatchOutcome, Projection};
 pub use catch_up::CatchUp;
 pub use effects::Effects;
 pub use leases::{Handover, PartitionLeases, LEASE_TICK};
-pub use record::Record;
+pub use states::States;
 
 use crate::configuration::Settings;
 use crate::error::StartupError;
-use crate::folds::{Engine, PartitionState};
+use crate::folds::Engine;
 use crate::metrics::ProjectorMetrics;
+use crate::record::Record;
+use stop::{stopped, wait_or_stop};
 
 /// Most records folded in one transaction.
 const MAX_BATCH: usize = 1000;
@@ -46,9 +49,6 @@ const METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 /// Lease ticks between asking the brokers again, so partitions added to a
 /// topic get an owner.
 const REDISCOVER_EVERY: u32 = 30;
-
-/// The decision state of every partition this instance has folded.
-pub type States = HashMap<TopicPartition, PartitionState>;
 
 /// The consumer group of the projector; the prefix keeps parallel
 /// environments on one broker from joining each other's group.
@@ -374,17 +374,4 @@ fn foldable_now(states: &States, mut appended: Vec<Record>) -> Vec<Record> {
         true
     });
     appended
-}
-
-pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
-    // A dropped sender means nobody can ask any more: stop too.
-    let _ = stop.wait_for(|stop| *stop).await;
-}
-
-/// Sleeps for `pause`; answers true if asked to stop meanwhile.
-pub(crate) async fn wait_or_stop(stop: &mut watch::Receiver<bool>, pause: Duration) -> bool {
-    tokio::select! {
-        _ = stopped(stop) => true,
-        _ = tokio::time::sleep(pause) => false,
-    }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{wait_or_stop, Effects};
+use super::stop::wait_or_stop;
+use super::Effects;
 
 /// Anything evicted or flushed inside a window is loaded again this soon.
 const WARM_EVERY: Duration = Duration::from_secs(2);

@@ -6,7 +6,8 @@
 use chrono::Utc;
 use infra::kafka::TopicPartition;
 use projector::folds::Engine;
-use projector::pipeline::{CatchUp, Projection, Record, States};
+use projector::pipeline::{CatchUp, Projection, States};
+use projector::record::Record;
 use schemas::{Envelope, EventMeta, LogEvent};
 use uuid::Uuid;
 

@@ -17,7 +17,7 @@ fn parsed<T: TryFrom<Uuid, Error = InvalidValue>>(s: &str) -> T {
 #[test]
 fn a_hold_request_becomes_a_place_hold() {
     assert_eq!(
-        seat_hold_requested().into_command().unwrap(),
+        Command::try_from(seat_hold_requested()).unwrap(),
         Command::Inventory {
             schedule_id: parsed(SCHEDULE),
             command: InventoryCommand::PlaceHold {
@@ -37,7 +37,7 @@ fn a_schedule_becomes_an_add_schedule_with_a_parsed_plan() {
     let Command::Catalog {
         concert_id,
         command: CatalogCommand::AddSchedule { window, seats, .. },
-    } = LogEvent::from(schedule_added()).into_command().unwrap()
+    } = Command::try_from(LogEvent::from(schedule_added())).unwrap()
     else {
         panic!("not an AddSchedule")
     };
@@ -49,7 +49,7 @@ fn a_schedule_becomes_an_add_schedule_with_a_parsed_plan() {
 #[test]
 fn a_charge_request_carries_its_limits() {
     assert_eq!(
-        balance_charge_requested().into_command().unwrap(),
+        Command::try_from(balance_charge_requested()).unwrap(),
         Command::Wallet {
             user_id: parsed(USER),
             command: WalletCommand::Charge {
@@ -67,7 +67,7 @@ fn a_rejected_debit_settles_as_a_refusal() {
     let Command::Inventory {
         command: InventoryCommand::SettlePayment { outcome, .. },
         ..
-    } = payment_debit_settled_rejected().into_command().unwrap()
+    } = Command::try_from(payment_debit_settled_rejected()).unwrap()
     else {
         panic!("not a SettlePayment")
     };
@@ -78,7 +78,7 @@ fn a_rejected_debit_settles_as_a_refusal() {
 }
 
 fn invalid_field(event: LogEvent) -> (&'static str, &'static str) {
-    match event.into_command() {
+    match Command::try_from(event) {
         Err(SchemaError::InvalidValue {
             event_type, field, ..
         }) => (event_type, field),
@@ -195,11 +195,11 @@ fn terms() -> PaymentTerms {
 #[test]
 fn payment_steps_become_the_records_that_carry_them() {
     assert_eq!(
-        LogEvent::from_payment_step(&PaymentStep::Debit(terms())),
+        LogEvent::from(&PaymentStep::Debit(terms())),
         payment_debit_requested()
     );
     assert_eq!(
-        LogEvent::from_payment_step(&PaymentStep::CommitDebit(terms())),
+        LogEvent::from(&PaymentStep::CommitDebit(terms())),
         payment_debit_committed()
     );
     let settle = PaymentStep::Settle {
@@ -209,10 +209,7 @@ fn payment_steps_become_the_records_that_carry_them() {
             balance_after: Money::try_from(46_000).unwrap(),
         },
     };
-    assert_eq!(
-        LogEvent::from_payment_step(&settle),
-        payment_debit_settled()
-    );
+    assert_eq!(LogEvent::from(&settle), payment_debit_settled());
 }
 
 #[test]
@@ -234,8 +231,8 @@ fn a_step_record_decodes_into_the_steps_own_command() {
         PaymentStep::Refund(terms()),
     ];
     for step in steps {
-        let record = LogEvent::from_payment_step(&step);
-        let decoded = match record.clone().into_command().unwrap() {
+        let record = LogEvent::from(&step);
+        let decoded = match Command::try_from(record.clone()).unwrap() {
             Command::Inventory {
                 schedule_id,
                 command,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use schemas::{follow_up_event_id, Envelope, LogEvent, OPEN_INVENTORY_STEP};
+use schemas::{follow_up_event_id, Command, Envelope, LogEvent, OPEN_INVENTORY_STEP};
 
 use crate::samples::*;
 
@@ -122,9 +122,7 @@ fn every_golden_record_opens_into_the_expected_event() {
 fn every_golden_record_becomes_a_command() {
     for golden in goldens() {
         let event = load(golden.path).open().unwrap();
-        event
-            .into_command()
-            .unwrap_or_else(|e| panic!("{}: {e}", golden.path));
+        Command::try_from(event).unwrap_or_else(|e| panic!("{}: {e}", golden.path));
     }
 }
 

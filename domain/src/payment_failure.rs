@@ -1,4 +1,7 @@
-use super::DebitRefusal;
+//! The seat side's reason for failing a payment. The seats record it and
+//! the payment process reports it, so it sits below both.
+
+use crate::debit_outcome::DebitRefusal;
 use crate::DomainError;
 
 /// Why the seat side failed a payment.

@@ -3,7 +3,9 @@ use rdkafka::message::{BorrowedMessage, Message};
 use infra::kafka::TopicPartition;
 
 /// One record copied out of the consumer, so it can outlive the poll that
-/// produced it (batches are retried after failures).
+/// produced it (batches are retried after failures). Plain data, outside
+/// `pipeline`: the folds, the log reader and replays take records too, and
+/// the pipeline depends on them, not the other way round.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub topic: String,

@@ -1,0 +1,27 @@
+//! What folding leaves for the pipeline: rows to commit, records to append,
+//! payers to let go.
+
+use schemas::Envelope;
+use uuid::Uuid;
+
+use crate::changes::Changes;
+use infra::kafka::Topic;
+
+/// A record the projector appends because of the record it folded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub kind: Topic,
+    pub key: String,
+    pub envelope: Envelope,
+}
+
+/// What folding records produced besides the new state.
+#[derive(Debug, Default)]
+pub struct Produced {
+    pub changes: Changes,
+    /// To append (acknowledged) before the batch that caused them commits.
+    pub follow_ups: Vec<FollowUp>,
+    /// Payers whose payment completed: their queue token ends before the
+    /// answer is announced.
+    pub completed_payers: Vec<Uuid>,
+}
