@@ -32,8 +32,9 @@ pub struct GuardedCaller {
     lapse: Option<Lapse>,
 }
 
-/// A genuine token of the caller's own that the queue found expired or
-/// waiting: the refusal to answer unless an earlier answer is replayed.
+/// A genuine token the queue found expired or waiting: the refusal to
+/// answer unless an earlier answer is replayed. Expiry outranks ownership,
+/// so the token is not yet known to be the caller's; `replay` makes sure.
 pub struct Lapse {
     user: UserId,
     refusal: QueueError,
