@@ -3,7 +3,8 @@
 //!
 //! Every command endpoint runs the contract's checks in order (body size,
 //! `X-User-Id` or `X-Admin-Key`, queue token, body), appending nothing when
-//! one fails. An accepted command's record (its `event_id` is the command
+//! one fails: each takes a [`command::Submission`] of its principal and
+//! body, and only drafts its own record. An accepted command's record (its `event_id` is the command
 //! id) goes to its topic under its partition key; the request then waits for
 //! the decision within its budget (`Prefer: wait=<0..10>`, default 3 s):
 //! the decision board hears the projector's announcement, and

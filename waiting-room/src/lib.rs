@@ -16,8 +16,8 @@
 //!     .route("/v1/queue/tokens", web::post().to(waiting_room::issue_token)) // command-api
 //!     .route("/v1/queue/tokens/current", web::get().to(waiting_room::current_token)); // query-api
 //! // Guarded handlers take `ActiveQueuePass` (or `QueuePass`) as an argument,
-//! // or send `queue.active_check(..)?.command()` in their own round trip and
-//! // hand the reply to `queue.settle`.
+//! // or take `ActiveCheck`, send its `command()` in their own round trip and
+//! // hand the reply to `queue.settle`; `OfferedToken` is the raw header.
 //! admitter.shutdown().await; // on graceful shutdown: releases the lease
 //! ```
 //! OpenAPI: merge `IssueTokenApi::openapi()` / `CurrentTokenApi::openapi()`,
@@ -37,6 +37,7 @@ mod join;
 mod keys;
 mod lease;
 mod metrics;
+mod offered;
 mod pass;
 mod routes;
 mod scripts;
@@ -51,6 +52,7 @@ pub use error::QueueError;
 pub use expire::Departures;
 pub use handle::Queue;
 pub use join::Ticket;
+pub use offered::OfferedToken;
 pub use pass::{caller_id, ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
 pub use routes::{
     __path_current_token, __path_issue_token, current_token, issue_token, CurrentTokenApi,

@@ -2,23 +2,18 @@
 //! `POST /v1/admin/concerts/{id}/schedules`, behind `X-Admin-Key`. Both
 //! land on the concert's catalog partition.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::{BookingWindow, ConcertId, Money, PricedSeat, SeatNumber, SeatPlan, Title, Venue};
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
 use schemas::v1;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::command::idempotency::Scope;
-use crate::command::{intake, Answer, CommandRecord, Commands, Intake};
+use crate::command::{AdminKey, Draft, JsonBody, Submission};
 use crate::error::ApiError;
-use crate::policy::Policy;
-
-pub const ADMIN_KEY_HEADER: &str = "X-Admin-Key";
 
 /// `POST /v1/admin/concerts`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -105,46 +100,25 @@ pub struct SchedulePending {
     )
 )]
 pub async fn register_concert(
-    request: HttpRequest,
-    body: web::Bytes,
-    commands: web::Data<Commands>,
-    policy: web::Data<Policy>,
+    concert: Submission<AdminKey, JsonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let intake = Intake::new(&request);
-    let result = register(&request, &body, &commands, &policy, &intake).await;
-    commands.respond(CommandType::RegisterConcert, &intake, result)
-}
-
-async fn register(
-    request: &HttpRequest,
-    body: &[u8],
-    commands: &Commands,
-    policy: &Policy,
-    intake: &Intake,
-) -> Result<Answer, ApiError> {
-    let scope = authorize(request, policy)?;
-    intake.idempotency_key()?;
-    let ConcertRequest { title, venue } = intake::json_body(request, body)?;
-    let concert_id = Uuid::now_v7();
-    let event = v1::ConcertRegistered {
-        concert_id,
-        title: title.into(),
-        venue: venue.into(),
-    };
-    let pending = ConcertPending {
-        status: "PENDING",
-        concert_id,
-    };
-    let record = CommandRecord::new(
-        CommandType::RegisterConcert,
-        event.into(),
-        intake.origin,
-        commands.topics(),
-        serde_json::to_value(pending).unwrap_or_default(),
-        format!("/v1/concerts/{concert_id}/schedules"),
-    );
-    let claim = intake.claim(&scope, body)?;
-    commands.submit(intake, claim, record).await
+    concert
+        .submit(CommandType::RegisterConcert, async |_, body, _| {
+            let ConcertRequest { title, venue } = body.read()?;
+            let concert_id = Uuid::now_v7();
+            let event = v1::ConcertRegistered {
+                concert_id,
+                title: title.into(),
+                venue: venue.into(),
+            };
+            let pending = ConcertPending {
+                status: "PENDING",
+                concert_id,
+            };
+            let location = format!("/v1/concerts/{concert_id}/schedules");
+            Ok(Draft::new(event, pending, location))
+        })
+        .await
 }
 
 /// Add a schedule (a performance) with its seats and prices to a concert.
@@ -172,101 +146,52 @@ async fn register(
 )]
 pub async fn add_schedule(
     path: web::Path<Uuid>,
-    request: HttpRequest,
-    body: web::Bytes,
-    commands: web::Data<Commands>,
-    policy: web::Data<Policy>,
+    schedule: Submission<AdminKey, JsonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let intake = Intake::new(&request);
-    let result = schedule(
-        path.into_inner(),
-        &request,
-        &body,
-        &commands,
-        &policy,
-        &intake,
-    )
-    .await;
-    commands.respond(CommandType::AddSchedule, &intake, result)
-}
-
-async fn schedule(
-    concert_id: Uuid,
-    request: &HttpRequest,
-    body: &[u8],
-    commands: &Commands,
-    policy: &Policy,
-    intake: &Intake,
-) -> Result<Answer, ApiError> {
-    let scope = authorize(request, policy)?;
-    let concert_id = ConcertId::try_from(concert_id).map_err(|_| ApiError::NotFound("concert"))?;
-    intake.idempotency_key()?;
-    let ScheduleRequest {
-        starts_at,
-        booking_opens_at,
-        seats,
-    } = intake::json_body(request, body)?;
-    let invalid = |error: domain::InvalidValue| ApiError::Invalid(error.to_string());
-    let window = BookingWindow::new(booking_opens_at, starts_at).map_err(invalid)?;
-    let plan = SeatPlan::try_from(
-        seats
-            .into_iter()
-            .map(|seat| PricedSeat {
-                number: seat.number,
-                price: seat.price,
-            })
-            .collect::<Vec<_>>(),
-    )
-    .map_err(invalid)?;
-    let schedule_id = Uuid::now_v7();
-    let event = v1::ScheduleAdded {
-        concert_id: concert_id.as_uuid(),
-        schedule_id,
-        starts_at: window.starts_at(),
-        booking_opens_at: window.opens_at(),
-        seats: plan
-            .seats()
-            .iter()
-            .map(|seat| v1::PricedSeat {
-                number: i64::from(seat.number),
-                price: seat.price.krw(),
-            })
-            .collect(),
-    };
-    let pending = SchedulePending {
-        status: "PENDING",
-        concert_id: concert_id.as_uuid(),
-        schedule_id,
-    };
-    let record = CommandRecord::new(
-        CommandType::AddSchedule,
-        event.into(),
-        intake.origin,
-        commands.topics(),
-        serde_json::to_value(pending).unwrap_or_default(),
-        format!("/v1/concerts/{concert_id}/schedules"),
-    );
-    let claim = intake.claim(&scope, body)?;
-    commands.submit(intake, claim, record).await
-}
-
-/// The caller holds the configured admin key; compared in constant time
-/// (over SHA-256 digests, so not even the length leaks).
-fn authorize(request: &HttpRequest, policy: &Policy) -> Result<Scope, ApiError> {
-    let configured = policy.admin_key.as_ref().ok_or(ApiError::AdminKeyRefused)?;
-    let offered = request
-        .headers()
-        .get(ADMIN_KEY_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .ok_or(ApiError::AdminKeyRefused)?;
-    let expected = Sha256::digest(configured.expose().as_bytes());
-    let got = Sha256::digest(offered.as_bytes());
-    let difference = expected
-        .iter()
-        .zip(got.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    if difference != 0 {
-        return Err(ApiError::AdminKeyRefused);
-    }
-    Ok(Scope::admin(configured.expose()))
+    schedule
+        .submit(CommandType::AddSchedule, async |_, body, _| {
+            // The concert before the body, as the contract orders.
+            let concert_id = ConcertId::try_from(path.into_inner())
+                .map_err(|_| ApiError::NotFound("concert"))?;
+            let ScheduleRequest {
+                starts_at,
+                booking_opens_at,
+                seats,
+            } = body.read()?;
+            let invalid = |error: domain::InvalidValue| ApiError::Invalid(error.to_string());
+            let window = BookingWindow::new(booking_opens_at, starts_at).map_err(invalid)?;
+            let plan = SeatPlan::try_from(
+                seats
+                    .into_iter()
+                    .map(|seat| PricedSeat {
+                        number: seat.number,
+                        price: seat.price,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .map_err(invalid)?;
+            let schedule_id = Uuid::now_v7();
+            let event = v1::ScheduleAdded {
+                concert_id: concert_id.as_uuid(),
+                schedule_id,
+                starts_at: window.starts_at(),
+                booking_opens_at: window.opens_at(),
+                seats: plan
+                    .seats()
+                    .iter()
+                    .map(|seat| v1::PricedSeat {
+                        number: i64::from(seat.number),
+                        price: seat.price.krw(),
+                    })
+                    .collect(),
+            };
+            let pending = SchedulePending {
+                status: "PENDING",
+                concert_id: concert_id.as_uuid(),
+                schedule_id,
+            };
+            let location = format!("/v1/concerts/{concert_id}/schedules");
+            Ok(Draft::new(event, pending, location))
+        })
+        .await
 }

@@ -1,7 +1,7 @@
 //! `POST /v1/balance/charges`: top up the caller's wallet. The wallet
 //! (keyed by user) decides against the limits carried in the request.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use domain::Amount;
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::command::idempotency::Scope;
-use crate::command::{intake, Answer, CommandRecord, Commands, Intake};
+use crate::command::{Caller, Draft, JsonBody, Submission};
 use crate::error::ApiError;
 use crate::policy::Policy;
 
@@ -62,56 +61,35 @@ pub struct ChargePending {
     )
 )]
 pub async fn charge(
-    request: HttpRequest,
-    body: web::Bytes,
-    commands: web::Data<Commands>,
+    charge: Submission<Caller, JsonBody>,
     policy: web::Data<Policy>,
 ) -> Result<HttpResponse, ApiError> {
-    let intake = Intake::new(&request);
-    let result = top_up(&request, &body, &commands, &policy, &intake).await;
-    commands.respond(CommandType::Charge, &intake, result)
-}
-
-async fn top_up(
-    request: &HttpRequest,
-    body: &[u8],
-    commands: &Commands,
-    policy: &Policy,
-    intake: &Intake,
-) -> Result<Answer, ApiError> {
-    let user = intake::user(request)?;
-    intake.idempotency_key()?;
-    let ChargeRequest { amount } = intake::json_body(request, body)?;
-    if amount.money() > policy.max_single_charge {
-        return Err(ApiError::ChargeLimitExceeded {
-            amount: amount.krw(),
-            limit: policy.max_single_charge.krw(),
-        });
-    }
-    // The charge is its command: a refusal is recorded only under the
-    // command id, and the poll finds it under the charge id.
-    let charge_id = Uuid::now_v7();
-    let event = v1::BalanceChargeRequested {
-        charge_id,
-        user_id: user.as_uuid(),
-        amount: amount.krw(),
-        requested_at: intake.origin.at,
-        max_single_charge: policy.max_single_charge.krw(),
-        max_balance: policy.max_balance.krw(),
-    };
-    let pending = ChargePending {
-        status: "PENDING",
-        charge_id,
-    };
-    let record = CommandRecord::with_id(
-        charge_id,
-        CommandType::Charge,
-        event.into(),
-        intake.origin,
-        commands.topics(),
-        serde_json::to_value(pending).unwrap_or_default(),
-        format!("/v1/balance/charges/{charge_id}"),
-    );
-    let claim = intake.claim(&Scope::User(user), body)?;
-    commands.submit(intake, claim, record).await
+    charge
+        .submit(CommandType::Charge, async |caller, body, context| {
+            let ChargeRequest { amount } = body.read()?;
+            if amount.money() > policy.max_single_charge {
+                return Err(ApiError::ChargeLimitExceeded {
+                    amount: amount.krw(),
+                    limit: policy.max_single_charge.krw(),
+                });
+            }
+            // The charge is its command: a refusal is recorded only under the
+            // command id, and the poll finds it under the charge id.
+            let charge_id = Uuid::now_v7();
+            let event = v1::BalanceChargeRequested {
+                charge_id,
+                user_id: caller.user().as_uuid(),
+                amount: amount.krw(),
+                requested_at: context.at,
+                max_single_charge: policy.max_single_charge.krw(),
+                max_balance: policy.max_balance.krw(),
+            };
+            let pending = ChargePending {
+                status: "PENDING",
+                charge_id,
+            };
+            let location = format!("/v1/balance/charges/{charge_id}");
+            Ok(Draft::new(event, pending, location).with_id(charge_id))
+        })
+        .await
 }

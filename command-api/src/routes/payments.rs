@@ -2,7 +2,7 @@
 //! hold's schedule partition; the projector carries it through the payer's
 //! wallet and back (the payment saga) and answers when it has finished.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use domain::ReservationId;
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
@@ -10,10 +10,8 @@ use schemas::v1;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use waiting_room::Queue;
 
-use crate::command::idempotency::Scope;
-use crate::command::{intake, queue_gate, Answer, CommandRecord, Commands, Intake};
+use crate::command::{Draft, GuardedCaller, JsonBody, Submission};
 use crate::error::ApiError;
 use crate::read_model::KnownReservation;
 
@@ -76,52 +74,27 @@ pub struct PaymentPending {
         (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-pub async fn pay(
-    request: HttpRequest,
-    body: web::Bytes,
-    commands: web::Data<Commands>,
-    queue: web::Data<Queue>,
-) -> Result<HttpResponse, ApiError> {
-    let intake = Intake::new(&request);
-    let result = request_payment(&request, &body, &commands, &queue, &intake).await;
-    commands.respond(CommandType::Payment, &intake, result)
-}
-
-async fn request_payment(
-    request: &HttpRequest,
-    body: &[u8],
-    commands: &Commands,
-    queue: &Queue,
-    intake: &Intake,
-) -> Result<Answer, ApiError> {
-    let user = intake::user(request)?;
-    if let Some(replay) = queue_gate::check(request, queue, commands, intake, user, body).await? {
-        return Ok(replay);
-    }
-    intake.idempotency_key()?;
-    let PaymentRequest { reservation_id } = intake::json_body(request, body)?;
-    let known = KnownReservation::owned_by(commands.pool(), reservation_id, user).await?;
-    let payment_id = Uuid::now_v7();
-    let event = v1::PaymentRequested {
-        payment_id,
-        reservation_id: reservation_id.as_uuid(),
-        schedule_id: known.schedule_id.as_uuid(),
-        user_id: user.as_uuid(),
-        requested_at: intake.origin.at,
-    };
-    let pending = PaymentPending {
-        status: "PENDING",
-        payment_id,
-        reservation_id: reservation_id.as_uuid(),
-    };
-    let record = CommandRecord::new(
-        CommandType::Payment,
-        event.into(),
-        intake.origin,
-        commands.topics(),
-        serde_json::to_value(pending).unwrap_or_default(),
-        format!("/v1/payments/{payment_id}"),
-    );
-    let claim = intake.claim(&Scope::User(user), body)?;
-    commands.submit(intake, claim, record).await
+pub async fn pay(payment: Submission<GuardedCaller, JsonBody>) -> Result<HttpResponse, ApiError> {
+    payment
+        .submit(CommandType::Payment, async |fan, body, context| {
+            let PaymentRequest { reservation_id } = body.read()?;
+            let user = fan.caller.user();
+            let known = KnownReservation::owned_by(context.pool, reservation_id, user).await?;
+            let payment_id = Uuid::now_v7();
+            let event = v1::PaymentRequested {
+                payment_id,
+                reservation_id: reservation_id.as_uuid(),
+                schedule_id: known.schedule_id.as_uuid(),
+                user_id: user.as_uuid(),
+                requested_at: context.at,
+            };
+            let pending = PaymentPending {
+                status: "PENDING",
+                payment_id,
+                reservation_id: reservation_id.as_uuid(),
+            };
+            let location = format!("/v1/payments/{payment_id}");
+            Ok(Draft::new(event, pending, location))
+        })
+        .await
 }

@@ -2,7 +2,7 @@
 //! (release a hold). Both need an ACTIVE queue token; the seat's schedule
 //! is the partition, so two holds on one seat are settled by log order.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::{ReservationId, ScheduleId, SeatNumber};
 use infra::decision::CommandType;
@@ -11,10 +11,8 @@ use schemas::{v1, v2};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use waiting_room::Queue;
 
-use crate::command::idempotency::Scope;
-use crate::command::{intake, queue_gate, Answer, CommandRecord, Commands, Intake};
+use crate::command::{Draft, GuardedCaller, JsonBody, NoBody, Submission};
 use crate::error::ApiError;
 use crate::policy::Policy;
 use crate::read_model::KnownReservation;
@@ -99,61 +97,35 @@ pub struct ReleasePending {
     )
 )]
 pub async fn place_hold(
-    request: HttpRequest,
-    body: web::Bytes,
-    commands: web::Data<Commands>,
-    queue: web::Data<Queue>,
+    hold: Submission<GuardedCaller, JsonBody>,
     policy: web::Data<Policy>,
 ) -> Result<HttpResponse, ApiError> {
-    let intake = Intake::new(&request);
-    let result = hold(&request, &body, &commands, &queue, &policy, &intake).await;
-    commands.respond(CommandType::Hold, &intake, result)
-}
-
-async fn hold(
-    request: &HttpRequest,
-    body: &[u8],
-    commands: &Commands,
-    queue: &Queue,
-    policy: &Policy,
-    intake: &Intake,
-) -> Result<Answer, ApiError> {
-    let user = intake::user(request)?;
-    if let Some(replay) = queue_gate::check(request, queue, commands, intake, user, body).await? {
-        return Ok(replay);
-    }
-    intake.idempotency_key()?;
-    let HoldRequest {
-        schedule_id,
-        seat_number,
-    } = intake::json_body(request, body)?;
-    let reservation_id = Uuid::now_v7();
-    let at = intake.origin.at;
-    let event = v2::SeatHoldRequested {
-        reservation_id,
-        schedule_id: schedule_id.as_uuid(),
-        user_id: user.as_uuid(),
-        seat_number: i64::from(seat_number),
-        requested_at: at,
-        expires_at: at + policy.hold_ttl,
-        max_holds_per_user: i64::from(policy.hold_limit),
-    };
-    let pending = HoldPending {
-        status: "PENDING",
-        reservation_id,
-        schedule_id: schedule_id.as_uuid(),
-        seat_number: i64::from(seat_number),
-    };
-    let record = CommandRecord::new(
-        CommandType::Hold,
-        event.into(),
-        intake.origin,
-        commands.topics(),
-        serde_json::to_value(pending).unwrap_or_default(),
-        format!("/v1/reservations/{reservation_id}"),
-    );
-    let claim = intake.claim(&Scope::User(user), body)?;
-    commands.submit(intake, claim, record).await
+    hold.submit(CommandType::Hold, async |fan, body, context| {
+        let HoldRequest {
+            schedule_id,
+            seat_number,
+        } = body.read()?;
+        let reservation_id = Uuid::now_v7();
+        let at = context.at;
+        let event = v2::SeatHoldRequested {
+            reservation_id,
+            schedule_id: schedule_id.as_uuid(),
+            user_id: fan.caller.user().as_uuid(),
+            seat_number: i64::from(seat_number),
+            requested_at: at,
+            expires_at: at + policy.hold_ttl,
+            max_holds_per_user: i64::from(policy.hold_limit),
+        };
+        let pending = HoldPending {
+            status: "PENDING",
+            reservation_id,
+            schedule_id: schedule_id.as_uuid(),
+            seat_number: i64::from(seat_number),
+        };
+        let location = format!("/v1/reservations/{reservation_id}");
+        Ok(Draft::new(event, pending, location))
+    })
+    .await
 }
 
 /// Release the caller's hold.
@@ -182,47 +154,27 @@ async fn hold(
 )]
 pub async fn release_hold(
     path: web::Path<Uuid>,
-    request: HttpRequest,
-    commands: web::Data<Commands>,
-    queue: web::Data<Queue>,
+    release: Submission<GuardedCaller, NoBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let intake = Intake::new(&request);
-    let result = release(path.into_inner(), &request, &commands, &queue, &intake).await;
-    commands.respond(CommandType::Release, &intake, result)
-}
-
-async fn release(
-    reservation_id: Uuid,
-    request: &HttpRequest,
-    commands: &Commands,
-    queue: &Queue,
-    intake: &Intake,
-) -> Result<Answer, ApiError> {
-    let user = intake::user(request)?;
-    if let Some(replay) = queue_gate::check(request, queue, commands, intake, user, &[]).await? {
-        return Ok(replay);
-    }
-    let reservation_id =
-        ReservationId::try_from(reservation_id).map_err(|_| ApiError::NotFound("reservation"))?;
-    let known = KnownReservation::owned_by(commands.pool(), reservation_id, user).await?;
-    let event = v1::SeatReleaseRequested {
-        reservation_id: reservation_id.as_uuid(),
-        schedule_id: known.schedule_id.as_uuid(),
-        user_id: user.as_uuid(),
-        requested_at: intake.origin.at,
-    };
-    let pending = ReleasePending {
-        status: "PENDING",
-        reservation_id: reservation_id.as_uuid(),
-    };
-    let record = CommandRecord::new(
-        CommandType::Release,
-        event.into(),
-        intake.origin,
-        commands.topics(),
-        serde_json::to_value(pending).unwrap_or_default(),
-        format!("/v1/reservations/{reservation_id}"),
-    );
     // Releasing is idempotent by nature; DELETE takes no Idempotency-Key.
-    commands.submit(intake, None, record).await
+    release
+        .submit(CommandType::Release, async |fan, _, context| {
+            let reservation_id = ReservationId::try_from(path.into_inner())
+                .map_err(|_| ApiError::NotFound("reservation"))?;
+            let user = fan.caller.user();
+            let known = KnownReservation::owned_by(context.pool, reservation_id, user).await?;
+            let event = v1::SeatReleaseRequested {
+                reservation_id: reservation_id.as_uuid(),
+                schedule_id: known.schedule_id.as_uuid(),
+                user_id: user.as_uuid(),
+                requested_at: context.at,
+            };
+            let pending = ReleasePending {
+                status: "PENDING",
+                reservation_id: reservation_id.as_uuid(),
+            };
+            let location = format!("/v1/reservations/{reservation_id}");
+            Ok(Draft::new(event, pending, location))
+        })
+        .await
 }

@@ -1,6 +1,7 @@
 //! Every 4xx of the contract's table and precedence list, one test each,
 //! each proving that nothing was appended to the log.
 
+use futures::StreamExt;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -51,6 +52,26 @@ async fn an_oversized_chunked_body_is_413_too() {
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)));
     assert_refused_without_append(&app, request, 413, "PAYLOAD_TOO_LARGE").await;
+}
+
+#[tokio::test]
+async fn an_oversized_chunked_body_still_arriving_is_413_before_the_caller_is_checked() {
+    let app = spawn_app().await;
+    // No X-User-Id and no token, and the body trickles in: the headers are
+    // all there long before the size is known, yet the size answers.
+    let trickle = || {
+        futures::stream::iter(0..20).then(|_| async {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            Ok::<_, std::io::Error>(vec![b' '; 1024])
+        })
+    };
+    for path in ["/v1/reservations", "/v1/admin/concerts"] {
+        let request = app
+            .post(path)
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(trickle()));
+        assert_refused_without_append(&app, request, 413, "PAYLOAD_TOO_LARGE").await;
+    }
 }
 
 // --- 401 ---------------------------------------------------------------
@@ -252,6 +273,19 @@ async fn an_id_in_the_path_that_is_not_a_uuid_is_404() {
 }
 
 #[tokio::test]
+async fn a_nil_concert_id_is_404_after_the_admin_key_and_before_the_key_and_body() {
+    let app = spawn_app().await;
+    let path = format!("/v1/admin/concerts/{}/schedules", Uuid::nil());
+    let request = app
+        .post(&path)
+        .header("X-Admin-Key", "guess")
+        .json(&json!({}));
+    assert_refused_without_append(&app, request, 401, "UNAUTHENTICATED").await;
+    let request = app.admin(&path, &json!({})).header("Idempotency-Key", "");
+    assert_refused_without_append(&app, request, 404, "NOT_FOUND").await;
+}
+
+#[tokio::test]
 async fn an_unknown_route_is_404() {
     let app = spawn_app().await;
     let request = app.post("/v1/reservations/holds/extra").json(&json!({}));
@@ -409,6 +443,27 @@ async fn invalid_catalog_bodies_are_400() {
     ] {
         let request = app.admin(&path, &body);
         assert_refused_without_append(&app, request, 400, "VALIDATION_FAILED").await;
+    }
+}
+
+#[tokio::test]
+async fn refusals_before_the_body_are_counted_under_their_command() {
+    let app = spawn_app().await;
+    let request = app
+        .post("/v1/balance/charges")
+        .json(&json!({"amount": 1000}));
+    assert_refused_without_append(&app, request, 401, "UNAUTHENTICATED").await;
+    let request = app.command("/v1/payments", Uuid::new_v4(), None, &json!({}));
+    assert_refused_without_append(&app, request, 401, "QUEUE_TOKEN_INVALID").await;
+    let request = app
+        .post("/v1/admin/concerts")
+        .json(&json!({"title": "T", "venue": "V"}));
+    assert_refused_without_append(&app, request, 401, "UNAUTHENTICATED").await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for command_type in ["CHARGE", "PAYMENT", "REGISTER_CONCERT"] {
+        let counted =
+            format!(r#"commands_total{{command_type="{command_type}",outcome="rejected_4xx"}} 1"#);
+        assert!(metrics.contains(&counted), "{counted} in {metrics}");
     }
 }
 

@@ -1,15 +1,15 @@
 //! `GET /v1/schedules/{id}/seats`: the seat map, for callers with an ACTIVE
-//! queue token. The token's signature is checked here; its ACTIVE check
-//! rides in the read model's round trip (`ReadModel::look`; the queue and
-//! the read model share the Redis of `REDIS_URL`), so a warm read costs one
-//! round trip to Redis. Only a token that is not ACTIVE costs more: the
+//! queue token. The token's signature is checked as the request is
+//! extracted (`ActiveCheck`); its ACTIVE check rides in the read model's
+//! round trip (`ReadModel::look`; the queue and the read model share the
+//! Redis of `REDIS_URL`), so a warm read costs one round trip to Redis. Only a token that is not ACTIVE costs more: the
 //! full inspection that names its refusal.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use infra::problem::ProblemBody;
 use read_model::{Escort, ReadModel, SeatMapView, Source};
 use uuid::Uuid;
-use waiting_room::{caller_id, Queue, QUEUE_TOKEN_HEADER};
+use waiting_room::{ActiveCheck, Queue};
 
 use super::answer;
 use crate::error::ApiError;
@@ -37,17 +37,11 @@ use crate::error::ApiError;
 )]
 pub async fn seat_map(
     path: web::Path<Uuid>,
-    request: HttpRequest,
+    // Missing or forged: 401 before Redis is asked.
+    check: ActiveCheck,
     queue: web::Data<Queue>,
     model: web::Data<ReadModel>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller_id(&request)?;
-    let token = request
-        .headers()
-        .get(QUEUE_TOKEN_HEADER)
-        .map(|value| value.to_str().unwrap_or_default().trim().to_owned());
-    // Missing or forged: 401 before Redis is asked.
-    let check = queue.active_check(user, token.as_deref())?;
     let source = Source::Seats(path.into_inner());
     let escort = Escort {
         command: check.command(),
