@@ -14,7 +14,7 @@ use infra::telemetry::Metrics;
 use read_model::PendingEntries;
 use tokio::task::JoinHandle;
 use utoipa::OpenApi;
-use waiting_room::{AdmitterHandle, IssueTokenApi, Queue, QueueSettings};
+use waiting_room::{Admitter, AdmitterHandle, IssueTokenApi, Queue, QueueSettings};
 
 use crate::command::idempotency::IdempotencyStore;
 use crate::command::{BoardHandle, Commands, DecisionBoard};
@@ -121,7 +121,7 @@ impl Application {
         let listener = TcpListener::bind(addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
 
-        let admitter = queue.spawn_admitter();
+        let admitter = Admitter::new(queue.clone()).spawn();
         let purge = tokio::spawn(purge_expired_keys(IdempotencyStore::new(pool)));
         let commands = web::Data::new(commands);
         let queue = web::Data::new(queue);

@@ -14,9 +14,11 @@ use redis::{Cmd, Script, Value};
 use uuid::Uuid;
 
 use super::error::QueueError;
-use super::handle::Queue;
-use super::pass::ActiveQueuePass;
+use super::inspect::inspect;
+use super::pass::{ActiveQueuePass, QueuePass};
 use super::scripts::ACTIVE;
+use super::state::TokenStatus;
+use super::store::Store;
 use super::token::TokenClaims;
 
 /// A genuine token's ACTIVE check, ready to send.
@@ -49,65 +51,105 @@ impl ActiveCheck {
     }
 }
 
-impl Queue {
-    /// Verifies the token (pure: a missing, forged or malformed one is
-    /// `401` before Redis is asked) and prepares its ACTIVE check.
-    pub fn active_check(
-        &self,
-        user_id: Uuid,
-        token: Option<&str>,
-    ) -> Result<ActiveCheck, QueueError> {
-        let claims = self
-            .inner
-            .signer
-            .verify(token.ok_or(QueueError::TokenMissing)?)?;
-        let keys = &self.inner.keys;
-        // The owner's state decides expiry, which outranks ownership.
-        let owner = claims.user_id;
-        Ok(ActiveCheck {
-            user_id,
-            claims,
-            keys: [
-                keys.token(claims.token_id),
-                keys.user(owner),
-                keys.active.clone(),
-            ],
-            args: [owner.to_string(), claims.token_id.to_string()],
-        })
-    }
+/// Verifies the token (pure: a missing, forged or malformed one is `401`
+/// before Redis is asked) and prepares its ACTIVE check.
+pub(crate) fn active_check(
+    store: &Store,
+    user_id: Uuid,
+    token: Option<&str>,
+) -> Result<ActiveCheck, QueueError> {
+    let claims = store
+        .signer
+        .verify(token.ok_or(QueueError::TokenMissing)?)?;
+    let keys = &store.keys;
+    // The owner's state decides expiry, which outranks ownership.
+    let owner = claims.user_id;
+    Ok(ActiveCheck {
+        user_id,
+        claims,
+        keys: [
+            keys.token(claims.token_id),
+            keys.user(owner),
+            keys.active.clone(),
+        ],
+        args: [owner.to_string(), claims.token_id.to_string()],
+    })
+}
 
-    /// Sends the check on the queue's own connection, then settles it.
-    pub async fn check_active(&self, check: ActiveCheck) -> Result<ActiveQueuePass, QueueError> {
-        let mut invocation = ACTIVE.prepare_invoke();
-        invocation.key(&check.keys[..]).arg(&check.args[..]);
-        let reply: Value = self
-            .inner
-            .run(
-                |mut connection| async move { Ok(invocation.invoke_async(&mut connection).await?) },
-            )
-            .await?;
-        self.settle(check, reply).await
-    }
+/// Sends the check on the queue's own connection, then settles it.
+pub(crate) async fn check_active(
+    store: &Store,
+    check: ActiveCheck,
+) -> Result<ActiveQueuePass, QueueError> {
+    let mut invocation = ACTIVE.prepare_invoke();
+    invocation.key(&check.keys[..]).arg(&check.args[..]);
+    let reply: Value = store
+        .run(|mut connection| async move { Ok(invocation.invoke_async(&mut connection).await?) })
+        .await?;
+    settle(store, check, reply).await
+}
 
-    /// The pass, from the check's `reply` (however it was sent). A token
-    /// the check did not find ACTIVE is inspected in full for the refusal,
-    /// or for the pass if it was admitted in between.
-    pub async fn settle(
-        &self,
-        check: ActiveCheck,
-        reply: Value,
-    ) -> Result<ActiveQueuePass, QueueError> {
-        let lapse: i64 = redis::from_owned_redis_value(reply)?;
-        if lapse <= 0 {
-            return self.inspected_pass(check.user_id, &check.claims).await;
-        }
-        if check.claims.user_id != check.user_id {
-            return Err(QueueError::OtherUsersToken);
-        }
-        Ok(ActiveQueuePass {
-            user_id: check.user_id,
-            token_id: check.claims.token_id,
-            expires_at: DateTime::from_timestamp_millis(lapse),
-        })
+/// The pass, from the check's `reply` (however it was sent). A token the
+/// check did not find ACTIVE is inspected in full for the refusal, or for
+/// the pass if it was admitted in between.
+pub(crate) async fn settle(
+    store: &Store,
+    check: ActiveCheck,
+    reply: Value,
+) -> Result<ActiveQueuePass, QueueError> {
+    let lapse: i64 = redis::from_owned_redis_value(reply)?;
+    if lapse <= 0 {
+        return inspected_pass(store, check.user_id, &check.claims).await;
     }
+    if check.claims.user_id != check.user_id {
+        return Err(QueueError::OtherUsersToken);
+    }
+    Ok(ActiveQueuePass {
+        user_id: check.user_id,
+        token_id: check.claims.token_id,
+        expires_at: DateTime::from_timestamp_millis(lapse),
+    })
+}
+
+/// `ActiveQueuePass` decided by the full inspection, in the contract's order.
+async fn inspected_pass(
+    store: &Store,
+    user_id: Uuid,
+    claims: &TokenClaims,
+) -> Result<ActiveQueuePass, QueueError> {
+    let own = claims.user_id == user_id;
+    // Expiry outranks ownership in the contract, so Redis is asked first.
+    let state = inspect(store, claims, own).await?;
+    if state.status == TokenStatus::Expired {
+        return Err(QueueError::TokenExpired);
+    }
+    if !own {
+        return Err(QueueError::OtherUsersToken);
+    }
+    QueuePass {
+        user_id,
+        token_id: claims.token_id,
+        state,
+    }
+    .require_active()
+}
+
+/// A `QueuePass` (any status) for the caller's own genuine token.
+pub(crate) async fn any_pass(
+    store: &Store,
+    user_id: Uuid,
+    token: Option<&str>,
+) -> Result<QueuePass, QueueError> {
+    let claims = store
+        .signer
+        .verify(token.ok_or(QueueError::TokenMissing)?)?;
+    if claims.user_id != user_id {
+        return Err(QueueError::OtherUsersToken);
+    }
+    let state = inspect(store, &claims, true).await?;
+    Ok(QueuePass {
+        user_id,
+        token_id: claims.token_id,
+        state,
+    })
 }

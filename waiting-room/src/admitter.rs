@@ -8,8 +8,10 @@ use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
 
 use super::admission::Admission;
+use super::admit::admit_step;
 use super::error::QueueError;
 use super::handle::Queue;
+use super::lease::{hold_lease, release_lease};
 
 pub struct Admitter {
     queue: Queue,
@@ -40,7 +42,7 @@ impl Admitter {
         let result = self.try_tick().await;
         match &result {
             Ok(admission) => {
-                self.queue.inner.metrics.record(admission);
+                self.queue.store().metrics.record(admission);
                 self.set_leading(admission.led);
                 if self.failing {
                     tracing::info!("queue admitter reaches redis again");
@@ -60,15 +62,15 @@ impl Admitter {
     }
 
     async fn try_tick(&self) -> Result<Admission, QueueError> {
-        self.queue.hold_lease(&self.owner).await?;
+        hold_lease(self.queue.store(), &self.owner).await?;
         // Followers run the step too: fenced off by the lease check inside the
         // script, it admits nobody but reports the sizes for the gauges.
-        self.queue.admit_step(&self.owner).await
+        admit_step(self.queue.store(), &self.owner).await
     }
 
     /// Gives the lease up, if held, so another instance takes over at once.
     pub async fn release(&mut self) -> Result<(), QueueError> {
-        let released = self.queue.release_lease(&self.owner).await;
+        let released = release_lease(self.queue.store(), &self.owner).await;
         self.set_leading(false);
         released.map(|_| ())
     }
@@ -102,7 +104,7 @@ impl Admitter {
             tracing::info!(owner = %self.owner, leading, "queue admission lease changed hands");
         }
         self.leading = leading;
-        self.queue.inner.metrics.lease_held(leading);
+        self.queue.store().metrics.lease_held(leading);
     }
 }
 
@@ -120,13 +122,5 @@ impl AdmitterHandle {
         if let Err(error) = self.task.await {
             tracing::warn!(error = %error, "queue admitter task ended abnormally");
         }
-    }
-}
-
-impl Queue {
-    /// Starts this instance's admitter: `let admitter = queue.spawn_admitter();`
-    /// then `admitter.shutdown().await` on graceful shutdown.
-    pub fn spawn_admitter(&self) -> AdmitterHandle {
-        Admitter::new(self.clone()).spawn()
     }
 }

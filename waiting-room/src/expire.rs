@@ -4,7 +4,6 @@ use infra::redis::Redis;
 use uuid::Uuid;
 
 use super::error::QueueError;
-use super::handle::Queue;
 use super::keys::QueueKeys;
 use super::scripts::COMPLETE;
 
@@ -30,7 +29,11 @@ impl Departures {
     }
 }
 
-async fn end_place(redis: &Redis, keys: &QueueKeys, user_id: Uuid) -> Result<bool, QueueError> {
+pub(crate) async fn end_place(
+    redis: &Redis,
+    keys: &QueueKeys,
+    user_id: Uuid,
+) -> Result<bool, QueueError> {
     let ended: i64 = redis
         .bounded(|mut connection| async move {
             let mut invocation = COMPLETE.prepare_invoke();
@@ -44,18 +47,4 @@ async fn end_place(redis: &Redis, keys: &QueueKeys, user_id: Uuid) -> Result<boo
         })
         .await?;
     Ok(ended == 1)
-}
-
-impl Queue {
-    /// Expires the user's token now, waiting or active, and frees the slot
-    /// for the next in line. Returns whether there was a live place to end.
-    pub async fn expire_user(&self, user_id: Uuid) -> Result<bool, QueueError> {
-        end_place(&self.inner.redis, &self.inner.keys, user_id).await
-    }
-
-    /// What the payment path calls once a payment has completed, before it
-    /// answers 201.
-    pub async fn complete(&self, user_id: Uuid) -> Result<bool, QueueError> {
-        self.expire_user(user_id).await
-    }
 }

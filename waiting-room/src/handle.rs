@@ -1,35 +1,29 @@
 //! The queue handle services share: cheap to clone, one Redis connection.
+//! Every method is one operation of its own file, over the shared `Store`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use infra::redis::{KeySpace, Redis};
 use prometheus::Registry;
+use redis::Value;
+use uuid::Uuid;
 
-use std::future::Future;
-
+use super::active::{self, ActiveCheck};
+use super::admission::Admission;
+use super::admit::admit_step;
 use super::error::QueueError;
+use super::expire::end_place;
+use super::join::{self, Ticket};
 use super::keys::QueueKeys;
 use super::metrics::QueueMetrics;
-use super::settings::{millis, QueueSettings};
+use super::pass::{ActiveQueuePass, QueuePass};
+use super::settings::QueueSettings;
+use super::store::Store;
 use super::token::TokenSigner;
-use infra::redis::{KeySpace, Redis};
-use redis::aio::ConnectionManager;
-
-/// How long the record of an ended token is kept, so that polling it shows
-/// EXPIRED with the time it ended rather than nothing.
-const ENDED_RECORD_TTL: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Clone)]
 pub struct Queue {
-    pub(super) inner: Arc<Inner>,
-}
-
-pub(super) struct Inner {
-    pub redis: Redis,
-    pub keys: QueueKeys,
-    pub settings: QueueSettings,
-    pub signer: TokenSigner,
-    pub metrics: QueueMetrics,
+    store: Arc<Store>,
 }
 
 impl Queue {
@@ -46,7 +40,7 @@ impl Queue {
         let keys = KeySpace::new(key_prefix.as_ref());
         let metrics = QueueMetrics::register(registry)?;
         Ok(Self {
-            inner: Arc::new(Inner {
+            store: Arc::new(Store {
                 redis: Redis::from_client(redis, keys.clone(), settings.redis_timeout),
                 keys: QueueKeys::new(&keys),
                 signer: TokenSigner::new(&settings.token_secret),
@@ -57,12 +51,16 @@ impl Queue {
     }
 
     pub fn settings(&self) -> &QueueSettings {
-        &self.inner.settings
+        &self.store.settings
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// For `/readyz`: is Redis reachable within the timeout?
     pub async fn ping(&self) -> Result<(), QueueError> {
-        self.inner
+        self.store
             .run(|mut connection| async move {
                 redis::cmd("PING")
                     .query_async::<()>(&mut connection)
@@ -72,28 +70,72 @@ impl Queue {
             .await
     }
 
-    pub(super) fn waiting_record_ttl_ms(&self) -> u64 {
-        // Twice the idle timeout, renewed on every poll: a waiting user's
-        // records outlive their place, never the other way round.
-        millis(self.inner.settings.waiting_idle_timeout).saturating_mul(2)
+    /// Puts the user at the back of the line, unless they are already waiting
+    /// or active: then the same token and place come back, never a new place.
+    /// A user whose token expired gets a new token at the back.
+    pub async fn join(&self, user_id: Uuid) -> Result<Ticket, QueueError> {
+        join::join(&self.store, user_id).await
     }
 
-    pub(super) fn ended_record_ttl_ms(&self) -> u64 {
-        millis(ENDED_RECORD_TTL)
+    /// Checks for `QueuePass`, for callers outside an extractor.
+    pub async fn pass(&self, user_id: Uuid, token: Option<&str>) -> Result<QueuePass, QueueError> {
+        active::any_pass(&self.store, user_id, token).await
     }
-}
 
-impl Inner {
-    /// Runs `operation` with a connection; the whole thing, connecting
-    /// included, gets at most the queue's Redis timeout.
-    pub async fn run<T, F, Fut>(&self, operation: F) -> Result<T, QueueError>
-    where
-        F: FnOnce(ConnectionManager) -> Fut,
-        Fut: Future<Output = Result<T, QueueError>>,
-    {
-        self.redis
-            .bounded(operation)
-            .await
-            .map_err(QueueError::from)
+    /// Checks for `ActiveQueuePass`, for callers outside an extractor: the
+    /// cheap ACTIVE check, inspecting in full only a token it does not find
+    /// ACTIVE.
+    pub async fn active_pass(
+        &self,
+        user_id: Uuid,
+        token: Option<&str>,
+    ) -> Result<ActiveQueuePass, QueueError> {
+        let check = self.active_check(user_id, token)?;
+        self.check_active(check).await
+    }
+
+    /// Verifies the token (pure: a missing, forged or malformed one is
+    /// `401` before Redis is asked) and prepares its ACTIVE check.
+    pub fn active_check(
+        &self,
+        user_id: Uuid,
+        token: Option<&str>,
+    ) -> Result<ActiveCheck, QueueError> {
+        active::active_check(&self.store, user_id, token)
+    }
+
+    /// Sends the check on the queue's own connection, then settles it.
+    pub async fn check_active(&self, check: ActiveCheck) -> Result<ActiveQueuePass, QueueError> {
+        active::check_active(&self.store, check).await
+    }
+
+    /// The pass, from the check's `reply` (however it was sent).
+    pub async fn settle(
+        &self,
+        check: ActiveCheck,
+        reply: Value,
+    ) -> Result<ActiveQueuePass, QueueError> {
+        active::settle(&self.store, check, reply).await
+    }
+
+    /// One step without the lease, for tests and operator tools. It is still
+    /// safe beside running admitters: the cap and the token bucket live in
+    /// Redis and the step is one atomic script.
+    pub async fn admit_once(&self) -> Result<Admission, QueueError> {
+        let admission = admit_step(&self.store, "").await?;
+        self.store.metrics.record(&admission);
+        Ok(admission)
+    }
+
+    /// Expires the user's token now, waiting or active, and frees the slot
+    /// for the next in line. Returns whether there was a live place to end.
+    pub async fn expire_user(&self, user_id: Uuid) -> Result<bool, QueueError> {
+        end_place(&self.store.redis, &self.store.keys, user_id).await
+    }
+
+    /// What the payment path calls once a payment has completed, before it
+    /// answers 201.
+    pub async fn complete(&self, user_id: Uuid) -> Result<bool, QueueError> {
+        self.expire_user(user_id).await
     }
 }

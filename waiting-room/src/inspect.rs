@@ -1,53 +1,50 @@
 //! Where a genuine token stands, from its record in Redis.
 
 use super::error::QueueError;
-use super::handle::Queue;
 use super::scripts::INSPECT;
 use super::settings::millis;
 use super::state::{ScriptState, TokenState};
+use super::store::Store;
 use super::token::TokenClaims;
 
 type InspectReply = (i64, i64, i64, i64, i64, i64);
 
-impl Queue {
-    /// `touch` counts the call as the owner polling, which keeps a waiting
-    /// place from being given up as abandoned.
-    pub(super) async fn inspect(
-        &self,
-        claims: &TokenClaims,
-        touch: bool,
-    ) -> Result<TokenState, QueueError> {
-        let inner = &self.inner;
-        let settings = &inner.settings;
-        let keys = &inner.keys;
-        let waiting_ttl = self.waiting_record_ttl_ms();
-        let reply: InspectReply = inner
-            .run(|mut connection| async move {
-                let mut invocation = INSPECT.prepare_invoke();
-                invocation
-                    .key(&keys.line)
-                    .key(&keys.seen)
-                    .key(&keys.active)
-                    .key(&keys.admissions)
-                    .arg(&keys.base)
-                    .arg(claims.user_id.to_string())
-                    .arg(claims.token_id.to_string())
-                    .arg(millis(settings.waiting_idle_timeout))
-                    .arg(waiting_ttl)
-                    .arg(millis(settings.rate_window))
-                    .arg(if touch { "1" } else { "0" });
-                Ok(invocation.invoke_async(&mut connection).await?)
-            })
-            .await?;
-        let (status, position, expires_at, now, admitted, oldest) = reply;
-        ScriptState {
-            status,
-            position,
-            expires_at_ms: expires_at,
-            now_ms: now,
-            admitted_in_window: admitted,
-            oldest_admission_ms: oldest,
-        }
-        .into_state(settings)
+/// `touch` counts the call as the owner polling, which keeps a waiting
+/// place from being given up as abandoned.
+pub(crate) async fn inspect(
+    inner: &Store,
+    claims: &TokenClaims,
+    touch: bool,
+) -> Result<TokenState, QueueError> {
+    let settings = &inner.settings;
+    let keys = &inner.keys;
+    let waiting_ttl = inner.waiting_record_ttl_ms();
+    let reply: InspectReply = inner
+        .run(|mut connection| async move {
+            let mut invocation = INSPECT.prepare_invoke();
+            invocation
+                .key(&keys.line)
+                .key(&keys.seen)
+                .key(&keys.active)
+                .key(&keys.admissions)
+                .arg(&keys.base)
+                .arg(claims.user_id.to_string())
+                .arg(claims.token_id.to_string())
+                .arg(millis(settings.waiting_idle_timeout))
+                .arg(waiting_ttl)
+                .arg(millis(settings.rate_window))
+                .arg(if touch { "1" } else { "0" });
+            Ok(invocation.invoke_async(&mut connection).await?)
+        })
+        .await?;
+    let (status, position, expires_at, now, admitted, oldest) = reply;
+    ScriptState {
+        status,
+        position,
+        expires_at_ms: expires_at,
+        now_ms: now,
+        admitted_in_window: admitted,
+        oldest_admission_ms: oldest,
     }
+    .into_state(settings)
 }

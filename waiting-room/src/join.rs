@@ -3,10 +3,10 @@
 use uuid::Uuid;
 
 use super::error::QueueError;
-use super::handle::Queue;
 use super::scripts::JOIN;
 use super::settings::millis;
 use super::state::{ScriptState, TokenState};
+use super::store::Store;
 use super::token::TokenClaims;
 
 /// A token handed out by `join`.
@@ -21,56 +21,52 @@ pub struct Ticket {
 
 type JoinReply = (i64, String, i64, i64, i64, i64, i64, i64, i64);
 
-impl Queue {
-    /// Puts the user at the back of the line, unless they are already waiting
-    /// or active: then the same token and place come back, never a new place.
-    /// A user whose token expired gets a new token at the back.
-    pub async fn join(&self, user_id: Uuid) -> Result<Ticket, QueueError> {
-        let inner = &self.inner;
-        let settings = &inner.settings;
-        let keys = &inner.keys;
-        let fresh = Uuid::now_v7();
-        let waiting_ttl = self.waiting_record_ttl_ms();
-        let reply: JoinReply = inner
-            .run(|mut connection| async move {
-                let mut invocation = JOIN.prepare_invoke();
-                invocation
-                    .key(&keys.seq)
-                    .key(&keys.line)
-                    .key(&keys.seen)
-                    .key(&keys.active)
-                    .key(&keys.admissions)
-                    .arg(&keys.base)
-                    .arg(user_id.to_string())
-                    .arg(fresh.to_string())
-                    .arg(millis(settings.waiting_idle_timeout))
-                    .arg(waiting_ttl)
-                    .arg(millis(settings.rate_window));
-                Ok(invocation.invoke_async(&mut connection).await?)
-            })
-            .await?;
-        let (created, token_id, issued_at, status, position, expires_at, now, admitted, oldest) =
-            reply;
-        let claims = TokenClaims {
-            user_id,
-            token_id: Uuid::parse_str(&token_id)
-                .map_err(|_| QueueError::Reply(format!("token id {token_id:?}")))?,
-            issued_at_ms: u64::try_from(issued_at)
-                .map_err(|_| QueueError::Reply(format!("issued at {issued_at}")))?,
-        };
-        let state = ScriptState {
-            status,
-            position,
-            expires_at_ms: expires_at,
-            now_ms: now,
-            admitted_in_window: admitted,
-            oldest_admission_ms: oldest,
-        }
-        .into_state(settings)?;
-        Ok(Ticket {
-            token: inner.signer.sign(&claims),
-            created: created == 1,
-            state,
+/// Puts the user at the back of the line, unless they are already waiting
+/// or active: then the same token and place come back, never a new place.
+/// A user whose token expired gets a new token at the back.
+pub(crate) async fn join(inner: &Store, user_id: Uuid) -> Result<Ticket, QueueError> {
+    let settings = &inner.settings;
+    let keys = &inner.keys;
+    let fresh = Uuid::now_v7();
+    let waiting_ttl = inner.waiting_record_ttl_ms();
+    let reply: JoinReply = inner
+        .run(|mut connection| async move {
+            let mut invocation = JOIN.prepare_invoke();
+            invocation
+                .key(&keys.seq)
+                .key(&keys.line)
+                .key(&keys.seen)
+                .key(&keys.active)
+                .key(&keys.admissions)
+                .arg(&keys.base)
+                .arg(user_id.to_string())
+                .arg(fresh.to_string())
+                .arg(millis(settings.waiting_idle_timeout))
+                .arg(waiting_ttl)
+                .arg(millis(settings.rate_window));
+            Ok(invocation.invoke_async(&mut connection).await?)
         })
+        .await?;
+    let (created, token_id, issued_at, status, position, expires_at, now, admitted, oldest) = reply;
+    let claims = TokenClaims {
+        user_id,
+        token_id: Uuid::parse_str(&token_id)
+            .map_err(|_| QueueError::Reply(format!("token id {token_id:?}")))?,
+        issued_at_ms: u64::try_from(issued_at)
+            .map_err(|_| QueueError::Reply(format!("issued at {issued_at}")))?,
+    };
+    let state = ScriptState {
+        status,
+        position,
+        expires_at_ms: expires_at,
+        now_ms: now,
+        admitted_in_window: admitted,
+        oldest_admission_ms: oldest,
     }
+    .into_state(settings)?;
+    Ok(Ticket {
+        token: inner.signer.sign(&claims),
+        created: created == 1,
+        state,
+    })
 }

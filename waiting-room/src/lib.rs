@@ -10,7 +10,7 @@
 //! ```ignore
 //! let settings = QueueSettings::new(active_max, admit_per_second, active_ttl, secret);
 //! let queue = Queue::new(redis::Client::open(url)?, &key_prefix, settings, &registry)?;
-//! let admitter = queue.spawn_admitter(); // on every instance; one admits at a time
+//! let admitter = Admitter::new(queue.clone()).spawn(); // on every instance; one admits at a time
 //! App::new()
 //!     .app_data(web::Data::new(queue.clone()))
 //!     .route("/v1/queue/tokens", web::post().to(waiting_room::issue_token)) // command-api
@@ -22,15 +22,15 @@
 //! ```
 //! OpenAPI: merge `IssueTokenApi::openapi()` / `CurrentTokenApi::openapi()`,
 //! or list `waiting_room::issue_token` / `waiting_room::current_token` in `paths(...)`.
-//! ```
 
 mod active;
 mod admission;
+mod admit;
 mod admitter;
-
 mod error;
 mod eta;
 mod expire;
+mod extract;
 mod handle;
 mod inspect;
 mod join;
@@ -43,6 +43,7 @@ mod routes;
 mod scripts;
 mod settings;
 mod state;
+mod store;
 mod token;
 
 pub use active::ActiveCheck;
@@ -50,10 +51,11 @@ pub use admission::{Admission, Admitted};
 pub use admitter::{Admitter, AdmitterHandle};
 pub use error::QueueError;
 pub use expire::Departures;
+pub use extract::caller_id;
 pub use handle::Queue;
 pub use join::Ticket;
 pub use offered::OfferedToken;
-pub use pass::{caller_id, ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
+pub use pass::{ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
 pub use routes::{
     __path_current_token, __path_issue_token, current_token, issue_token, CurrentTokenApi,
     IssueTokenApi, IssuedToken,

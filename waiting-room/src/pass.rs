@@ -1,4 +1,5 @@
-//! Enforcement: extractors both APIs put on the endpoints the queue guards.
+//! The passes the queue grants: what a guarded endpoint receives once the
+//! checks below have passed (the extractors are in `extract`).
 //!
 //! `X-User-Id` is trusted as set by the upstream gateway that authenticated
 //! the user; this service never sees credentials. The checks run in the
@@ -16,18 +17,11 @@
 //! Redis trouble answers `503 UNAVAILABLE` with Retry-After, within the
 //! Redis timeout.
 
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
-use futures::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use infra::problem::Problem;
-
 use super::error::QueueError;
-use super::handle::Queue;
 use super::state::{TokenState, TokenStatus};
-use super::token::TokenClaims;
 
 pub const USER_ID_HEADER: &str = "X-User-Id";
 pub const QUEUE_TOKEN_HEADER: &str = "X-Queue-Token";
@@ -63,116 +57,5 @@ impl QueuePass {
                 expires_at: self.state.expires_at,
             }),
         }
-    }
-}
-
-impl Queue {
-    /// Checks for `QueuePass`, for callers outside an extractor.
-    pub async fn pass(&self, user_id: Uuid, token: Option<&str>) -> Result<QueuePass, QueueError> {
-        let claims = self
-            .inner
-            .signer
-            .verify(token.ok_or(QueueError::TokenMissing)?)?;
-        if claims.user_id != user_id {
-            return Err(QueueError::OtherUsersToken);
-        }
-        let state = self.inspect(&claims, true).await?;
-        Ok(QueuePass {
-            user_id,
-            token_id: claims.token_id,
-            state,
-        })
-    }
-
-    /// Checks for `ActiveQueuePass`, for callers outside an extractor: the
-    /// cheap ACTIVE check (`active`), inspecting in full only a token it
-    /// does not find ACTIVE.
-    pub async fn active_pass(
-        &self,
-        user_id: Uuid,
-        token: Option<&str>,
-    ) -> Result<ActiveQueuePass, QueueError> {
-        let check = self.active_check(user_id, token)?;
-        self.check_active(check).await
-    }
-
-    /// `ActiveQueuePass` decided by the full inspection, in the contract's
-    /// order.
-    pub(super) async fn inspected_pass(
-        &self,
-        user_id: Uuid,
-        claims: &TokenClaims,
-    ) -> Result<ActiveQueuePass, QueueError> {
-        let own = claims.user_id == user_id;
-        // Expiry outranks ownership in the contract, so Redis is asked first.
-        let state = self.inspect(claims, own).await?;
-        if state.status == TokenStatus::Expired {
-            return Err(QueueError::TokenExpired);
-        }
-        if !own {
-            return Err(QueueError::OtherUsersToken);
-        }
-        QueuePass {
-            user_id,
-            token_id: claims.token_id,
-            state,
-        }
-        .require_active()
-    }
-}
-
-/// The caller named by `X-User-Id`.
-pub fn caller_id(request: &HttpRequest) -> Result<Uuid, QueueError> {
-    request
-        .headers()
-        .get(USER_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| Uuid::parse_str(value.trim()).ok())
-        .ok_or(QueueError::Unauthenticated)
-}
-
-/// What the extractors read synchronously, in the contract's order.
-fn read(request: &HttpRequest) -> Result<(Queue, Uuid, Option<String>), QueueError> {
-    let user_id = caller_id(request)?;
-    let queue = mounted_queue(request)?;
-    // A header that is not even text cannot be a token; an empty string is
-    // refused as malformed by verification.
-    let token = request
-        .headers()
-        .get(QUEUE_TOKEN_HEADER)
-        .map(|value| value.to_str().unwrap_or_default().trim().to_string());
-    Ok((queue, user_id, token))
-}
-
-pub(super) fn mounted_queue(request: &HttpRequest) -> Result<Queue, QueueError> {
-    request
-        .app_data::<web::Data<Queue>>()
-        .map(|data| data.get_ref().clone())
-        .ok_or(QueueError::NotMounted)
-}
-
-impl FromRequest for QueuePass {
-    type Error = Problem;
-    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let read = read(request);
-        Box::pin(async move {
-            let (queue, user_id, token) = read?;
-            Ok(queue.pass(user_id, token.as_deref()).await?)
-        })
-    }
-}
-
-impl FromRequest for ActiveQueuePass {
-    type Error = Problem;
-    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let read = read(request);
-        Box::pin(async move {
-            let (queue, user_id, token) = read?;
-            Ok(queue.active_pass(user_id, token.as_deref()).await?)
-        })
     }
 }

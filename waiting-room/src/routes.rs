@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use infra::problem::{Problem, ProblemBody};
 
-use super::pass::{caller_id, mounted_queue, QueuePass};
+use super::extract::{caller_id, mounted_queue};
+use super::pass::QueuePass;
 use super::state::{TokenState, TokenStatus};
 
 /// `POST /v1/queue/tokens`.

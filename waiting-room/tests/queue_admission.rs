@@ -210,7 +210,7 @@ async fn a_restart_loses_nobodys_place() {
         for user in &users {
             tokens.push(before.join(*user).await.unwrap().token);
         }
-        let admitter = before.spawn_admitter();
+        let admitter = Admitter::new(before.clone()).spawn();
         for _ in 0..100 {
             if prefix.active_count().await == 10 {
                 break;
@@ -307,7 +307,10 @@ async fn two_running_admitters_keep_the_rate() {
     }
 
     let started = Instant::now();
-    let admitters = [queue_a.spawn_admitter(), queue_b.spawn_admitter()];
+    let admitters = [
+        Admitter::new(queue_a.clone()).spawn(),
+        Admitter::new(queue_b.clone()).spawn(),
+    ];
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for admitter in admitters {
         admitter.shutdown().await;
@@ -341,7 +344,10 @@ async fn two_running_admitters_keep_the_cap() {
     for _ in 0..50 {
         queue_b.join(Uuid::new_v4()).await.unwrap();
     }
-    let admitters = [queue_a.spawn_admitter(), queue_b.spawn_admitter()];
+    let admitters = [
+        Admitter::new(queue_a.clone()).spawn(),
+        Admitter::new(queue_b.clone()).spawn(),
+    ];
     let mut full_for = 0;
     for _ in 0..200 {
         let active = prefix.active_count().await;

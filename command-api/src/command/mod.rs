@@ -10,6 +10,7 @@ pub mod caller;
 pub mod draft;
 pub mod idempotency;
 pub mod intake;
+pub mod lapse;
 pub mod principal;
 pub mod queue_gate;
 pub mod record;

@@ -6,7 +6,7 @@
 use actix_web::FromRequest;
 
 use super::idempotency::Scope;
-use super::queue_gate::Lapse;
+use super::lapse::Lapse;
 use crate::error::ApiError;
 
 pub trait Principal: FromRequest<Error = ApiError> + 'static {

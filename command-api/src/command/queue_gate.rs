@@ -12,16 +12,13 @@
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use domain::UserId;
 use futures::future::LocalBoxFuture;
 use waiting_room::{OfferedToken, Queue, QueueError};
 
-use super::answer::Answer;
 use super::caller::Caller;
-use super::idempotency::{KeyClaim, Scope};
-use super::intake::Intake;
+use super::idempotency::Scope;
+use super::lapse::Lapse;
 use super::principal::Principal;
-use super::write_path::Commands;
 use crate::error::ApiError;
 
 /// The caller of a guarded command, whose queue token is ACTIVE, or has
@@ -30,16 +27,6 @@ use crate::error::ApiError;
 pub struct GuardedCaller {
     pub caller: Caller,
     lapse: Option<Lapse>,
-}
-
-/// A genuine token the queue found expired or waiting: the refusal to
-/// answer unless an earlier answer is replayed. Expiry outranks ownership,
-/// so the token is not yet known to be the caller's; `replay` makes sure.
-pub struct Lapse {
-    user: UserId,
-    refusal: QueueError,
-    token: OfferedToken,
-    queue: web::Data<Queue>,
 }
 
 impl FromRequest for GuardedCaller {
@@ -76,32 +63,5 @@ impl Principal for GuardedCaller {
 
     fn lapse(&mut self) -> Option<Lapse> {
         self.lapse.take()
-    }
-}
-
-impl Lapse {
-    /// The answer of an earlier use of `claim`'s key, when there is one and
-    /// the token is genuinely the caller's; the queue's refusal (401/403)
-    /// otherwise, or 503.
-    pub async fn replay(
-        self,
-        claim: Option<KeyClaim>,
-        commands: &Commands,
-        intake: &Intake,
-    ) -> Result<Answer, ApiError> {
-        if let Some(claim) = claim {
-            // `pass` proves the token is genuine and the caller's own.
-            if self
-                .queue
-                .pass(self.user.as_uuid(), self.token.as_deref())
-                .await
-                .is_ok()
-            {
-                if let Some(answer) = commands.resume(intake, &claim).await? {
-                    return Ok(answer);
-                }
-            }
-        }
-        Err(self.refusal.into())
     }
 }
