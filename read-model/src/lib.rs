@@ -41,6 +41,7 @@ mod warmer;
 mod writer;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::Utc;
 use sqlx::PgPool;
@@ -62,6 +63,7 @@ pub use warmer::{WarmFailure, WarmRound, Warmed};
 pub use writer::Changed;
 
 use copies::Copies;
+use entry::View;
 use infra::config::{CacheSettings, CacheStrategy, RedisSettings};
 use infra::flight::SingleFlight;
 use load::Window;
@@ -136,6 +138,27 @@ impl ReadModel {
             lead: self.inner.policy.warm_lead,
             now: Utc::now(),
         }
+    }
+
+    /// Loads from Postgres, counted, timed.
+    async fn load(&self, source: Source) -> Result<(View, u32), ReadError> {
+        self.inner.metrics.db_fallback(source.kind());
+        let started = Instant::now();
+        let view = source.load(&self.inner.pool, &self.window()).await?;
+        let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        Ok((view, delta_ms))
+    }
+
+    /// The entry as it is written now: its lifetime from the policy.
+    fn stamp(&self, view: &View, delta_ms: u32) -> (Entry, Vec<u8>, i64) {
+        let lifetime = self
+            .inner
+            .policy
+            .lifetime(now_ms(), view.body.is_none(), view.hot_until_ms);
+        let bytes = Entry::encode(view, lifetime.fresh_until_ms, delta_ms);
+        let entry = Entry::decode(bytes.clone().into())
+            .unwrap_or_else(|| unreachable!("an encoded entry always decodes"));
+        (entry, bytes, lifetime.expire_ms)
     }
 }
 

@@ -284,28 +284,4 @@ impl ReadModel {
             }
         });
     }
-
-    /// Loads from Postgres, counted, timed.
-    pub(super) async fn load(
-        &self,
-        source: Source,
-    ) -> Result<(super::entry::View, u32), ReadError> {
-        self.inner.metrics.db_fallback(source.kind());
-        let started = Instant::now();
-        let view = source.load(&self.inner.pool, &self.window()).await?;
-        let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        Ok((view, delta_ms))
-    }
-
-    /// The entry as it is written now: its lifetime from the policy.
-    pub(super) fn stamp(&self, view: &super::entry::View, delta_ms: u32) -> (Entry, Vec<u8>, i64) {
-        let lifetime = self
-            .inner
-            .policy
-            .lifetime(now_ms(), view.body.is_none(), view.hot_until_ms);
-        let bytes = Entry::encode(view, lifetime.fresh_until_ms, delta_ms);
-        let entry = Entry::decode(bytes.clone().into())
-            .unwrap_or_else(|| unreachable!("an encoded entry always decodes"));
-        (entry, bytes, lifetime.expire_ms)
-    }
 }
