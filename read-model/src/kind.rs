@@ -44,7 +44,8 @@ impl Kind {
     }
 
     /// Whether each process keeps a copy to revalidate instead of fetching
-    /// it whole: the big, hot, public entries.
+    /// it whole: the big, hot, public entries. (The protected strategy does;
+    /// the naive one fetches everything whole.)
     pub fn keeps_copy(self) -> bool {
         matches!(self, Kind::Concerts | Kind::Schedules | Kind::Seats)
     }

@@ -6,9 +6,10 @@
 //! and loads each schedule ahead of its booking window
 //! ([`ReadModel::warm_due`]), so during a booking rush hot keys are updated,
 //! never expired. Entries still expire (TTL with jitter), so cold data
-//! leaves memory; a read that misses goes through the protected reader
-//! (`protected`), or the original cache-aside one under
-//! `CACHE_STRATEGY=naive` (`naive`).
+//! leaves memory; a read that misses cannot stampede (`protected`).
+//! `CACHE_STRATEGY=naive` swaps all of that for the original cache-aside
+//! design (`naive`), for side-by-side runs; `strategy` is the one seam
+//! between the two.
 //!
 //! Between a command's `202` and its decision, command-api writes a
 //! pending entry where the decision will go (`pending`); readers check
@@ -35,12 +36,14 @@ mod policy;
 mod protected;
 mod source;
 mod store;
+mod strategy;
 mod views;
 mod warm_metrics;
 mod warmer;
 mod writer;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::Utc;
 use sqlx::PgPool;
@@ -62,11 +65,11 @@ pub use warmer::{WarmFailure, WarmRound, Warmed};
 pub use writer::Changed;
 
 use copies::Copies;
-use infra::config::{CacheSettings, CacheStrategy, RedisSettings};
-use infra::flight::SingleFlight;
+use entry::View;
+use infra::config::{CacheSettings, RedisSettings};
 use load::Window;
-use policy::Policy;
 use store::Cache;
+use strategy::Strategy;
 
 /// Cheap to clone; one per process is enough.
 #[derive(Clone)]
@@ -77,9 +80,12 @@ pub struct ReadModel {
 struct Inner {
     cache: Cache,
     pool: PgPool,
-    policy: Policy,
+    /// Picked once from `CACHE_STRATEGY`; nothing else asks which it is.
+    strategy: Box<dyn Strategy>,
+    /// How long before booking opens a schedule's entries are kept warm.
+    warm_lead: chrono::Duration,
     metrics: CacheMetrics,
-    flights: SingleFlight<Result<Entry, ReadError>>,
+    /// Hot entries as last read, for kinds the strategy keeps copies of.
     copies: Copies,
 }
 
@@ -96,16 +102,14 @@ impl ReadModel {
             inner: Arc::new(Inner {
                 cache: Cache::new(redis)?,
                 pool,
-                policy: Policy::new(settings),
+                strategy: strategy::chosen(settings),
+                warm_lead: chrono::Duration::seconds(
+                    i64::try_from(settings.warm_lead_seconds).unwrap_or(i64::MAX / 1000),
+                ),
                 metrics,
-                flights: SingleFlight::default(),
                 copies: Copies::default(),
             }),
         })
-    }
-
-    pub fn strategy(&self) -> CacheStrategy {
-        self.inner.policy.strategy
     }
 
     pub fn keys(&self) -> &ReadKeys {
@@ -118,10 +122,8 @@ impl ReadModel {
 
     /// The entry for `source`, by the configured strategy.
     pub async fn read(&self, source: Source) -> Result<Entry, ReadError> {
-        match self.inner.policy.strategy {
-            CacheStrategy::Protected => self.read_protected(source).await,
-            CacheStrategy::Naive => self.read_naive(source).await,
-        }
+        let looked = self.first_look(source).await;
+        self.inner.strategy.finish(self, source, looked).await
     }
 
     /// The answer for `source` as of now; with `caller`, an entry owned by
@@ -133,9 +135,30 @@ impl ReadModel {
 
     fn window(&self) -> Window {
         Window {
-            lead: self.inner.policy.warm_lead,
+            lead: self.inner.warm_lead,
             now: Utc::now(),
         }
+    }
+
+    /// Loads from Postgres, counted, timed.
+    async fn load(&self, source: Source) -> Result<(View, u32), ReadError> {
+        self.inner.metrics.db_fallback(source.kind());
+        let started = Instant::now();
+        let view = source.load(&self.inner.pool, &self.window()).await?;
+        let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        Ok((view, delta_ms))
+    }
+
+    /// The entry as it is written now: its lifetime from the strategy.
+    fn stamp(&self, view: &View, delta_ms: u32) -> (Entry, Vec<u8>, i64) {
+        let lifetime =
+            self.inner
+                .strategy
+                .lifetime(now_ms(), view.body.is_none(), view.hot_until_ms);
+        let bytes = Entry::encode(view, lifetime.fresh_until_ms, delta_ms);
+        let entry = Entry::decode(bytes.clone().into())
+            .unwrap_or_else(|| unreachable!("an encoded entry always decodes"));
+        (entry, bytes, lifetime.expire_ms)
     }
 }
 

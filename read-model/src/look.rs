@@ -1,18 +1,24 @@
-//! A read in two steps, so that a guard rides in the read's round trip:
-//! `look` sends the guard's command (an `Escort`) together with the first
-//! look at the entry; the caller judges the guard's reply; `serve_look`
-//! then finishes the read exactly as `serve` would have (stale entries,
-//! misses, leases, single flight, Postgres, either strategy). A caller the
-//! guard refuses costs no load.
+//! The first look at an entry, the same under either strategy: one round
+//! trip to Redis, after which the strategy finishes the read
+//! (`Strategy::finish`). For kinds the strategy keeps copies of, Redis only
+//! confirms the copy is current (or sends the new one), so a hot seat map
+//! is not shipped over again per read.
+//!
+//! A guard can ride in that round trip: `look` sends the guard's command
+//! (an `Escort`) together with the first look; the caller judges the
+//! guard's reply; `serve_look` then finishes the read exactly as `serve`
+//! would have (stale entries, misses, leases, single flight, Postgres,
+//! either strategy). A caller the guard refuses costs no load.
 
-use redis::Value;
+use redis::{RedisError, Value};
 use uuid::Uuid;
 
 use super::entry::{Entry, Served};
 use super::error::ReadError;
-use super::store::Escort;
+use super::keys::EntryKey;
+use super::store::{Escort, Fetched};
+use super::strategy::Looked;
 use super::{now_ms, ReadModel, Source};
-use infra::config::CacheStrategy;
 
 /// What the first look at an entry found; finish it with `serve_look`.
 pub struct Look {
@@ -31,14 +37,7 @@ impl ReadModel {
             return None;
         }
         let key = source.key(&cache.keys);
-        let looked = match self.inner.policy.strategy {
-            CacheStrategy::Protected => self.fetch_escorted(&key, escort).await,
-            CacheStrategy::Naive => cache
-                .get_escorted(&key.key, escort)
-                .await
-                .map(|(reply, raw)| (reply, raw.and_then(Entry::decode))),
-        };
-        match looked {
+        match self.fetch_escorted(&key, escort).await {
             Ok((reply, found)) => Some((reply, Look { source, found })),
             Err(error) => {
                 cache.failed(&error, now);
@@ -49,11 +48,89 @@ impl ReadModel {
 
     /// The answer for the look's source as of now, as `serve` gives it.
     pub async fn serve_look(&self, look: Look, caller: Option<Uuid>) -> Result<Served, ReadError> {
-        let entry = match self.inner.policy.strategy {
-            CacheStrategy::Protected => self.finish_protected(look.source, Ok(look.found)).await,
-            CacheStrategy::Naive => self.finish_naive(look.source, look.found).await,
-        }?;
+        let entry = self
+            .inner
+            .strategy
+            .finish(self, look.source, Looked::Found(look.found))
+            .await?;
         Ok(answer(&entry, caller))
+    }
+
+    /// The first look of a read with no escort.
+    pub(super) async fn first_look(&self, source: Source) -> Looked {
+        let cache = &self.inner.cache;
+        if !cache.usable(now_ms()) {
+            return Looked::Skipped;
+        }
+        match self.fetch(&source.key(&cache.keys)).await {
+            Ok(found) => Looked::Found(found),
+            Err(error) => Looked::Failed(error),
+        }
+    }
+
+    /// The entry in Redis, if any: one round trip.
+    async fn fetch(&self, key: &EntryKey) -> Result<Option<Entry>, RedisError> {
+        let cache = &self.inner.cache;
+        if !self.inner.strategy.keeps_copy(key.kind) {
+            return Ok(cache.get(&key.key).await?.and_then(Entry::decode));
+        }
+        let copy = self.inner.copies.get(&key.key);
+        let fetched = match &copy {
+            Some(copy) => cache.revalidate(&key.key, &copy.version).await?,
+            None => cache.get(&key.key).await?.map(Fetched::Changed),
+        };
+        Ok(self.keep_copy(key, copy, fetched))
+    }
+
+    /// As `fetch`, with `escort` in the same round trip: its reply too.
+    async fn fetch_escorted(
+        &self,
+        key: &EntryKey,
+        escort: Escort,
+    ) -> Result<(Value, Option<Entry>), RedisError> {
+        let cache = &self.inner.cache;
+        if !self.inner.strategy.keeps_copy(key.kind) {
+            let (reply, raw) = cache.get_escorted(&key.key, escort).await?;
+            return Ok((reply, raw.and_then(Entry::decode)));
+        }
+        let copy = self.inner.copies.get(&key.key);
+        let (reply, fetched) = match &copy {
+            Some(copy) => {
+                cache
+                    .revalidate_escorted(&key.key, &copy.version, escort)
+                    .await?
+            }
+            None => {
+                let (reply, raw) = cache.get_escorted(&key.key, escort).await?;
+                (reply, raw.map(Fetched::Changed))
+            }
+        };
+        Ok((reply, self.keep_copy(key, copy, fetched)))
+    }
+
+    /// The entry `fetched` describes, given the `copy` it was asked about;
+    /// the copy kept follows it.
+    fn keep_copy(
+        &self,
+        key: &EntryKey,
+        copy: Option<Entry>,
+        fetched: Option<Fetched>,
+    ) -> Option<Entry> {
+        match fetched {
+            Some(Fetched::Current) => copy,
+            Some(Fetched::Changed(raw)) => {
+                let entry = Entry::decode(raw);
+                match &entry {
+                    Some(entry) => self.inner.copies.keep(&key.key, entry),
+                    None => self.inner.copies.forget(&key.key),
+                }
+                entry
+            }
+            None => {
+                self.inner.copies.forget(&key.key);
+                None
+            }
+        }
     }
 }
 

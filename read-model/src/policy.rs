@@ -1,4 +1,5 @@
-//! How long entries live and when they are refreshed.
+//! How long entries live and when they are refreshed, under the protected
+//! strategy (the naive one keeps its flat TTL: see `naive`).
 //!
 //! An entry is *fresh* until `fresh_until` (the TTL, jittered so entries
 //! loaded together do not expire together, or the end of the booking
@@ -12,16 +13,11 @@
 use std::cell::Cell;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::time::Duration;
-
-use infra::config::{CacheSettings, CacheStrategy};
 
 /// Spread of TTLs around the configured one: ±10 %.
 const JITTER: f64 = 0.1;
 /// XFetch's β: 1 is the paper's optimum for an exponential arrival process.
 const XFETCH_BETA: f64 = 1.0;
-/// The original design's fixed TTL.
-pub const NAIVE_TTL: Duration = Duration::from_secs(120);
 /// How long "nothing here" is remembered (the catalog writes through over it).
 const ABSENCE_TTL_MS: i64 = 5_000;
 
@@ -35,31 +31,19 @@ pub struct Lifetime {
 
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
-    pub strategy: CacheStrategy,
     ttl_ms: i64,
-    pub warm_lead: chrono::Duration,
 }
 
 impl Policy {
-    pub fn new(settings: &CacheSettings) -> Self {
+    /// With `CACHE_TTL_SECONDS`.
+    pub fn new(ttl_seconds: u64) -> Self {
         Self {
-            strategy: settings.strategy,
-            ttl_ms: i64::try_from(settings.ttl_seconds.saturating_mul(1000)).unwrap_or(i64::MAX),
-            warm_lead: chrono::Duration::seconds(
-                i64::try_from(settings.warm_lead_seconds).unwrap_or(i64::MAX / 1000),
-            ),
+            ttl_ms: i64::try_from(ttl_seconds.saturating_mul(1000)).unwrap_or(i64::MAX),
         }
     }
 
     /// The lifetime of an entry written at `now_ms`.
     pub fn lifetime(&self, now_ms: i64, not_found: bool, hot_until_ms: Option<i64>) -> Lifetime {
-        if self.strategy == CacheStrategy::Naive {
-            let ttl = NAIVE_TTL.as_millis() as i64;
-            return Lifetime {
-                fresh_until_ms: now_ms + ttl,
-                expire_ms: ttl,
-            };
-        }
         let (ttl, fresh) = if not_found {
             let ttl = ABSENCE_TTL_MS.min(self.ttl_ms);
             (ttl, ttl)
@@ -124,17 +108,9 @@ pub fn random() -> f64 {
 mod tests {
     use super::*;
 
-    fn policy(strategy: CacheStrategy) -> Policy {
-        Policy::new(&CacheSettings {
-            strategy,
-            ttl_seconds: 300,
-            warm_lead_seconds: 180,
-        })
-    }
-
     #[test]
     fn lifetimes_are_jittered_around_the_ttl_and_cover_the_booking_window() {
-        let policy = policy(CacheStrategy::Protected);
+        let policy = Policy::new(300);
         let mut seen = std::collections::HashSet::new();
         for _ in 0..50 {
             let life = policy.lifetime(0, false, None);
@@ -149,18 +125,6 @@ mod tests {
         let hot = policy.lifetime(0, false, Some(3_600_000));
         assert_eq!(hot.fresh_until_ms, 3_600_000);
         assert_eq!(policy.lifetime(0, true, None).fresh_until_ms, 5_000);
-    }
-
-    #[test]
-    fn naive_is_a_flat_two_minutes() {
-        let life = policy(CacheStrategy::Naive).lifetime(10, false, Some(i64::MAX));
-        assert_eq!(
-            life,
-            Lifetime {
-                fresh_until_ms: 120_010,
-                expire_ms: 120_000
-            }
-        );
     }
 
     #[test]

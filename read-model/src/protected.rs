@@ -1,6 +1,9 @@
-//! The protected reader: a miss cannot stampede.
+//! The protected strategy, what ticketfold runs: the projector writes
+//! every change through and warms each schedule before its booking opens
+//! (`writer`, `warmer`), entries live as long as `policy` says, and a read
+//! that misses cannot stampede:
 //!
-//! 1. One `GET`. Fresh: served (and, close to expiry, refreshed early in
+//! 1. One look at Redis (`look`). Fresh: served (and, close to expiry, refreshed early in
 //!    the background with XFetch's probability). Stale (past
 //!    `fresh_until`, inside the grace period): served, and refreshed in the
 //!    background by one loader.
@@ -13,72 +16,124 @@
 //! 4. A pending entry (an undecided command, see `pending`) is read like a
 //!    miss whose "not found" is the pending entry.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use infra::config::CacheSettings;
+use infra::flight::SingleFlight;
+
 use super::entry::Entry;
-use super::error::ReadError;
-use super::keys::EntryKey;
+use super::error::{ReadError, WriteError};
+use super::kind::Kind;
 use super::metrics::Outcome;
-use super::policy::{random_u64, refresh_early};
-use super::store::{Acquired, Escort, Fetched, Filled};
+use super::policy::{random_u64, refresh_early, Lifetime, Policy};
+use super::store::{Acquired, Filled};
+use super::strategy::{Looked, Strategy};
 use super::{now_ms, ReadModel, Source};
-use redis::{RedisError, Value};
 
 /// How long a loader may hold a key's lease; longer than any sane load.
 const LEASE_MS: u64 = 2_000;
 /// How often a caller waiting on another instance's lease looks again.
 const LEASE_POLL: Duration = Duration::from_millis(5);
 
-impl ReadModel {
-    pub(super) async fn read_protected(&self, source: Source) -> Result<Entry, ReadError> {
-        let inner = &self.inner;
-        if !inner.cache.usable(now_ms()) {
-            inner.metrics.request(source.kind(), Outcome::Miss);
-            return self.read_database(source).await;
-        }
-        let key = source.key(&inner.cache.keys);
-        let fetched = self.fetch(&key).await;
-        self.finish_protected(source, fetched).await
+/// Cheap to clone: a background refresh takes a clone along, sharing the
+/// loads in flight.
+#[derive(Clone)]
+pub struct Protected {
+    policy: Policy,
+    /// Loads in flight in this process, by key.
+    flights: Arc<SingleFlight<Result<Entry, ReadError>>>,
+}
+
+impl Strategy for Protected {
+    fn keeps_copy(&self, kind: Kind) -> bool {
+        kind.keeps_copy()
     }
 
-    /// Steps 1 (what to do with the entry found) to 3, after the `GET`.
-    pub(super) async fn finish_protected(
-        &self,
+    fn finish<'a>(
+        &'a self,
+        model: &'a ReadModel,
         source: Source,
-        fetched: Result<Option<Entry>, RedisError>,
+        looked: Looked,
+    ) -> BoxFuture<'a, Result<Entry, ReadError>> {
+        self.settle(model, source, looked).boxed()
+    }
+
+    /// Write-through: each entry is rewritten from the committed tables,
+    /// so a hot key is updated, never expired, and a query that starts
+    /// after a command's answer sees its effect.
+    fn apply_changes<'a>(
+        &'a self,
+        model: &'a ReadModel,
+        sources: &'a [Source],
+    ) -> BoxFuture<'a, Result<usize, WriteError>> {
+        model.write(sources).boxed()
+    }
+
+    /// The first wave of readers at a booking opening must find the
+    /// entries there: that is the incident this strategy exists for.
+    fn warms(&self) -> bool {
+        true
+    }
+
+    fn lifetime(&self, now_ms: i64, not_found: bool, hot_until_ms: Option<i64>) -> Lifetime {
+        self.policy.lifetime(now_ms, not_found, hot_until_ms)
+    }
+}
+
+impl Protected {
+    pub fn new(settings: &CacheSettings) -> Self {
+        Self {
+            policy: Policy::new(settings.ttl_seconds),
+            flights: Arc::default(),
+        }
+    }
+
+    /// Steps 1 (what to do with the entry found) to 3, after the first look.
+    async fn settle(
+        &self,
+        model: &ReadModel,
+        source: Source,
+        looked: Looked,
     ) -> Result<Entry, ReadError> {
-        let inner = &self.inner;
+        let inner = &model.inner;
         let kind = source.kind();
         let key = source.key(&inner.cache.keys);
         let now = now_ms();
-        match fetched {
-            Ok(Some(entry)) if entry.pending => {
+        match looked {
+            Looked::Found(Some(entry)) if entry.pending => {
                 inner.metrics.request(kind, Outcome::Miss);
-                return self.read_behind_pending(source, entry).await;
+                return self.read_behind_pending(model, source, entry).await;
             }
-            Ok(Some(entry)) => {
+            Looked::Found(Some(entry)) => {
                 if now < entry.fresh_until_ms {
                     if refresh_early(now, entry.fresh_until_ms, entry.delta_ms) {
-                        self.refresh_in_background(source, entry.version);
+                        self.refresh_in_background(model, source, entry.version);
                     }
                     inner.metrics.request(kind, Outcome::Hit);
                 } else {
                     inner.metrics.request(kind, Outcome::Stale);
-                    self.refresh_in_background(source, entry.version);
+                    self.refresh_in_background(model, source, entry.version);
                 }
                 return Ok(entry);
             }
-            Ok(None) => {}
-            Err(error) => {
+            Looked::Found(None) => {}
+            Looked::Failed(error) => {
                 inner.cache.failed(&error, now);
                 inner.metrics.request(kind, Outcome::Miss);
-                return self.read_database(source).await;
+                return self.read_database(model, source).await;
+            }
+            Looked::Skipped => {
+                inner.metrics.request(kind, Outcome::Miss);
+                return self.read_database(model, source).await;
             }
         }
         inner.metrics.request(kind, Outcome::Miss);
-        let landed = inner
+        let landed = self
             .flights
-            .run(&key.key, || self.load_and_fill(source, None))
+            .run(&key.key, || self.load_and_fill(model, source, None))
             .await;
         if landed.joined {
             inner.metrics.single_flight_wait(kind);
@@ -92,19 +147,19 @@ impl ReadModel {
     /// nothing is the pending entry served.
     async fn read_behind_pending(
         &self,
+        model: &ReadModel,
         source: Source,
         pending: Entry,
     ) -> Result<Entry, ReadError> {
-        let key = source.key(&self.inner.cache.keys);
+        let key = source.key(&model.inner.cache.keys);
         let landed = self
-            .inner
             .flights
             .run(&key.key, || {
-                self.load_and_fill(source, Some(pending.version))
+                self.load_and_fill(model, source, Some(pending.version))
             })
             .await;
         if landed.joined {
-            self.inner.metrics.single_flight_wait(source.kind());
+            model.inner.metrics.single_flight_wait(source.kind());
         }
         match landed.value {
             Ok(loaded) if loaded.not_found => Ok(pending),
@@ -112,86 +167,18 @@ impl ReadModel {
         }
     }
 
-    /// The entry in Redis, if any: one round trip. For kinds this process
-    /// keeps a copy of, Redis only confirms the copy is current (or sends
-    /// the new one), so a hot seat map is not shipped over again per read.
-    async fn fetch(&self, key: &EntryKey) -> Result<Option<Entry>, RedisError> {
-        let cache = &self.inner.cache;
-        if !key.kind.keeps_copy() {
-            return Ok(cache.get(&key.key).await?.and_then(Entry::decode));
-        }
-        let copy = self.inner.copies.get(&key.key);
-        let fetched = match &copy {
-            Some(copy) => cache.revalidate(&key.key, &copy.version).await?,
-            None => cache.get(&key.key).await?.map(Fetched::Changed),
-        };
-        Ok(self.keep_copy(key, copy, fetched))
-    }
-
-    /// As `fetch`, with `escort` in the same round trip: its reply too.
-    pub(super) async fn fetch_escorted(
-        &self,
-        key: &EntryKey,
-        escort: Escort,
-    ) -> Result<(Value, Option<Entry>), RedisError> {
-        let cache = &self.inner.cache;
-        if !key.kind.keeps_copy() {
-            let (reply, raw) = cache.get_escorted(&key.key, escort).await?;
-            return Ok((reply, raw.and_then(Entry::decode)));
-        }
-        let copy = self.inner.copies.get(&key.key);
-        let (reply, fetched) = match &copy {
-            Some(copy) => {
-                cache
-                    .revalidate_escorted(&key.key, &copy.version, escort)
-                    .await?
-            }
-            None => {
-                let (reply, raw) = cache.get_escorted(&key.key, escort).await?;
-                (reply, raw.map(Fetched::Changed))
-            }
-        };
-        Ok((reply, self.keep_copy(key, copy, fetched)))
-    }
-
-    /// The entry `fetched` describes, given the `copy` it was asked about;
-    /// the copy kept follows it.
-    fn keep_copy(
-        &self,
-        key: &EntryKey,
-        copy: Option<Entry>,
-        fetched: Option<Fetched>,
-    ) -> Option<Entry> {
-        match fetched {
-            Some(Fetched::Current) => copy,
-            Some(Fetched::Changed(raw)) => {
-                let entry = Entry::decode(raw);
-                match &entry {
-                    Some(entry) => self.inner.copies.keep(&key.key, entry),
-                    None => self.inner.copies.forget(&key.key),
-                }
-                entry
-            }
-            None => {
-                self.inner.copies.forget(&key.key);
-                None
-            }
-        }
-    }
-
     /// Postgres without Redis, one load per key at a time in this process.
-    async fn read_database(&self, source: Source) -> Result<Entry, ReadError> {
-        let flight = format!("db|{}", source.key(&self.inner.cache.keys).key);
+    async fn read_database(&self, model: &ReadModel, source: Source) -> Result<Entry, ReadError> {
+        let flight = format!("db|{}", source.key(&model.inner.cache.keys).key);
         let landed = self
-            .inner
             .flights
             .run(&flight, || async {
-                let (view, delta_ms) = self.load(source).await?;
-                Ok(self.stamp(&view, delta_ms).0)
+                let (view, delta_ms) = model.load(source).await?;
+                Ok(model.stamp(&view, delta_ms).0)
             })
             .await;
         if landed.joined {
-            self.inner.metrics.single_flight_wait(source.kind());
+            model.inner.metrics.single_flight_wait(source.kind());
         }
         landed.value
     }
@@ -202,10 +189,11 @@ impl ReadModel {
     /// it), and left to whoever holds the lease.
     async fn load_and_fill(
         &self,
+        model: &ReadModel,
         source: Source,
         mut stale: Option<[u8; 8]>,
     ) -> Result<Entry, ReadError> {
-        let inner = &self.inner;
+        let inner = &model.inner;
         let kind = source.kind();
         let key = source.key(&inner.cache.keys);
         let token = format!("{:016x}", random_u64());
@@ -216,7 +204,7 @@ impl ReadModel {
             match acquired {
                 Ok(Acquired::Present(raw)) => match Entry::decode(raw) {
                     Some(entry) => return Ok(entry),
-                    None => return self.read_database(source).await,
+                    None => return self.read_database(model, source).await,
                 },
                 Ok(Acquired::Lease) => break,
                 Ok(Acquired::Busy) if stale.is_some() => {
@@ -230,17 +218,17 @@ impl ReadModel {
                     }
                     if Instant::now() >= give_up_at {
                         // The other loader is stuck or gone: answer anyway.
-                        return self.read_database(source).await;
+                        return self.read_database(model, source).await;
                     }
                     tokio::time::sleep(LEASE_POLL).await;
                 }
                 Err(error) => {
                     inner.cache.failed(&error, now_ms());
-                    return self.read_database(source).await;
+                    return self.read_database(model, source).await;
                 }
             }
         }
-        let loaded = self.load(source).await;
+        let loaded = model.load(source).await;
         let (view, delta_ms) = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
@@ -249,7 +237,7 @@ impl ReadModel {
                 return Err(error);
             }
         };
-        let (entry, bytes, expire_ms) = self.stamp(&view, delta_ms);
+        let (entry, bytes, expire_ms) = model.stamp(&view, delta_ms);
         let keep = view.body.is_some() || kind.caches_absence();
         let filled = inner
             .cache
@@ -267,45 +255,22 @@ impl ReadModel {
 
     /// Serve-then-refresh: one refresh per key at a time in this process,
     /// and only one across instances (the lease).
-    fn refresh_in_background(&self, source: Source, version: [u8; 8]) {
-        let key = source.key(&self.inner.cache.keys).key;
-        if self.inner.flights.in_flight(&key) {
+    fn refresh_in_background(&self, model: &ReadModel, source: Source, version: [u8; 8]) {
+        let key = source.key(&model.inner.cache.keys).key;
+        if self.flights.in_flight(&key) {
             return;
         }
-        let model = self.clone();
+        let (strategy, model) = (self.clone(), model.clone());
         tokio::spawn(async move {
-            let landed = model
-                .inner
+            let landed = strategy
                 .flights
-                .run(&key, || model.load_and_fill(source, Some(version)))
+                .run(&key, || {
+                    strategy.load_and_fill(&model, source, Some(version))
+                })
                 .await;
             if let Err(error) = landed.value {
                 tracing::warn!(%error, key, "refreshing a read-model entry failed");
             }
         });
-    }
-
-    /// Loads from Postgres, counted, timed.
-    pub(super) async fn load(
-        &self,
-        source: Source,
-    ) -> Result<(super::entry::View, u32), ReadError> {
-        self.inner.metrics.db_fallback(source.kind());
-        let started = Instant::now();
-        let view = source.load(&self.inner.pool, &self.window()).await?;
-        let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        Ok((view, delta_ms))
-    }
-
-    /// The entry as it is written now: its lifetime from the policy.
-    pub(super) fn stamp(&self, view: &super::entry::View, delta_ms: u32) -> (Entry, Vec<u8>, i64) {
-        let lifetime = self
-            .inner
-            .policy
-            .lifetime(now_ms(), view.body.is_none(), view.hot_until_ms);
-        let bytes = Entry::encode(view, lifetime.fresh_until_ms, delta_ms);
-        let entry = Entry::decode(bytes.clone().into())
-            .unwrap_or_else(|| unreachable!("an encoded entry always decodes"));
-        (entry, bytes, lifetime.expire_ms)
     }
 }

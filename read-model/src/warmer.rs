@@ -18,7 +18,6 @@ use uuid::Uuid;
 use super::error::WriteError;
 use super::load::BOOKING_RUSH;
 use super::{ReadModel, Source};
-use infra::config::CacheStrategy;
 
 /// A schedule loaded by one round of warming.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +52,8 @@ pub struct WarmFailure {
 
 impl ReadModel {
     /// Loads every schedule inside its window whose entries are not all in
-    /// Redis. Under the naive strategy (it had no warming) it only counts
-    /// them.
+    /// Redis. Under a strategy that does not warm (the naive one) it only
+    /// counts them.
     pub async fn warm_due(&self) -> Result<WarmRound, WarmFailure> {
         let now = Utc::now();
         let due: Vec<(Uuid, Uuid, DateTime<Utc>)> = sqlx::query_as(
@@ -63,7 +62,7 @@ impl ReadModel {
              ORDER BY booking_opens_at, schedule_id",
         )
         .bind(now - BOOKING_RUSH)
-        .bind(now + self.inner.policy.warm_lead)
+        .bind(now + self.inner.warm_lead)
         .fetch_all(&self.inner.pool)
         .await
         .map_err(|error| WarmFailure {
@@ -105,7 +104,7 @@ impl ReadModel {
             .map(|(schedule, _)| schedule)
             .collect();
         round.cold = cold.len();
-        if self.inner.policy.strategy == CacheStrategy::Naive {
+        if !self.inner.strategy.warms() {
             return Ok(round);
         }
         for (schedule_id, concert_id, opens) in cold {

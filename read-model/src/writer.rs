@@ -1,8 +1,9 @@
 //! What the projector calls right after a batch commits, before it
 //! announces the batch's decisions: every entry the batch changed is
 //! rewritten from the committed tables, so a query that starts after a
-//! command's answer sees its effect. Under the naive strategy the entries
-//! are deleted instead (cache-aside invalidation, as the original design).
+//! command's answer sees its effect. What a change does to its entries is
+//! the strategy's: the naive one deletes them instead (cache-aside
+//! invalidation, as the original design).
 
 use std::collections::BTreeSet;
 
@@ -12,7 +13,6 @@ use uuid::Uuid;
 use super::error::WriteError;
 use super::store::Put;
 use super::{ReadModel, Source};
-use infra::config::CacheStrategy;
 
 /// Loads running at once for one write-through.
 const CONCURRENT_LOADS: usize = 4;
@@ -100,15 +100,7 @@ impl ReadModel {
             changed.schedules.extend(concerts);
         }
         let sources = changed.sources();
-        if self.inner.policy.strategy == CacheStrategy::Naive {
-            let keys: Vec<String> = sources
-                .iter()
-                .map(|source| source.key(&self.inner.cache.keys).key)
-                .collect();
-            self.inner.cache.delete(&keys).await?;
-            return Ok(keys.len());
-        }
-        self.write(&sources).await
+        self.inner.strategy.apply_changes(self, &sources).await
     }
 
     /// Deletes every read-model entry (never the queue's keys), so each is
