@@ -88,9 +88,26 @@ pub struct Decision {
     pub user_id: Option<Uuid>,
     #[serde(flatten)]
     pub verdict: Verdict,
-    /// The contract's success body, or `{"detail": ...}` for a refusal.
+    /// The contract's success body (typed by `read_model::Accepted`), or a
+    /// [`Refusal`].
     pub body: serde_json::Value,
     pub decided_at: DateTime<Utc>,
+}
+
+/// The body of a refused decision: the problem+json `detail` the command
+/// is answered with (its code is the verdict's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    pub detail: String,
+}
+
+impl Refusal {
+    /// The body as the decision carries it.
+    pub fn to_value(&self) -> serde_json::Value {
+        // One string field: this cannot fail.
+        serde_json::to_value(self).unwrap_or_default()
+    }
 }
 
 /// The `outcome` column of an accepted command; a refusal stores its code.
@@ -191,12 +208,19 @@ mod tests {
             command_type: CommandType::Hold,
             user_id: Some(Uuid::now_v7()),
             verdict: Verdict::Refused(ErrorCode::SeatUnavailable),
-            body: serde_json::json!({"detail": "seat 7 is held"}),
+            body: Refusal {
+                detail: "seat 7 is held".into(),
+            }
+            .to_value(),
             decided_at: Utc::now(),
         };
         let text = decision.to_message();
         assert!(text.contains("\"outcome\":\"REFUSED\""), "{text}");
         assert!(text.contains("\"code\":\"SEAT_UNAVAILABLE\""), "{text}");
+        assert!(
+            text.contains("\"body\":{\"detail\":\"seat 7 is held\"}"),
+            "{text}"
+        );
         assert_eq!(Decision::from_message(&text), Some(decision));
     }
 

@@ -4,7 +4,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The contract's codes are owned by the domain, with their statuses and
 /// titles; this module only renders them.
@@ -26,16 +26,16 @@ pub struct Problem {
     pub detail: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ProblemBody<'a> {
+/// What every error answers with (`application/problem+json`); the one
+/// owner of its shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemBody {
     #[serde(rename = "type")]
-    #[schema(value_type = String)]
-    pub type_: &'a str,
-    #[schema(value_type = String)]
-    pub title: &'a str,
+    pub type_: String,
+    pub title: String,
     pub status: u16,
-    #[schema(value_type = String)]
-    pub detail: &'a str,
+    pub detail: String,
     pub code: ErrorCode,
 }
 
@@ -62,6 +62,20 @@ impl Problem {
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Internal, detail)
     }
+
+    /// The body this problem is answered with.
+    pub fn body(&self) -> ProblemBody {
+        ProblemBody {
+            type_: format!(
+                "https://ticketfold.dev/problems/{}",
+                self.code.as_str().to_lowercase().replace('_', "-")
+            ),
+            title: self.code.title().to_owned(),
+            status: status_of(self.code).as_u16(),
+            detail: self.detail.clone(),
+            code: self.code,
+        }
+    }
 }
 
 impl ResponseError for Problem {
@@ -71,23 +85,12 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         let status = status_of(self.code);
-        let type_uri = format!(
-            "https://ticketfold.dev/problems/{}",
-            self.code.as_str().to_lowercase().replace('_', "-")
-        );
-        let body = ProblemBody {
-            type_: &type_uri,
-            title: self.code.title(),
-            status: status.as_u16(),
-            detail: &self.detail,
-            code: self.code,
-        };
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if self.code == ErrorCode::Unavailable {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
         }
-        response.body(serde_json::to_string(&body).unwrap_or_default())
+        response.body(serde_json::to_string(&self.body()).unwrap_or_default())
     }
 }
 

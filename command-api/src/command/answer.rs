@@ -1,11 +1,11 @@
 //! What a command answers: its decision, `202 PENDING` while undecided, or
 //! a stored answer replayed for an `Idempotency-Key`.
 
-use actix_web::body::MessageBody;
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
-use infra::decision::{Decision, Verdict};
+use actix_web::HttpResponse;
+use infra::decision::{Decision, Refusal, Verdict};
 use infra::problem::{status_of, ErrorCode, Problem};
+use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -51,17 +51,16 @@ impl Answer {
                 }
             }
             Verdict::Refused(code) => {
-                let detail = decision
-                    .body
-                    .get("detail")
-                    .and_then(Value::as_str)
-                    .unwrap_or(code.as_str());
+                let detail = Refusal::deserialize(&decision.body)
+                    .map(|refusal| refusal.detail)
+                    .unwrap_or_else(|_| code.as_str().to_owned());
                 let problem = Problem::new(code, detail);
                 Answer {
                     kind: AnswerKind::Decided,
                     status: status_of(code),
                     content_type: PROBLEM_JSON,
-                    body: problem_body(&problem),
+                    // Plain fields: this cannot fail.
+                    body: serde_json::to_value(problem.body()).unwrap_or_default(),
                     location: None,
                     outcome: refusal_outcome(code),
                 }
@@ -148,17 +147,6 @@ fn created_at(status: StatusCode, location: &str) -> Option<String> {
     (status == StatusCode::CREATED).then(|| location.to_owned())
 }
 
-/// The problem+json body exactly as `Problem` renders it.
-fn problem_body(problem: &Problem) -> Value {
-    problem
-        .error_response()
-        .into_body()
-        .try_into_bytes()
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_else(|| serde_json::json!({"code": problem.code, "detail": problem.detail}))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,7 +182,10 @@ mod tests {
         let answer = Answer::decided(
             &decision(
                 Verdict::Refused(ErrorCode::SeatUnavailable),
-                serde_json::json!({"detail": "seat 7 is held"}),
+                Refusal {
+                    detail: "seat 7 is held".into(),
+                }
+                .to_value(),
             ),
             "/x",
         );

@@ -16,7 +16,7 @@ pub struct CommandRecord {
     pub topic: String,
     pub key: String,
     pub payload: Vec<u8>,
-    /// `{"status":"PENDING", ...ids}`, the 202 body.
+    /// The 202 body: one of `read_model`'s `*Pending` types (`{"status":"PENDING", ...ids}`).
     pub pending_body: Value,
     /// Where to follow the command (a query-api path).
     pub location: String,
@@ -114,7 +114,11 @@ mod tests {
             .into(),
             origin,
             &Topics::new("t1."),
-            serde_json::json!({"status": "PENDING"}),
+            serde_json::to_value(read_model::ConcertPending {
+                status: read_model::PendingStatus::Pending,
+                concert_id,
+            })
+            .unwrap(),
             "/x".into(),
         );
         assert_eq!(record.topic, "t1.concert.catalog.v1");
@@ -152,7 +156,11 @@ mod tests {
                 correlation_id: Uuid::now_v7(),
             },
             &Topics::new("t1."),
-            serde_json::json!({"status": "PENDING"}),
+            serde_json::to_value(read_model::ChargePending {
+                status: read_model::PendingStatus::Pending,
+                charge_id,
+            })
+            .unwrap(),
             "/x".into(),
         );
         assert_eq!(record.command_id, charge_id);
@@ -161,8 +169,8 @@ mod tests {
             pending.source,
             read_model::Source::Charge(user_id, charge_id)
         );
-        let body: Value = serde_json::from_slice(pending.body()).unwrap();
-        assert_eq!(body["status"], "PENDING");
-        assert_eq!(body["charge_id"], charge_id.to_string());
+        let body: read_model::ChargeView = serde_json::from_slice(pending.body()).unwrap();
+        assert_eq!(body.status, read_model::ChargeStatus::Pending);
+        assert_eq!(body.charge_id, charge_id);
     }
 }

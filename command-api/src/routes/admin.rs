@@ -7,8 +7,11 @@ use chrono::{DateTime, Utc};
 use domain::{BookingWindow, ConcertId, Money, PricedSeat, SeatNumber, SeatPlan, Title, Venue};
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
+use read_model::{
+    ConcertPending, ConcertRegistered, PendingStatus, ScheduleAdded, SchedulePending,
+};
 use schemas::v1;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -25,19 +28,6 @@ pub struct ConcertRequest {
     /// 1 to 200 characters after trimming.
     #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub venue: Venue,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConcertRegistered {
-    pub concert_id: Uuid,
-}
-
-/// The registration is in the log but not decided yet.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConcertPending {
-    /// `PENDING`.
-    pub status: &'static str,
-    pub concert_id: Uuid,
 }
 
 /// One seat of a schedule.
@@ -62,20 +52,6 @@ pub struct ScheduleRequest {
     pub booking_opens_at: DateTime<Utc>,
     /// At least one seat.
     pub seats: Vec<SeatRequest>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ScheduleAdded {
-    pub schedule_id: Uuid,
-}
-
-/// The schedule is in the log but not decided yet.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SchedulePending {
-    /// `PENDING`.
-    pub status: &'static str,
-    pub concert_id: Uuid,
-    pub schedule_id: Uuid,
 }
 
 /// Register a concert.
@@ -112,7 +88,7 @@ pub async fn register_concert(
                 venue: venue.into(),
             };
             let pending = ConcertPending {
-                status: "PENDING",
+                status: PendingStatus::Pending,
                 concert_id,
             };
             let location = format!("/v1/concerts/{concert_id}/schedules");
@@ -186,7 +162,7 @@ pub async fn add_schedule(
                     .collect(),
             };
             let pending = SchedulePending {
-                status: "PENDING",
+                status: PendingStatus::Pending,
                 concert_id: concert_id.as_uuid(),
                 schedule_id,
             };

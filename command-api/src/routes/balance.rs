@@ -5,8 +5,9 @@ use actix_web::{web, HttpResponse};
 use domain::Amount;
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
+use read_model::{BalanceView, ChargePending, PendingStatus};
 use schemas::v1;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -23,22 +24,6 @@ pub struct ChargeRequest {
     pub amount: Amount,
 }
 
-/// The balance after the charge.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Balance {
-    /// KRW.
-    pub balance: i64,
-}
-
-/// The charge is in the log but not decided yet; follow `Location`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChargePending {
-    /// `PENDING`.
-    pub status: &'static str,
-    /// Also the command's id, so its poll finds a refusal as well.
-    pub charge_id: Uuid,
-}
-
 /// Charge (top up) the caller's balance.
 #[utoipa::path(
     post,
@@ -51,7 +36,7 @@ pub struct ChargePending {
     ),
     request_body = ChargeRequest,
     responses(
-        (status = 200, description = "Charged.", body = Balance),
+        (status = 200, description = "Charged: the balance after the charge.", body = BalanceView),
         (status = 202, description = "Not decided within the wait budget.", body = ChargePending, headers(("Location" = String, description = "`/v1/balance/charges/{charge_id}` (query-api) to poll: `PENDING`, then `COMPLETED` or `REJECTED` with the code a wait would have answered"))),
         (status = 400, description = "`VALIDATION_FAILED` (amount <= 0, not an integer, ...) or `CHARGE_LIMIT_EXCEEDED` (over `MAX_SINGLE_CHARGE`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
@@ -85,7 +70,7 @@ pub async fn charge(
                 max_balance: policy.max_balance.krw(),
             };
             let pending = ChargePending {
-                status: "PENDING",
+                status: PendingStatus::Pending,
                 charge_id,
             };
             let location = format!("/v1/balance/charges/{charge_id}");

@@ -6,8 +6,9 @@ use actix_web::HttpResponse;
 use domain::ReservationId;
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
+use read_model::{PaymentCompleted, PaymentPending, PendingStatus};
 use schemas::v1;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -21,28 +22,6 @@ use crate::read_model::KnownReservation;
 pub struct PaymentRequest {
     #[schema(value_type = Uuid)]
     pub reservation_id: ReservationId,
-}
-
-/// The seat is sold to the caller; their queue token has expired.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentCompleted {
-    pub payment_id: Uuid,
-    pub reservation_id: Uuid,
-    /// KRW: exactly the seat's price.
-    pub amount: i64,
-    /// `COMPLETED`.
-    pub status: String,
-    /// KRW, after the debit.
-    pub balance: i64,
-}
-
-/// The payment is in the log but not finished yet.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentPending {
-    /// `PENDING`.
-    pub status: &'static str,
-    pub payment_id: Uuid,
-    pub reservation_id: Uuid,
 }
 
 /// Pay for the caller's hold with their balance.
@@ -89,7 +68,7 @@ pub async fn pay(payment: Submission<GuardedCaller, JsonBody>) -> Result<HttpRes
                 requested_at: context.at,
             };
             let pending = PaymentPending {
-                status: "PENDING",
+                status: PendingStatus::Pending,
                 payment_id,
                 reservation_id: reservation_id.as_uuid(),
             };

@@ -3,12 +3,12 @@
 //! is the partition, so two holds on one seat are settled by log order.
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
 use domain::{ReservationId, ScheduleId, SeatNumber};
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
+use read_model::{HoldPending, HoldPlaced, HoldReleased, PendingStatus, ReleasePending};
 use schemas::{v1, v2};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -26,45 +26,6 @@ pub struct HoldRequest {
     /// A JSON integer, 1 to 100000.
     #[schema(value_type = i64, minimum = 1, maximum = 100000)]
     pub seat_number: SeatNumber,
-}
-
-/// The seat is held for the caller until `expires_at`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HoldPlaced {
-    pub reservation_id: Uuid,
-    pub schedule_id: Uuid,
-    pub seat_number: i64,
-    /// `HELD`.
-    pub status: String,
-    /// KRW.
-    pub price: i64,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// The hold is in the log but not decided yet; follow `Location`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HoldPending {
-    /// `PENDING`.
-    pub status: &'static str,
-    pub reservation_id: Uuid,
-    pub schedule_id: Uuid,
-    pub seat_number: i64,
-}
-
-/// `DELETE /v1/reservations/{id}`: the seat is free again.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HoldReleased {
-    pub reservation_id: Uuid,
-    /// `RELEASED`.
-    pub status: String,
-}
-
-/// The release is in the log but not decided yet; follow `Location`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReleasePending {
-    /// `PENDING`.
-    pub status: &'static str,
-    pub reservation_id: Uuid,
 }
 
 /// Hold a seat for the caller.
@@ -117,7 +78,7 @@ pub async fn place_hold(
             max_holds_per_user: i64::from(policy.hold_limit),
         };
         let pending = HoldPending {
-            status: "PENDING",
+            status: PendingStatus::Pending,
             reservation_id,
             schedule_id: schedule_id.as_uuid(),
             seat_number: i64::from(seat_number),
@@ -170,7 +131,7 @@ pub async fn release_hold(
                 requested_at: context.at,
             };
             let pending = ReleasePending {
-                status: "PENDING",
+                status: PendingStatus::Pending,
                 reservation_id: reservation_id.as_uuid(),
             };
             let location = format!("/v1/reservations/{reservation_id}");

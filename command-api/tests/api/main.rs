@@ -7,4 +7,5 @@ mod pending;
 mod queue;
 mod records;
 mod rejections;
+mod shapes;
 mod unavailable;

@@ -5,8 +5,8 @@
 use domain::catalog::{Catalog, CatalogCommand, CatalogEvent};
 use domain::{ConcertId, Decider, SeatPlan};
 use infra::decision::CommandType;
+use read_model::{Accepted, ConcertRegistered, ScheduleAdded};
 use schemas::{v1, LogEvent, OPEN_INVENTORY_STEP};
-use serde_json::json;
 
 use super::context::Context;
 use super::state::PartitionState;
@@ -21,11 +21,15 @@ pub(super) fn fold(
     let (command_type, body) = match &command {
         CatalogCommand::RegisterConcert { concert_id, .. } => (
             CommandType::RegisterConcert,
-            json!({ "concert_id": concert_id }),
+            Accepted::ConcertRegistered(ConcertRegistered {
+                concert_id: concert_id.as_uuid(),
+            }),
         ),
         CatalogCommand::AddSchedule { schedule_id, .. } => (
             CommandType::AddSchedule,
-            json!({ "schedule_id": schedule_id }),
+            Accepted::ScheduleAdded(ScheduleAdded {
+                schedule_id: schedule_id.as_uuid(),
+            }),
         ),
     };
     let asked = ctx.asked(command_type, None);

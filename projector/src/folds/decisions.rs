@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::DomainError;
-use infra::decision::{CommandType, Decision, Verdict};
+use infra::decision::{CommandType, Decision, Refusal, Verdict};
 use infra::problem::ErrorCode;
-use serde_json::{json, Value};
+use read_model::Accepted;
+use serde_json::Value;
 use uuid::Uuid;
 
 /// The request a command id names, and who asked.
@@ -19,8 +20,9 @@ pub struct Asked {
 }
 
 impl Asked {
-    pub fn accepted(self, body: Value) -> Decision {
-        self.decision(Verdict::Accepted, body)
+    pub fn accepted(self, body: Accepted) -> Decision {
+        debug_assert_eq!(body.command_type(), self.command_type, "{body:?}");
+        self.decision(Verdict::Accepted, body.to_value())
     }
 
     pub fn refused(self, error: &DomainError) -> Decision {
@@ -28,7 +30,10 @@ impl Asked {
     }
 
     pub fn refused_with(self, code: ErrorCode, detail: impl Into<String>) -> Decision {
-        self.decision(Verdict::Refused(code), json!({ "detail": detail.into() }))
+        let refusal = Refusal {
+            detail: detail.into(),
+        };
+        self.decision(Verdict::Refused(code), refusal.to_value())
     }
 
     fn decision(self, verdict: Verdict, body: Value) -> Decision {

@@ -7,8 +7,8 @@ use domain::inventory::{InventoryCommand, InventoryEvent, InventoryPaymentState,
 use domain::payment::{DebitOutcome, PaymentEvent, PaymentTerms};
 use domain::{DomainError, Money, PaymentId, ScheduleId, UserId};
 use infra::decision::CommandType;
+use read_model::{Accepted, PaymentCompleted, PaymentStatus};
 use schemas::LogEvent;
-use serde_json::json;
 
 use super::context::Context;
 use super::decisions::Asked;
@@ -118,13 +118,13 @@ fn completed_body(
     reservation_id: domain::ReservationId,
     amount: Money,
     balance_after: Money,
-) -> serde_json::Value {
-    json!({
-        "payment_id": payment_id,
-        "reservation_id": reservation_id,
-        "amount": amount,
-        "status": "COMPLETED",
-        "balance": balance_after,
+) -> Accepted {
+    Accepted::Paid(PaymentCompleted {
+        payment_id: payment_id.as_uuid(),
+        reservation_id: reservation_id.as_uuid(),
+        amount: amount.krw(),
+        status: PaymentStatus::Completed,
+        balance: balance_after.krw(),
     })
 }
 

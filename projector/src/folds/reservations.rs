@@ -6,7 +6,7 @@
 use domain::inventory::InventoryCommand;
 use domain::{DomainError, ScheduleId};
 use infra::decision::CommandType;
-use serde_json::json;
+use read_model::{Accepted, HoldPlaced, HoldReleased, ReservationStatus, ReservationView};
 
 use super::context::Context;
 use super::inventory::{apply, decide};
@@ -73,14 +73,14 @@ fn hold(
                 .get(&schedule_id)
                 .and_then(|inventory| inventory.reservation(reservation_id));
             let Some(r) = held else { return };
-            ctx.answer(asked.accepted(json!({
-                "reservation_id": reservation_id,
-                "schedule_id": schedule_id,
-                "seat_number": r.seat,
-                "status": "HELD",
-                "price": r.price,
-                "expires_at": r.expires_at,
-            })));
+            ctx.answer(asked.accepted(Accepted::Held(HoldPlaced(ReservationView {
+                reservation_id: reservation_id.as_uuid(),
+                schedule_id: schedule_id.as_uuid(),
+                seat_number: i64::from(r.seat.get()),
+                status: ReservationStatus::Held,
+                price: Some(r.price.krw()),
+                expires_at: r.expires_at,
+            }))));
         }
         Err(error) => {
             // An id reused for another hold is a bug; the original row stays.
@@ -124,9 +124,9 @@ fn release(
     match decide(state, schedule_id, command) {
         Ok(events) => {
             apply(ctx, state, schedule_id, &events);
-            ctx.answer(asked.accepted(json!({
-                "reservation_id": reservation_id,
-                "status": "RELEASED",
+            ctx.answer(asked.accepted(Accepted::Released(HoldReleased {
+                reservation_id: reservation_id.as_uuid(),
+                status: ReservationStatus::Released,
             })));
         }
         Err(error) => ctx.answer(asked.refused(&error)),

@@ -5,8 +5,8 @@ use domain::payment::{DebitOutcome, PaymentEvent, PaymentTerms};
 use domain::wallet::{Wallet, WalletCommand, WalletEvent};
 use domain::{Decider, DomainError, Money, UserId};
 use infra::decision::CommandType;
+use read_model::{Accepted, BalanceView};
 use schemas::LogEvent;
-use serde_json::json;
 
 use super::context::Context;
 use super::saga;
@@ -26,7 +26,9 @@ pub(super) fn fold(
             match Wallet::decide(command, wallet) {
                 Ok(events) => {
                     apply(ctx, wallet, user_id, &events);
-                    ctx.answer(asked.accepted(json!({ "balance": wallet.balance() })));
+                    ctx.answer(asked.accepted(Accepted::Charged(BalanceView {
+                        balance: wallet.balance().krw(),
+                    })));
                 }
                 Err(error) => ctx.answer(asked.refused(&error)),
             }

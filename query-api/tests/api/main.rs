@@ -11,6 +11,7 @@ mod redis_proxy;
 mod seat_pass;
 mod seats;
 mod seed;
+mod shapes;
 mod stack;
 mod stampede;
 mod unavailable;

@@ -3,8 +3,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::Window;
-use crate::body::Body;
+use crate::body;
 use crate::entry::View;
+use crate::views::{ConcertView, ScheduleView};
 
 /// `[{concert_id,title,venue}]`, oldest first, with the end of the latest
 /// booking window in progress.
@@ -21,26 +22,21 @@ pub async fn concerts(pool: &PgPool, window: &Window) -> Result<View, sqlx::Erro
     .bind(window.now + window.lead)
     .fetch_all(pool)
     .await?;
-    let mut body = Body::with_capacity(64 + rows.len() * 96);
-    body.raw("[");
-    for (i, (concert_id, title, venue, _)) in rows.iter().enumerate() {
-        if i > 0 {
-            body.raw(",");
-        }
-        body.raw("{").name("concert_id").uuid(*concert_id);
-        body.raw(",").name("title").string(title);
-        body.raw(",").name("venue").string(venue).raw("}");
-    }
-    body.raw("]");
     let hot_until_ms = rows
         .first()
         .and_then(|(.., opens)| *opens)
         .and_then(|opens| window.hot_until(opens));
+    let concerts: Vec<ConcertView> = rows
+        .into_iter()
+        .map(|(concert_id, title, venue, _)| ConcertView {
+            concert_id,
+            title,
+            venue,
+        })
+        .collect();
     Ok(View {
-        body: Some(body.bytes),
-        patches: body.patches,
-        owner: None,
         hot_until_ms,
+        ..View::found(body::serialize(&concerts))
     })
 }
 
@@ -79,37 +75,103 @@ pub async fn schedules(
     if rows.is_empty() {
         return Ok(View::not_found());
     }
-    let mut body = Body::with_capacity(2 + rows.len() * 192);
     let mut hot_until_ms = None;
-    body.raw("[");
-    let mut first = true;
-    for (schedule_id, starts_at, opens, total, available, lapses) in rows {
+    let mut schedules = Vec::with_capacity(rows.len());
+    let mut lapses = Vec::with_capacity(rows.len());
+    for (schedule_id, starts_at, opens, total, available, held) in rows {
         // The concert's own row when it has no schedules yet.
         let (Some(schedule_id), Some(starts_at), Some(opens), Some(total)) =
             (schedule_id, starts_at, opens, total)
         else {
             continue;
         };
-        if !first {
-            body.raw(",");
-        }
-        first = false;
-        body.raw("{").name("schedule_id").uuid(schedule_id);
-        body.raw(",").name("starts_at").time(starts_at);
-        body.raw(",").name("booking_opens_at").time(opens);
-        body.raw(",").name("total_seats").int(i64::from(total));
-        body.raw(",").name("available_seats").count(
-            available,
-            lapses.iter().map(DateTime::timestamp_millis).collect(),
-        );
-        body.raw("}");
+        schedules.push(ScheduleView {
+            schedule_id,
+            starts_at,
+            booking_opens_at: opens,
+            total_seats: i64::from(total),
+            available_seats: available.max(0),
+        });
+        lapses.push(held.iter().map(DateTime::timestamp_millis).collect());
         hot_until_ms = hot_until_ms.max(window.hot_until(opens));
     }
-    body.raw("]");
     Ok(View {
-        body: Some(body.bytes),
-        patches: body.patches,
-        owner: None,
         hot_until_ms,
+        ..build_schedules(&schedules, lapses)
     })
+}
+
+/// The schedules' body; `lapses[i]` are the expiries of the holds on the
+/// i-th schedule, each of which makes one more seat available.
+fn build_schedules(schedules: &[ScheduleView], lapses: Vec<Vec<i64>>) -> View {
+    let bytes = body::serialize(&schedules);
+    // One `available_seats` per schedule: the i-th is the i-th schedule's.
+    let patches = body::members(&bytes, "available_seats")
+        .zip(lapses)
+        .filter_map(|(at, lapses)| body::count(&bytes, at, lapses))
+        .collect();
+    View {
+        patches,
+        ..View::found(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{Entry, Served};
+    use chrono::TimeZone;
+
+    #[test]
+    fn available_counts_grow_as_holds_lapse_and_the_bytes_stay_as_they_were() {
+        let t = |minute| Utc.with_ymd_and_hms(2030, 4, 1, 10, minute, 0).unwrap();
+        let schedule = |n: u128, available| ScheduleView {
+            schedule_id: Uuid::from_u128(n),
+            starts_at: t(0) + chrono::Duration::days(30),
+            booking_opens_at: t(0),
+            total_seats: 100,
+            available_seats: available,
+        };
+        let schedules = vec![schedule(1, 9), schedule(2, 0), schedule(3, 99)];
+        let ms = |minute| t(minute).timestamp_millis();
+        let view = build_schedules(&schedules, vec![vec![ms(5)], vec![], vec![ms(7), ms(5)]]);
+        assert_eq!(view.patches.len(), 2);
+        let entry = Entry::decode(Entry::encode(&view, 0, 0).into()).unwrap();
+        let read = |minute| -> (String, Vec<ScheduleView>) {
+            let Served::Found(body) = entry.serve(ms(minute)) else {
+                panic!("found");
+            };
+            let text = String::from_utf8(body.to_vec()).unwrap();
+            let read = serde_json::from_str(&text).unwrap();
+            (text, read)
+        };
+        let (text, before) = read(4);
+        assert_eq!(before, schedules);
+        assert!(
+            text.starts_with(
+                "[{\"schedule_id\":\"00000000-0000-0000-0000-000000000001\",\
+                 \"starts_at\":\"2030-05-01T10:00:00Z\",\
+                 \"booking_opens_at\":\"2030-04-01T10:00:00Z\",\
+                 \"total_seats\":100,\"available_seats\":9},"
+            ),
+            "{text}"
+        );
+        let counts =
+            |minute| -> Vec<i64> { read(minute).1.iter().map(|s| s.available_seats).collect() };
+        assert_eq!(counts(5), [10, 0, 100]);
+        assert_eq!(counts(7), [10, 0, 101]);
+    }
+
+    #[test]
+    fn concerts_read_as_they_were_written_by_hand() {
+        let concerts = vec![ConcertView {
+            concert_id: Uuid::nil(),
+            title: "Spring \"Live\"".into(),
+            venue: "Hall".into(),
+        }];
+        assert_eq!(
+            body::serialize(&concerts),
+            br#"[{"concert_id":"00000000-0000-0000-0000-000000000000","title":"Spring \"Live\"","venue":"Hall"}]"#
+        );
+    }
 }

@@ -15,6 +15,7 @@ pub use seats::seat_map;
 pub use wallet::{balance, charge, pending_charge};
 
 use chrono::{DateTime, Duration, Utc};
+use serde::de::{DeserializeOwned, IntoDeserializer};
 
 /// How long after `booking_opens_at` a schedule is in its rush: the
 /// minutes everyone books at once, when its entries must not expire.
@@ -35,4 +36,12 @@ impl Window {
         let end = opens + BOOKING_RUSH;
         (self.now >= opens - self.lead && self.now < end).then(|| end.timestamp_millis())
     }
+}
+
+/// A status column as its view's type: the read tables spell statuses
+/// the way the contract does, so the type's own serde spelling reads them.
+fn wire<T: DeserializeOwned>(column: &str, value: &str) -> Result<T, sqlx::Error> {
+    T::deserialize(value.into_deserializer()).map_err(|error: serde::de::value::Error| {
+        sqlx::Error::Decode(format!("{column} {value:?}: {error}").into())
+    })
 }

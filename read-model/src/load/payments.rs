@@ -1,8 +1,10 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::body::Body;
+use super::wire;
+use crate::body;
 use crate::entry::View;
+use crate::views::{PaymentStatus, PaymentView};
 
 type PaymentRow = (Uuid, Uuid, Option<i64>, String, Option<String>, Option<i64>);
 
@@ -20,31 +22,47 @@ pub async fn payment(pool: &PgPool, payment_id: Uuid) -> Result<View, sqlx::Erro
         return Ok(View::not_found());
     };
     let status = match status.as_str() {
-        "REQUESTED" => "PENDING",
-        other => other,
+        "REQUESTED" => PaymentStatus::Pending,
+        other => wire("payments.status", other)?,
     };
-    let mut body = Body::with_capacity(200);
-    body.raw("{").name("payment_id").uuid(payment_id);
-    body.raw(",").name("reservation_id").uuid(reservation_id);
-    body.raw(",").name("status").string(status);
-    body.raw(",").name("amount").opt_int(amount);
-    body.raw(",").name("balance").opt_int(balance);
-    body.raw(",")
-        .name("code")
-        .opt_string(code.as_deref())
-        .raw("}");
-    Ok(View::found(body.bytes).owned_by(payer))
+    let payment = PaymentView {
+        payment_id,
+        reservation_id,
+        status,
+        amount,
+        balance,
+        code,
+    };
+    Ok(View::found(body::serialize(&payment)).owned_by(payer))
 }
 
 /// A payment in the log that the projector has not taken up yet: `PENDING`
 /// as while its saga runs, nothing known beyond its ids.
 pub fn pending_payment(payment_id: Uuid, reservation_id: Uuid, payer: Uuid) -> View {
-    let mut body = Body::with_capacity(200);
-    body.raw("{").name("payment_id").uuid(payment_id);
-    body.raw(",").name("reservation_id").uuid(reservation_id);
-    body.raw(",").name("status").string("PENDING");
-    body.raw(",").name("amount").raw("null");
-    body.raw(",").name("balance").raw("null");
-    body.raw(",").name("code").raw("null").raw("}");
-    View::found(body.bytes).owned_by(payer)
+    let payment = PaymentView {
+        payment_id,
+        reservation_id,
+        status: PaymentStatus::Pending,
+        amount: None,
+        balance: None,
+        code: None,
+    };
+    View::found(body::serialize(&payment)).owned_by(payer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_payment_knows_only_its_ids() {
+        let view = pending_payment(Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        assert_eq!(
+            view.body.unwrap(),
+            b"{\"payment_id\":\"00000000-0000-0000-0000-000000000001\",\
+              \"reservation_id\":\"00000000-0000-0000-0000-000000000002\",\
+              \"status\":\"PENDING\",\"amount\":null,\"balance\":null,\"code\":null}"
+        );
+        assert_eq!(view.owner, Some(Uuid::from_u128(3)));
+    }
 }

@@ -1,8 +1,9 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::body::Body;
+use crate::body;
 use crate::entry::View;
+use crate::views::{BalanceView, ChargeStatus, ChargeView};
 
 /// `{balance}`: 0 for a user never seen.
 pub async fn balance(pool: &PgPool, user_id: Uuid) -> Result<View, sqlx::Error> {
@@ -10,12 +11,10 @@ pub async fn balance(pool: &PgPool, user_id: Uuid) -> Result<View, sqlx::Error> 
         .bind(user_id)
         .fetch_optional(pool)
         .await?;
-    let mut body = Body::with_capacity(24);
-    body.raw("{")
-        .name("balance")
-        .int(balance.unwrap_or(0))
-        .raw("}");
-    Ok(View::found(body.bytes).owned_by(user_id))
+    let balance = BalanceView {
+        balance: balance.unwrap_or(0),
+    };
+    Ok(View::found(body::serialize(&balance)).owned_by(user_id))
 }
 
 /// `{charge_id,status,amount,balance,code}`. An accepted charge is a wallet
@@ -39,29 +38,44 @@ pub async fn charge(pool: &PgPool, user_id: Uuid, charge_id: Uuid) -> Result<Vie
     let Some((amount, balance, code)) = row else {
         return Ok(View::not_found());
     };
-    let mut body = Body::with_capacity(160);
-    body.raw("{").name("charge_id").uuid(charge_id);
-    body.raw(",").name("status").string(if code.is_some() {
-        "REJECTED"
-    } else {
-        "COMPLETED"
-    });
-    body.raw(",").name("amount").opt_int(amount);
-    body.raw(",").name("balance").opt_int(balance);
-    body.raw(",")
-        .name("code")
-        .opt_string(code.as_deref())
-        .raw("}");
-    Ok(View::found(body.bytes).owned_by(user_id))
+    let charge = ChargeView {
+        charge_id,
+        status: if code.is_some() {
+            ChargeStatus::Rejected
+        } else {
+            ChargeStatus::Completed
+        },
+        amount,
+        balance,
+        code,
+    };
+    Ok(View::found(body::serialize(&charge)).owned_by(user_id))
 }
 
 /// A charge in the log but not decided yet: `PENDING`, nothing known.
 pub fn pending_charge(user_id: Uuid, charge_id: Uuid) -> View {
-    let mut body = Body::with_capacity(160);
-    body.raw("{").name("charge_id").uuid(charge_id);
-    body.raw(",").name("status").string("PENDING");
-    body.raw(",").name("amount").raw("null");
-    body.raw(",").name("balance").raw("null");
-    body.raw(",").name("code").raw("null").raw("}");
-    View::found(body.bytes).owned_by(user_id)
+    let charge = ChargeView {
+        charge_id,
+        status: ChargeStatus::Pending,
+        amount: None,
+        balance: None,
+        code: None,
+    };
+    View::found(body::serialize(&charge)).owned_by(user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_charge_knows_only_its_id() {
+        let view = pending_charge(Uuid::from_u128(3), Uuid::from_u128(1));
+        assert_eq!(
+            view.body.unwrap(),
+            b"{\"charge_id\":\"00000000-0000-0000-0000-000000000001\",\
+              \"status\":\"PENDING\",\"amount\":null,\"balance\":null,\"code\":null}"
+        );
+        assert_eq!(view.owner, Some(Uuid::from_u128(3)));
+    }
 }

@@ -1,6 +1,14 @@
-//! The JSON shapes the query API answers with (contract: `shared/API.md`).
-//! Loaders write them as bytes (see `body`); these types document them in
-//! OpenAPI and pin their shape in tests.
+//! The JSON bodies the services answer with and the read model stores
+//! (contract: `shared/API.md`), one type per shape. Each is the only
+//! owner of its shape: the loaders serialize these types into the entries
+//! query-api serves (see `body` for the parts patched at read time), the
+//! projector answers commands with them (`answers`), and utoipa documents
+//! the same types. All of them refuse unknown fields, so a test that
+//! deserializes a served body into its type pins the shape exactly.
+
+mod answers;
+
+pub use answers::*;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,6 +17,7 @@ use uuid::Uuid;
 
 /// `GET /v1/concerts` answers a list of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ConcertView {
     pub concert_id: Uuid,
     pub title: String,
@@ -17,6 +26,7 @@ pub struct ConcertView {
 
 /// `GET /v1/concerts/{id}/schedules` answers a list of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ScheduleView {
     pub schedule_id: Uuid,
     pub starts_at: DateTime<Utc>,
@@ -28,6 +38,7 @@ pub struct ScheduleView {
 
 /// `GET /v1/schedules/{id}/seats`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SeatMapView {
     pub schedule_id: Uuid,
     /// In seat-number order.
@@ -35,6 +46,7 @@ pub struct SeatMapView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SeatView {
     pub number: i64,
     /// KRW.
@@ -53,6 +65,7 @@ pub enum SeatStatus {
 
 /// `GET /v1/balance`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BalanceView {
     /// KRW; 0 for a user never seen.
     pub balance: i64,
@@ -60,6 +73,7 @@ pub struct BalanceView {
 
 /// `GET /v1/reservations/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReservationView {
     pub reservation_id: Uuid,
     pub schedule_id: Uuid,
@@ -90,6 +104,7 @@ pub enum ReservationStatus {
 
 /// `GET /v1/payments/{id}`: where a payment stands (the `Location` of its 202).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PaymentView {
     pub payment_id: Uuid,
     pub reservation_id: Uuid,
@@ -119,6 +134,7 @@ pub enum PaymentStatus {
 /// `GET /v1/balance/charges/{id}`: what became of a charge (the `Location`
 /// of its 202; the charge id is the command id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChargeView {
     pub charge_id: Uuid,
     pub status: ChargeStatus,
