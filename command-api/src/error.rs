@@ -72,25 +72,7 @@ impl ApiError {
     /// down or out of resources is a 503; anything else (a missing table, a
     /// bad query) is a bug.
     pub fn database(error: sqlx::Error) -> Self {
-        let unavailable = match &error {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Protocol(_) => true,
-            // SQLSTATE classes 08 (connection), 53 (resources), 57 (operator
-            // intervention, e.g. shutting down) and 40001/40P01 (retry).
-            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                code.starts_with("08")
-                    || code.starts_with("53")
-                    || code.starts_with("57")
-                    || code == "40001"
-                    || code == "40P01"
-            }),
-            _ => false,
-        };
-        if unavailable {
+        if infra::postgres::is_unavailable(&error) {
             ApiError::unavailable("postgres", error)
         } else {
             ApiError::Internal(format!("postgres: {error}"))

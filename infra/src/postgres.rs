@@ -1,4 +1,5 @@
-//! Postgres: the pool, creating the database, and migrations.
+//! Postgres: the pool, creating the database, migrations, and which
+//! failures mean "down for now".
 
 use std::time::Duration;
 
@@ -50,6 +51,33 @@ fn connect_error(db: &DatabaseSettings, reason: impl ToString) -> DatabaseError 
         port: options.get_port(),
         reason: reason.to_string(),
     }
+}
+
+/// Whether a Postgres failure means "down for now" (a 503, worth a retry)
+/// rather than "our bug" (a missing table, a bad query: a 500). Every
+/// service classifies Postgres failures with this one function.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| is_unavailable_sqlstate(&code)),
+        _ => false,
+    }
+}
+
+/// SQLSTATE classes 08 (connection), 53 (resources), 57 (operator
+/// intervention, e.g. shutting down) and 40001/40P01 (serialization
+/// failure, deadlock: retry).
+fn is_unavailable_sqlstate(code: &str) -> bool {
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57")
+        || code == "40001"
+        || code == "40P01"
 }
 
 /// One connection within the connect timeout, failing with the server's
@@ -138,7 +166,23 @@ pub fn quote_identifier(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::quote_identifier;
+    use super::{is_unavailable, is_unavailable_sqlstate, quote_identifier};
+
+    #[test]
+    fn a_database_that_is_down_is_unavailable_and_a_bad_query_is_a_bug() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
+        for down in ["08006", "53300", "57P01", "40001", "40P01"] {
+            assert!(is_unavailable_sqlstate(down), "{down}");
+        }
+        for bug in ["42P01", "23505", "22P02", "40002"] {
+            assert!(!is_unavailable_sqlstate(bug), "{bug}");
+        }
+    }
 
     #[test]
     fn identifiers_are_quoted() {
