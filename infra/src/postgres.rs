@@ -1,6 +1,7 @@
 //! Postgres: the pool, creating the database, migrations, and which
 //! failures mean "down for now".
 
+use std::error::Error;
 use std::time::Duration;
 
 use sqlx::migrate::{MigrateError, Migrator};
@@ -18,12 +19,13 @@ const MAX_CONNECTIONS: u32 = 10;
 /// `DATABASE_URL`, the one knob an operator can turn to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
-    #[error("DATABASE_URL: cannot connect to database {database:?} at {host}:{port}: {reason}")]
+    #[error("DATABASE_URL: cannot connect to database {database:?} at {host}:{port}: {source}")]
     Connect {
         database: String,
         host: String,
         port: u16,
-        reason: String,
+        #[source]
+        source: Box<dyn Error + Send + Sync>,
     },
     #[error("DATABASE_URL: cannot create database {database:?}: {source}")]
     Create {
@@ -43,13 +45,16 @@ fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
         .acquire_timeout(db.connect_timeout)
 }
 
-fn connect_error(db: &DatabaseSettings, reason: impl ToString) -> DatabaseError {
+fn connect_error(
+    db: &DatabaseSettings,
+    source: impl Into<Box<dyn Error + Send + Sync>>,
+) -> DatabaseError {
     let options = db.connect_options();
     DatabaseError::Connect {
         database: db.database_name().to_owned(),
         host: options.get_host().to_owned(),
         port: options.get_port(),
-        reason: reason.to_string(),
+        source: source.into(),
     }
 }
 

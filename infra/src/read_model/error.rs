@@ -8,10 +8,10 @@ use crate::postgres::is_unavailable;
 pub enum ReadError {
     /// Unreachable, starting, shutting down or out of resources: a 503.
     #[error("postgres is unavailable: {0}")]
-    Unavailable(Arc<sqlx::Error>),
+    Unavailable(#[source] Arc<sqlx::Error>),
     /// Anything else (a missing table, a bad query) is a bug: a 500.
     #[error("postgres: {0}")]
-    Database(Arc<sqlx::Error>),
+    Database(#[source] Arc<sqlx::Error>),
 }
 
 impl From<sqlx::Error> for ReadError {
