@@ -4,7 +4,11 @@
 use actix_web::{HttpResponse, ResponseError};
 use infra::postgres::DatabaseError;
 use infra::problem::{ErrorCode, Problem};
+use infra::telemetry::ErrorChain;
 use waiting_room::QueueError;
+
+/// What went wrong underneath, kept with its own causes for the logs.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// Why the service could not start. Each message names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -51,20 +55,22 @@ pub enum ApiError {
     Forbidden,
     #[error("this Idempotency-Key was already used with another body")]
     IdempotencyKeyReused,
-    #[error("{dependency} is unavailable: {reason}")]
+    #[error("{dependency} is unavailable: {source}")]
     Unavailable {
         dependency: &'static str,
-        reason: String,
+        #[source]
+        source: Cause,
     },
     #[error("unexpected failure: {0}")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 impl ApiError {
-    pub fn unavailable(dependency: &'static str, reason: impl ToString) -> Self {
+    /// `dependency` is down; `cause` (an error, or a sentence) says how.
+    pub fn unavailable(dependency: &'static str, cause: impl Into<Cause>) -> Self {
         ApiError::Unavailable {
             dependency,
-            reason: reason.to_string(),
+            source: cause.into(),
         }
     }
 
@@ -72,28 +78,10 @@ impl ApiError {
     /// down or out of resources is a 503; anything else (a missing table, a
     /// bad query) is a bug.
     pub fn database(error: sqlx::Error) -> Self {
-        let unavailable = match &error {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Protocol(_) => true,
-            // SQLSTATE classes 08 (connection), 53 (resources), 57 (operator
-            // intervention, e.g. shutting down) and 40001/40P01 (retry).
-            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                code.starts_with("08")
-                    || code.starts_with("53")
-                    || code.starts_with("57")
-                    || code == "40001"
-                    || code == "40P01"
-            }),
-            _ => false,
-        };
-        if unavailable {
+        if infra::postgres::is_unavailable(&error) {
             ApiError::unavailable("postgres", error)
         } else {
-            ApiError::Internal(format!("postgres: {error}"))
+            ApiError::Internal(Box::new(error))
         }
     }
 
@@ -146,13 +134,50 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        // With every cause, in the request's span; the answer says none of it.
         match self {
-            ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
-            ApiError::Unavailable { dependency, reason } => {
-                tracing::warn!(dependency, %reason, "dependency unavailable")
+            ApiError::Internal(_) => {
+                tracing::error!(error = %ErrorChain(self), "request failed")
+            }
+            ApiError::Unavailable { dependency, .. } => {
+                tracing::warn!(dependency, error = %ErrorChain(self), "dependency unavailable")
             }
             _ => {}
         }
         Problem::from(self).error_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused() -> sqlx::Error {
+        sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "connection refused by 10.0.0.7:5432",
+        ))
+    }
+
+    #[test]
+    fn a_dependency_down_answers_503_and_only_the_log_says_why() {
+        let error = ApiError::database(refused());
+        let problem = Problem::from(&error);
+        assert_eq!(problem.code, ErrorCode::Unavailable);
+        assert_eq!(problem.detail, "postgres is unavailable; retry shortly");
+        let logged = ErrorChain(&error).to_string();
+        assert!(logged.starts_with("postgres is unavailable: "), "{logged}");
+        assert!(logged.contains("10.0.0.7:5432"), "{logged}");
+        assert_eq!(logged.matches("10.0.0.7").count(), 1, "{logged}");
+    }
+
+    #[test]
+    fn a_bug_answers_500_and_only_the_log_says_what() {
+        let error = ApiError::database(sqlx::Error::ColumnNotFound("secret_column".into()));
+        let problem = Problem::from(&error);
+        assert_eq!(problem.code, ErrorCode::Internal);
+        assert_eq!(problem.detail, "unexpected failure");
+        assert!(ErrorChain(&error).to_string().contains("secret_column"));
+        assert!(std::error::Error::source(&error).is_some());
     }
 }

@@ -32,8 +32,8 @@ impl KnownReservation {
         let (schedule_id, user_id) = row.ok_or(ApiError::NotFound("reservation"))?;
         let known = KnownReservation {
             schedule_id: ScheduleId::try_from(schedule_id)
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-            user_id: UserId::try_from(user_id).map_err(|e| ApiError::Internal(e.to_string()))?,
+                .map_err(|e| ApiError::Internal(e.into()))?,
+            user_id: UserId::try_from(user_id).map_err(|e| ApiError::Internal(e.into()))?,
         };
         if known.user_id != user {
             return Err(ApiError::Forbidden);

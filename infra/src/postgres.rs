@@ -1,5 +1,7 @@
-//! Postgres: the pool, creating the database, and migrations.
+//! Postgres: the pool, creating the database, migrations, and which
+//! failures mean "down for now".
 
+use std::error::Error;
 use std::time::Duration;
 
 use sqlx::migrate::{MigrateError, Migrator};
@@ -17,12 +19,13 @@ const MAX_CONNECTIONS: u32 = 10;
 /// `DATABASE_URL`, the one knob an operator can turn to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
-    #[error("DATABASE_URL: cannot connect to database {database:?} at {host}:{port}: {reason}")]
+    #[error("DATABASE_URL: cannot connect to database {database:?} at {host}:{port}: {source}")]
     Connect {
         database: String,
         host: String,
         port: u16,
-        reason: String,
+        #[source]
+        source: Box<dyn Error + Send + Sync>,
     },
     #[error("DATABASE_URL: cannot create database {database:?}: {source}")]
     Create {
@@ -42,14 +45,44 @@ fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
         .acquire_timeout(db.connect_timeout)
 }
 
-fn connect_error(db: &DatabaseSettings, reason: impl ToString) -> DatabaseError {
+fn connect_error(
+    db: &DatabaseSettings,
+    source: impl Into<Box<dyn Error + Send + Sync>>,
+) -> DatabaseError {
     let options = db.connect_options();
     DatabaseError::Connect {
         database: db.database_name().to_owned(),
         host: options.get_host().to_owned(),
         port: options.get_port(),
-        reason: reason.to_string(),
+        source: source.into(),
     }
+}
+
+/// Whether a Postgres failure means "down for now" (a 503, worth a retry)
+/// rather than "our bug" (a missing table, a bad query: a 500). Every
+/// service classifies Postgres failures with this one function.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| is_unavailable_sqlstate(&code)),
+        _ => false,
+    }
+}
+
+/// SQLSTATE classes 08 (connection), 53 (resources), 57 (operator
+/// intervention, e.g. shutting down) and 40001/40P01 (serialization
+/// failure, deadlock: retry).
+fn is_unavailable_sqlstate(code: &str) -> bool {
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57")
+        || code == "40001"
+        || code == "40P01"
 }
 
 /// One connection within the connect timeout, failing with the server's
@@ -138,7 +171,23 @@ pub fn quote_identifier(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::quote_identifier;
+    use super::{is_unavailable, is_unavailable_sqlstate, quote_identifier};
+
+    #[test]
+    fn a_database_that_is_down_is_unavailable_and_a_bad_query_is_a_bug() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
+        for down in ["08006", "53300", "57P01", "40001", "40P01"] {
+            assert!(is_unavailable_sqlstate(down), "{down}");
+        }
+        for bug in ["42P01", "23505", "22P02", "40002"] {
+            assert!(!is_unavailable_sqlstate(bug), "{bug}");
+        }
+    }
 
     #[test]
     fn identifiers_are_quoted() {

@@ -4,8 +4,12 @@
 use actix_web::{HttpResponse, ResponseError};
 use infra::postgres::DatabaseError;
 use infra::problem::Problem;
+use infra::telemetry::ErrorChain;
 use read_model::ReadError;
 use waiting_room::QueueError;
+
+/// What went wrong underneath, kept with its own causes for the logs.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// Why the service could not start. Each message names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -35,13 +39,14 @@ pub enum ApiError {
     /// Nothing under that id, or not the caller's (existence is not revealed).
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{dependency} is unavailable: {reason}")]
+    #[error("{dependency} is unavailable: {source}")]
     Unavailable {
         dependency: &'static str,
-        reason: String,
+        #[source]
+        source: Cause,
     },
     #[error("unexpected failure: {0}")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 impl From<QueueError> for ApiError {
@@ -53,11 +58,11 @@ impl From<QueueError> for ApiError {
 impl From<ReadError> for ApiError {
     fn from(error: ReadError) -> Self {
         match error {
-            ReadError::Unavailable(reason) => ApiError::Unavailable {
+            ReadError::Unavailable(cause) => ApiError::Unavailable {
                 dependency: "postgres",
-                reason: reason.to_string(),
+                source: Box::new(cause),
             },
-            ReadError::Database(reason) => ApiError::Internal(format!("postgres: {reason}")),
+            ReadError::Database(_) => ApiError::Internal(Box::new(error)),
         }
     }
 }
@@ -82,13 +87,46 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        // With every cause, in the request's span; the answer says none of it.
         match self {
-            ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
-            ApiError::Unavailable { dependency, reason } => {
-                tracing::warn!(dependency, %reason, "dependency unavailable")
+            ApiError::Internal(_) => {
+                tracing::error!(error = %ErrorChain(self), "request failed")
+            }
+            ApiError::Unavailable { dependency, .. } => {
+                tracing::warn!(dependency, error = %ErrorChain(self), "dependency unavailable")
             }
             _ => {}
         }
         Problem::from(self).error_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use infra::problem::ErrorCode;
+
+    use super::*;
+
+    #[test]
+    fn a_read_failure_answers_without_its_causes_and_logs_them_all() {
+        let refused = sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "connection refused by 10.0.0.7:5432",
+        ));
+        let error = ApiError::from(ReadError::from(refused));
+        let problem = Problem::from(&error);
+        assert_eq!(problem.code, ErrorCode::Unavailable);
+        assert_eq!(problem.detail, "postgres is unavailable; retry shortly");
+        let logged = ErrorChain(&error).to_string();
+        assert!(logged.starts_with("postgres is unavailable: "), "{logged}");
+        assert_eq!(logged.matches("10.0.0.7:5432").count(), 1, "{logged}");
+
+        let bug = ApiError::from(ReadError::from(sqlx::Error::ColumnNotFound(
+            "secret_column".into(),
+        )));
+        let problem = Problem::from(&bug);
+        assert_eq!(problem.code, ErrorCode::Internal);
+        assert_eq!(problem.detail, "unexpected failure");
+        assert!(ErrorChain(&bug).to_string().contains("secret_column"));
     }
 }

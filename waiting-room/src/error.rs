@@ -64,7 +64,7 @@ impl From<QueueError> for Problem {
             | QueueError::NotMounted => ErrorCode::Internal,
         };
         if code == ErrorCode::Unavailable || code == ErrorCode::Internal {
-            tracing::warn!(error = %error, "queue operation failed");
+            tracing::warn!(error = %infra::telemetry::ErrorChain(&error), "queue operation failed");
         }
         let detail = match code {
             // Connection details stay in the logs, not in answers to clients.

@@ -31,7 +31,12 @@ impl Intake {
             .get(CORRELATION_HEADER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| Uuid::parse_str(value.trim()).ok())
-            .unwrap_or_else(Uuid::now_v7);
+            .unwrap_or_else(|| {
+                let minted = Uuid::now_v7();
+                // The request span has the caller's id; name this one there.
+                tracing::Span::current().record("correlation_id", tracing::field::display(minted));
+                minted
+            });
         Intake {
             method: request.method().as_str().to_owned(),
             path: request.path().to_owned(),

@@ -94,6 +94,7 @@ impl Commands {
                 Claimed::Taken(stored) => return self.follow(intake, claim, *stored).await,
             }
         }
+        name_command(&record);
         if !self.board.ready(BOARD_PATIENCE).await {
             if let Some(claim) = &claim {
                 // Nothing was appended: give the key back for the retry.
@@ -165,6 +166,7 @@ impl Commands {
             return Err(ApiError::IdempotencyKeyReused);
         }
         let record = stored.record;
+        name_command(&record);
         if let Some(answer) = &stored.answer {
             return Ok(Answer::replayed(answer, &record.location));
         }
@@ -278,7 +280,7 @@ impl Commands {
         match tokio::time::timeout(OUTCOME_READ_TIMEOUT, read).await {
             Ok(result) => result.map_err(|error| match error {
                 OutcomeError::Database(error) => ApiError::database(error),
-                unknown @ OutcomeError::Unknown { .. } => ApiError::Internal(unknown.to_string()),
+                unknown @ OutcomeError::Unknown { .. } => ApiError::Internal(Box::new(unknown)),
             }),
             Err(_) => Err(ApiError::unavailable(
                 "postgres",
@@ -338,4 +340,10 @@ impl Commands {
             tracing::warn!(%error, command_id = %record.command_id, "cannot keep the idempotent answer");
         }
     }
+}
+
+/// Names the command this request appends or follows in the request span,
+/// as the projector's `fold` span names it: one grep of either id finds both.
+fn name_command(record: &CommandRecord) {
+    tracing::Span::current().record("command_id", tracing::field::display(record.command_id));
 }

@@ -9,6 +9,7 @@ use super::rejections::{
     contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
     payload_config, problem_fallback, query_config,
 };
+use super::request_span::request_span;
 use crate::config::CorsSettings;
 use crate::telemetry::{metrics_text, record_http, Metrics};
 
@@ -45,8 +46,9 @@ pub fn resource(path: &str) -> Resource {
 
 /// The app every service starts from: operational endpoints, extractor
 /// rules, 404 for unknown routes, and the middleware stack (outermost
-/// first): metrics, CORS, body-size limit, problem+json fallback, panic
-/// containment. Services add their routes with `.configure(..)`.
+/// first): the request span, metrics, CORS, body-size limit, problem+json
+/// fallback, panic containment. Services add their routes with
+/// `.configure(..)`.
 pub fn base_app(
     ops: &Operational,
 ) -> App<
@@ -76,4 +78,5 @@ pub fn base_app(
         .wrap(from_fn(limit_body_size))
         .wrap(super::cors(&ops.cors))
         .wrap(from_fn(record_http))
+        .wrap(from_fn(request_span))
 }

@@ -1,11 +1,13 @@
 //! The actix pieces every service shares: operational endpoints, request
-//! rejection rules, CORS, and the app they are assembled into.
+//! rejection rules, CORS, the request span, and the app they are assembled
+//! into.
 
 mod app;
 mod cors;
 mod health;
 mod openapi;
 mod rejections;
+mod request_span;
 
 pub use app::{base_app, resource, Operational};
 pub use cors::cors;
@@ -15,3 +17,4 @@ pub use rejections::{
     contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
     payload_config, problem_fallback, query_config, MAX_BODY_BYTES,
 };
+pub use request_span::{ACCESS_TARGET, CORRELATION_HEADER};

@@ -1,8 +1,10 @@
 //! Logs and metrics.
 
+mod chain;
 mod logging;
 mod metrics;
 
+pub use chain::ErrorChain;
 pub use logging::init_tracing;
 pub use metrics::{metrics_text, record_http, Metrics, HTTP_DURATION_BUCKETS};
 

@@ -5,6 +5,8 @@ use infra::decision::CommandType;
 use infra::kafka::{Topic, Topics};
 use infra::problem::ErrorCode;
 use schemas::{Command, LogEvent};
+use tracing::field::{display, Empty};
+use tracing::Span;
 use uuid::Uuid;
 
 use super::context::Context;
@@ -26,11 +28,26 @@ pub enum Fate {
     DeadLettered,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl Fate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fate::Decided => "decided",
+            Fate::Duplicate => "duplicate",
+            Fate::DeadLettered => "dead_lettered",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct Folded {
     /// `None` when the record could not even be read.
     pub event_type: Option<&'static str>,
     pub fate: Fate,
+    /// The record's `fold` span: where it is in the log and, once read,
+    /// its `correlation_id` and its `command_id` (a request) or `event_id`
+    /// and `causation_id` (a follow-up). Everything logged while folding
+    /// it is inside; the live pipeline logs the fold itself there too.
+    pub span: Span,
 }
 
 /// Decides records of the three topics.
@@ -57,24 +74,36 @@ impl Engine {
         record: &Record,
         produced: &mut Produced,
     ) -> Folded {
+        let span = tracing::info_span!(
+            "fold",
+            topic = %record.topic,
+            partition = record.partition,
+            offset = record.offset,
+            event_type = Empty,
+            command_id = Empty,
+            event_id = Empty,
+            causation_id = Empty,
+            correlation_id = Empty,
+        );
+        let _entered = span.enter();
+        let folded = |event_type, fate| Folded {
+            event_type,
+            fate,
+            span: span.clone(),
+        };
         state.advance_past(record.offset);
         let decoded = match decode(record) {
             Ok(decoded) => decoded,
             Err(reason) => {
                 dead_letter(produced, record, reason);
-                return Folded {
-                    event_type: None,
-                    fate: Fate::DeadLettered,
-                };
+                return folded(None, Fate::DeadLettered);
             }
         };
         let event_type = decoded.event.event_type();
+        name_in_span(&span, &decoded);
         if !state.first_sighting(decoded.envelope.event_id) {
-            tracing::debug!(event_id = %decoded.envelope.event_id, event_type, "record seen before; dropped");
-            return Folded {
-                event_type: Some(event_type),
-                fate: Fate::Duplicate,
-            };
+            tracing::debug!("record seen before; dropped");
+            return folded(Some(event_type), Fate::Duplicate);
         }
         let kind = self.topics.topic_of(&record.topic);
         let command = match command_of(&decoded, kind) {
@@ -82,10 +111,7 @@ impl Engine {
             Err(reason) => {
                 refuse_invalid(produced, &decoded, &reason);
                 dead_letter(produced, record, reason);
-                return Folded {
-                    event_type: Some(event_type),
-                    fate: Fate::DeadLettered,
-                };
+                return folded(Some(event_type), Fate::DeadLettered);
             }
         };
         let mut ctx = Context {
@@ -106,11 +132,25 @@ impl Engine {
                 wallets::fold(&mut ctx, state, user_id, command)
             }
         }
-        Folded {
-            event_type: Some(event_type),
-            fate: Fate::Decided,
+        folded(Some(event_type), Fate::Decided)
+    }
+}
+
+/// Names the record in its `fold` span: a request by its command id, a
+/// follow-up by its own id and its cause's; both by the correlation id the
+/// request came with (command-api's request span has the same).
+fn name_in_span(span: &Span, decoded: &Decoded) {
+    let envelope = &decoded.envelope;
+    span.record("event_type", display(decoded.event.event_type()));
+    if request_of(&decoded.event).is_some() {
+        span.record("command_id", display(envelope.event_id));
+    } else {
+        span.record("event_id", display(envelope.event_id));
+        if let Some(cause) = envelope.causation_id {
+            span.record("causation_id", display(cause));
         }
     }
+    span.record("correlation_id", display(envelope.correlation_id));
 }
 
 /// The record's command, if its values are valid and it is on its topic.

@@ -129,6 +129,11 @@ impl Projection {
                     tracing::warn!(topic = %at.topic, partition = at.partition, expected = state.next_offset(), got = record.offset, "offsets skipped in the log");
                 }
                 let folded = self.engine.fold(state, record, &mut produced);
+                // Replays and rebuilds fold quietly; the live fold is logged,
+                // so one grep of a correlation id finds it beside the request.
+                folded
+                    .span
+                    .in_scope(|| tracing::info!(fate = %folded.fate.as_str(), "folded"));
                 match folded.fate {
                     Fate::Decided => outcome
                         .folded

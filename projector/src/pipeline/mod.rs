@@ -296,7 +296,7 @@ impl Pipeline {
                     return Some(outcome.appended);
                 }
                 Err(error) => {
-                    tracing::error!(%error, retry_in_ms = backoff.as_millis() as u64, "folding a batch failed");
+                    tracing::error!(error = %infra::telemetry::ErrorChain(&error), retry_in_ms = backoff.as_millis() as u64, "folding a batch failed");
                     if wait_or_stop(stop, backoff).await {
                         return None;
                     }
