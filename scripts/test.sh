@@ -55,6 +55,8 @@ step_prometheus_rules() {
   (cd "$dir" && promtool test rules tests/*.yml)
   say "scripts/python-check.sh (mypy --strict, pytest of the Python tooling)"
   "$ROOT/scripts/python-check.sh"
+  say "scripts/check-import-cycles.py (no file imports what imports it back)"
+  python3 "$ROOT/scripts/check-import-cycles.py"
   say "dashboards/check.py --static"
   python3 "$ROOT/dashboards/check.py" --static
 }

@@ -4,18 +4,21 @@
 //! deletes the entries it touched instead of writing them; nothing is
 //! warmed before booking opens.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 
+use super::clock::now_ms;
 use super::entry::Entry;
 use super::error::{ReadError, WriteError};
 use super::kind::Kind;
 use super::metrics::Outcome;
 use super::policy::Lifetime;
+use super::shared::Shared;
+use super::source::Source;
 use super::strategy::{Looked, Strategy};
-use super::{now_ms, ReadModel, Source};
 
 /// The original design's fixed TTL, whatever `CACHE_TTL_SECONDS` says.
 const NAIVE_TTL: Duration = Duration::from_secs(120);
@@ -30,30 +33,30 @@ impl Strategy for Naive {
 
     fn finish<'a>(
         &'a self,
-        model: &'a ReadModel,
+        shared: &'a Arc<Shared>,
         source: Source,
         looked: Looked,
     ) -> BoxFuture<'a, Result<Entry, ReadError>> {
         let found = match looked {
             Looked::Found(found) => found,
             Looked::Failed(error) => {
-                model.inner.cache.failed(&error, now_ms());
+                shared.cache.failed(&error, now_ms());
                 None
             }
             Looked::Skipped => None,
         };
-        finish(model, source, found).boxed()
+        finish(self, shared, source, found).boxed()
     }
 
     /// Cache-aside invalidation: the next read of each entry misses and
     /// loads it, as the original design did.
     fn apply_changes<'a>(
         &'a self,
-        model: &'a ReadModel,
+        shared: &'a Arc<Shared>,
         sources: &'a [Source],
     ) -> BoxFuture<'a, Result<usize, WriteError>> {
         async move {
-            let cache = &model.inner.cache;
+            let cache = &shared.cache;
             let keys: Vec<String> = sources
                 .iter()
                 .map(|source| source.key(&cache.keys).key)
@@ -82,11 +85,12 @@ impl Strategy for Naive {
 
 /// What follows the `GET`: the entry `found`, or a load and a fill.
 async fn finish(
-    model: &ReadModel,
+    naive: &Naive,
+    shared: &Arc<Shared>,
     source: Source,
     found: Option<Entry>,
 ) -> Result<Entry, ReadError> {
-    let inner = &model.inner;
+    let inner = shared;
     let kind = source.kind();
     // A pending entry is no cached answer: the projector deletes entries
     // instead of writing them here, so one written after the decision
@@ -101,8 +105,8 @@ async fn finish(
         None => {}
     }
     inner.metrics.request(kind, Outcome::Miss);
-    let (view, delta_ms) = model.load(source).await?;
-    let (entry, bytes, expire_ms) = model.stamp(&view, delta_ms);
+    let (view, delta_ms) = shared.load(source).await?;
+    let (entry, bytes, expire_ms) = naive.stamp(&view, delta_ms);
     if view.body.is_some() && inner.cache.usable(now_ms()) {
         let key = source.key(&inner.cache.keys);
         if let Err(error) = inner.cache.set(&key.key, &bytes, expire_ms).await {

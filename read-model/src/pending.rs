@@ -25,9 +25,9 @@ use redis::RedisError;
 use schemas::LogEvent;
 use uuid::Uuid;
 
+use super::clock::now_ms;
 use super::entry::{Entry, View};
 use super::load;
-use super::now_ms;
 use super::source::Source;
 use super::store::Cache;
 use infra::config::RedisSettings;

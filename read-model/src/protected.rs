@@ -24,14 +24,17 @@ use futures::FutureExt;
 use infra::config::CacheSettings;
 use infra::flight::SingleFlight;
 
+use super::clock::now_ms;
 use super::entry::Entry;
 use super::error::{ReadError, WriteError};
 use super::kind::Kind;
 use super::metrics::Outcome;
 use super::policy::{random_u64, refresh_early, Lifetime, Policy};
+use super::shared::Shared;
+use super::source::Source;
 use super::store::{Acquired, Filled};
 use super::strategy::{Looked, Strategy};
-use super::{now_ms, ReadModel, Source};
+use super::writer::write;
 
 /// How long a loader may hold a key's lease; longer than any sane load.
 const LEASE_MS: u64 = 2_000;
@@ -54,11 +57,11 @@ impl Strategy for Protected {
 
     fn finish<'a>(
         &'a self,
-        model: &'a ReadModel,
+        shared: &'a Arc<Shared>,
         source: Source,
         looked: Looked,
     ) -> BoxFuture<'a, Result<Entry, ReadError>> {
-        self.settle(model, source, looked).boxed()
+        self.settle(shared, source, looked).boxed()
     }
 
     /// Write-through: each entry is rewritten from the committed tables,
@@ -66,10 +69,10 @@ impl Strategy for Protected {
     /// after a command's answer sees its effect.
     fn apply_changes<'a>(
         &'a self,
-        model: &'a ReadModel,
+        shared: &'a Arc<Shared>,
         sources: &'a [Source],
     ) -> BoxFuture<'a, Result<usize, WriteError>> {
-        model.write(sources).boxed()
+        write(shared, self, sources).boxed()
     }
 
     /// The first wave of readers at a booking opening must find the
@@ -94,28 +97,28 @@ impl Protected {
     /// Steps 1 (what to do with the entry found) to 3, after the first look.
     async fn settle(
         &self,
-        model: &ReadModel,
+        shared: &Arc<Shared>,
         source: Source,
         looked: Looked,
     ) -> Result<Entry, ReadError> {
-        let inner = &model.inner;
+        let inner = shared;
         let kind = source.kind();
         let key = source.key(&inner.cache.keys);
         let now = now_ms();
         match looked {
             Looked::Found(Some(entry)) if entry.pending => {
                 inner.metrics.request(kind, Outcome::Miss);
-                return self.read_behind_pending(model, source, entry).await;
+                return self.read_behind_pending(shared, source, entry).await;
             }
             Looked::Found(Some(entry)) => {
                 if now < entry.fresh_until_ms {
                     if refresh_early(now, entry.fresh_until_ms, entry.delta_ms) {
-                        self.refresh_in_background(model, source, entry.version);
+                        self.refresh_in_background(shared, source, entry.version);
                     }
                     inner.metrics.request(kind, Outcome::Hit);
                 } else {
                     inner.metrics.request(kind, Outcome::Stale);
-                    self.refresh_in_background(model, source, entry.version);
+                    self.refresh_in_background(shared, source, entry.version);
                 }
                 return Ok(entry);
             }
@@ -123,17 +126,17 @@ impl Protected {
             Looked::Failed(error) => {
                 inner.cache.failed(&error, now);
                 inner.metrics.request(kind, Outcome::Miss);
-                return self.read_database(model, source).await;
+                return self.read_database(shared, source).await;
             }
             Looked::Skipped => {
                 inner.metrics.request(kind, Outcome::Miss);
-                return self.read_database(model, source).await;
+                return self.read_database(shared, source).await;
             }
         }
         inner.metrics.request(kind, Outcome::Miss);
         let landed = self
             .flights
-            .run(&key.key, || self.load_and_fill(model, source, None))
+            .run(&key.key, || self.load_and_fill(shared, source, None))
             .await;
         if landed.joined {
             inner.metrics.single_flight_wait(kind);
@@ -147,19 +150,19 @@ impl Protected {
     /// nothing is the pending entry served.
     async fn read_behind_pending(
         &self,
-        model: &ReadModel,
+        shared: &Arc<Shared>,
         source: Source,
         pending: Entry,
     ) -> Result<Entry, ReadError> {
-        let key = source.key(&model.inner.cache.keys);
+        let key = source.key(&shared.cache.keys);
         let landed = self
             .flights
             .run(&key.key, || {
-                self.load_and_fill(model, source, Some(pending.version))
+                self.load_and_fill(shared, source, Some(pending.version))
             })
             .await;
         if landed.joined {
-            model.inner.metrics.single_flight_wait(source.kind());
+            shared.metrics.single_flight_wait(source.kind());
         }
         match landed.value {
             Ok(loaded) if loaded.not_found => Ok(pending),
@@ -168,17 +171,21 @@ impl Protected {
     }
 
     /// Postgres without Redis, one load per key at a time in this process.
-    async fn read_database(&self, model: &ReadModel, source: Source) -> Result<Entry, ReadError> {
-        let flight = format!("db|{}", source.key(&model.inner.cache.keys).key);
+    async fn read_database(
+        &self,
+        shared: &Arc<Shared>,
+        source: Source,
+    ) -> Result<Entry, ReadError> {
+        let flight = format!("db|{}", source.key(&shared.cache.keys).key);
         let landed = self
             .flights
             .run(&flight, || async {
-                let (view, delta_ms) = model.load(source).await?;
-                Ok(model.stamp(&view, delta_ms).0)
+                let (view, delta_ms) = shared.load(source).await?;
+                Ok(self.stamp(&view, delta_ms).0)
             })
             .await;
         if landed.joined {
-            model.inner.metrics.single_flight_wait(source.kind());
+            shared.metrics.single_flight_wait(source.kind());
         }
         landed.value
     }
@@ -189,11 +196,11 @@ impl Protected {
     /// it), and left to whoever holds the lease.
     async fn load_and_fill(
         &self,
-        model: &ReadModel,
+        shared: &Arc<Shared>,
         source: Source,
         mut stale: Option<[u8; 8]>,
     ) -> Result<Entry, ReadError> {
-        let inner = &model.inner;
+        let inner = shared;
         let kind = source.kind();
         let key = source.key(&inner.cache.keys);
         let token = format!("{:016x}", random_u64());
@@ -204,7 +211,7 @@ impl Protected {
             match acquired {
                 Ok(Acquired::Present(raw)) => match Entry::decode(raw) {
                     Some(entry) => return Ok(entry),
-                    None => return self.read_database(model, source).await,
+                    None => return self.read_database(shared, source).await,
                 },
                 Ok(Acquired::Lease) => break,
                 Ok(Acquired::Busy) if stale.is_some() => {
@@ -218,17 +225,17 @@ impl Protected {
                     }
                     if Instant::now() >= give_up_at {
                         // The other loader is stuck or gone: answer anyway.
-                        return self.read_database(model, source).await;
+                        return self.read_database(shared, source).await;
                     }
                     tokio::time::sleep(LEASE_POLL).await;
                 }
                 Err(error) => {
                     inner.cache.failed(&error, now_ms());
-                    return self.read_database(model, source).await;
+                    return self.read_database(shared, source).await;
                 }
             }
         }
-        let loaded = model.load(source).await;
+        let loaded = shared.load(source).await;
         let (view, delta_ms) = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
@@ -237,7 +244,7 @@ impl Protected {
                 return Err(error);
             }
         };
-        let (entry, bytes, expire_ms) = model.stamp(&view, delta_ms);
+        let (entry, bytes, expire_ms) = self.stamp(&view, delta_ms);
         let keep = view.body.is_some() || kind.caches_absence();
         let filled = inner
             .cache
@@ -255,21 +262,21 @@ impl Protected {
 
     /// Serve-then-refresh: one refresh per key at a time in this process,
     /// and only one across instances (the lease).
-    fn refresh_in_background(&self, model: &ReadModel, source: Source, version: [u8; 8]) {
-        let key = source.key(&model.inner.cache.keys).key;
+    fn refresh_in_background(&self, shared: &Arc<Shared>, source: Source, version: [u8; 8]) {
+        let key = source.key(&shared.cache.keys).key;
         if self.flights.in_flight(&key) {
             return;
         }
-        let (strategy, model) = (self.clone(), model.clone());
+        let (strategy, shared) = (self.clone(), shared.clone());
         tokio::spawn(async move {
             let landed = strategy
                 .flights
                 .run(&key, || {
-                    strategy.load_and_fill(&model, source, Some(version))
+                    strategy.load_and_fill(&shared, source, Some(version))
                 })
                 .await;
             if let Err(error) = landed.value {
-                tracing::warn!(%error, key, "refreshing a read-model entry failed");
+                tracing::warn!(%error, key, "refreshing a read-shared entry failed");
             }
         });
     }

@@ -14,21 +14,22 @@
 //! beside a Redis round trip, and a guarded seat-map read stays one round
 //! trip.
 
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
 use redis::RedisError;
 
-use super::entry::Entry;
+use super::clock::now_ms;
+use super::entry::{Entry, View};
 use super::error::{ReadError, WriteError};
 use super::kind::Kind;
-use super::naive::Naive;
 use super::policy::Lifetime;
-use super::protected::Protected;
-use super::{ReadModel, Source};
-use infra::config::{CacheSettings, CacheStrategy};
+use super::shared::Shared;
+use super::source::Source;
 
 /// How the read model answers reads and keeps its entries. Each method is
-/// handed the model whose strategy it is, for the state both share (Redis,
-/// Postgres, metrics, copies).
+/// handed the state both strategies share (Redis, Postgres, metrics,
+/// copies).
 pub trait Strategy: Send + Sync {
     /// Whether this process keeps a copy of `kind`'s entries, which Redis
     /// then only revalidates by version instead of sending whole (`look`).
@@ -38,7 +39,7 @@ pub trait Strategy: Send + Sync {
     /// `looked`: served from it, or loaded from Postgres.
     fn finish<'a>(
         &'a self,
-        model: &'a ReadModel,
+        shared: &'a Arc<Shared>,
         source: Source,
         looked: Looked,
     ) -> BoxFuture<'a, Result<Entry, ReadError>>;
@@ -48,7 +49,7 @@ pub trait Strategy: Send + Sync {
     /// wrote or dropped.
     fn apply_changes<'a>(
         &'a self,
-        model: &'a ReadModel,
+        shared: &'a Arc<Shared>,
         sources: &'a [Source],
     ) -> BoxFuture<'a, Result<usize, WriteError>>;
 
@@ -60,6 +61,16 @@ pub trait Strategy: Send + Sync {
     /// says nothing exists, `hot_until_ms` the end of the booking window it
     /// belongs to, if any.
     fn lifetime(&self, now_ms: i64, not_found: bool, hot_until_ms: Option<i64>) -> Lifetime;
+
+    /// The entry as it is written now, its lifetime from this strategy:
+    /// the entry, its encoded bytes and its expiry in milliseconds.
+    fn stamp(&self, view: &View, delta_ms: u32) -> (Entry, Vec<u8>, i64) {
+        let lifetime = self.lifetime(now_ms(), view.body.is_none(), view.hot_until_ms);
+        let bytes = Entry::encode(view, lifetime.fresh_until_ms, delta_ms);
+        let entry = Entry::decode(bytes.clone().into())
+            .unwrap_or_else(|| unreachable!("an encoded entry always decodes"));
+        (entry, bytes, lifetime.expire_ms)
+    }
 }
 
 /// What the first look at an entry's key saw.
@@ -70,12 +81,4 @@ pub enum Looked {
     Failed(RedisError),
     /// Redis was not asked: it is being skipped after a failure.
     Skipped,
-}
-
-/// The strategy `settings` name: the only place that asks.
-pub fn chosen(settings: &CacheSettings) -> Box<dyn Strategy> {
-    match settings.strategy {
-        CacheStrategy::Protected => Box::new(Protected::new(settings)),
-        CacheStrategy::Naive => Box::new(Naive),
-    }
 }

@@ -17,7 +17,10 @@ use uuid::Uuid;
 
 use super::error::WriteError;
 use super::load::BOOKING_RUSH;
-use super::{ReadModel, Source};
+use super::shared::Shared;
+use super::source::Source;
+use super::strategy::Strategy;
+use super::writer::write;
 
 /// A schedule loaded by one round of warming.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,105 +53,111 @@ pub struct WarmFailure {
     pub round: Option<WarmRound>,
 }
 
-impl ReadModel {
-    /// Loads every schedule inside its window whose entries are not all in
-    /// Redis. Under a strategy that does not warm (the naive one) it only
-    /// counts them.
-    pub async fn warm_due(&self) -> Result<WarmRound, WarmFailure> {
-        let now = Utc::now();
-        let due: Vec<(Uuid, Uuid, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT schedule_id, concert_id, booking_opens_at FROM schedules
-             WHERE booking_opens_at > $1 AND booking_opens_at <= $2
-             ORDER BY booking_opens_at, schedule_id",
-        )
-        .bind(now - BOOKING_RUSH)
-        .bind(now + self.inner.warm_lead)
-        .fetch_all(&self.inner.pool)
-        .await
-        .map_err(|error| WarmFailure {
-            error: error.into(),
-            round: None,
-        })?;
-        let keys = &self.inner.cache.keys;
-        let groups: Vec<Vec<String>> = due
-            .iter()
-            .map(|(schedule, concert, _)| {
-                vec![
-                    keys.warm(*schedule),
-                    keys.concerts().key,
-                    keys.schedules(*concert).key,
-                    keys.seats(*schedule).key,
-                ]
+/// Loads every schedule inside its window whose entries are not all in
+/// Redis. Under a strategy that does not warm (the naive one) it only
+/// counts them.
+pub(crate) async fn warm_due(
+    shared: &Shared,
+    strategy: &dyn Strategy,
+) -> Result<WarmRound, WarmFailure> {
+    let now = Utc::now();
+    let due: Vec<(Uuid, Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT schedule_id, concert_id, booking_opens_at FROM schedules
+         WHERE booking_opens_at > $1 AND booking_opens_at <= $2
+         ORDER BY booking_opens_at, schedule_id",
+    )
+    .bind(now - BOOKING_RUSH)
+    .bind(now + shared.warm_lead)
+    .fetch_all(&shared.pool)
+    .await
+    .map_err(|error| WarmFailure {
+        error: error.into(),
+        round: None,
+    })?;
+    let keys = &shared.cache.keys;
+    let groups: Vec<Vec<String>> = due
+        .iter()
+        .map(|(schedule, concert, _)| {
+            vec![
+                keys.warm(*schedule),
+                keys.concerts().key,
+                keys.schedules(*concert).key,
+                keys.seats(*schedule).key,
+            ]
+        })
+        .collect();
+    // Until Redis answers, none is known to be warm (and no reader
+    // could get at it anyway).
+    let mut round = WarmRound {
+        warmed: Vec::new(),
+        due: due.len(),
+        cold: due.len(),
+    };
+    let present = match shared.cache.count_existing(&groups).await {
+        Ok(present) => present,
+        Err(error) => {
+            return Err(WarmFailure {
+                error: error.into(),
+                round: Some(round),
             })
-            .collect();
-        // Until Redis answers, none is known to be warm (and no reader
-        // could get at it anyway).
-        let mut round = WarmRound {
-            warmed: Vec::new(),
-            due: due.len(),
-            cold: due.len(),
-        };
-        let present = match self.inner.cache.count_existing(&groups).await {
-            Ok(present) => present,
+        }
+    };
+    let cold: Vec<(Uuid, Uuid, DateTime<Utc>)> = due
+        .into_iter()
+        .zip(groups.iter().zip(present))
+        .filter(|(_, (group, present))| *present < group.len())
+        .map(|(schedule, _)| schedule)
+        .collect();
+    round.cold = cold.len();
+    if !strategy.warms() {
+        return Ok(round);
+    }
+    for (schedule_id, concert_id, opens) in cold {
+        match warm(shared, strategy, schedule_id, concert_id, opens).await {
+            Ok(warmed) => {
+                round.cold -= 1;
+                round.warmed.push(warmed);
+            }
             Err(error) => {
                 return Err(WarmFailure {
-                    error: error.into(),
+                    error,
                     round: Some(round),
                 })
             }
-        };
-        let cold: Vec<(Uuid, Uuid, DateTime<Utc>)> = due
-            .into_iter()
-            .zip(groups.iter().zip(present))
-            .filter(|(_, (group, present))| *present < group.len())
-            .map(|(schedule, _)| schedule)
-            .collect();
-        round.cold = cold.len();
-        if !self.inner.strategy.warms() {
-            return Ok(round);
         }
-        for (schedule_id, concert_id, opens) in cold {
-            match self.warm(schedule_id, concert_id, opens).await {
-                Ok(warmed) => {
-                    round.cold -= 1;
-                    round.warmed.push(warmed);
-                }
-                Err(error) => {
-                    return Err(WarmFailure {
-                        error,
-                        round: Some(round),
-                    })
-                }
-            }
-        }
-        Ok(round)
     }
+    Ok(round)
+}
 
-    async fn warm(
-        &self,
-        schedule_id: Uuid,
-        concert_id: Uuid,
-        opens: DateTime<Utc>,
-    ) -> Result<Warmed, WriteError> {
-        self.write(&[
+async fn warm(
+    shared: &Shared,
+    strategy: &dyn Strategy,
+    schedule_id: Uuid,
+    concert_id: Uuid,
+    opens: DateTime<Utc>,
+) -> Result<Warmed, WriteError> {
+    write(
+        shared,
+        strategy,
+        &[
             Source::Concerts,
             Source::Schedules(concert_id),
             Source::Seats(schedule_id),
-        ])
+        ],
+    )
+    .await?;
+    let window_end = opens + BOOKING_RUSH;
+    shared
+        .cache
+        .mark(
+            &shared.cache.keys.warm(schedule_id),
+            (window_end - Utc::now()).num_milliseconds(),
+        )
         .await?;
-        let window_end = opens + BOOKING_RUSH;
-        self.inner
-            .cache
-            .mark(
-                &self.inner.cache.keys.warm(schedule_id),
-                (window_end - Utc::now()).num_milliseconds(),
-            )
-            .await?;
-        let lead_seconds = ((opens - Utc::now()).num_milliseconds() as f64 / 1000.0).max(0.0);
-        self.inner.metrics.warmed(lead_seconds);
-        Ok(Warmed {
-            schedule_id,
-            lead_seconds,
-        })
-    }
+    let lead_seconds = ((opens - Utc::now()).num_milliseconds() as f64 / 1000.0).max(0.0);
+    shared.metrics.warmed(lead_seconds);
+    Ok(Warmed {
+        schedule_id,
+        lead_seconds,
+    })
 }

@@ -6,13 +6,16 @@
 //! invalidation, as the original design).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 use uuid::Uuid;
 
 use super::error::WriteError;
+use super::shared::Shared;
+use super::source::Source;
 use super::store::Put;
-use super::{ReadModel, Source};
+use super::strategy::Strategy;
 
 /// Loads running at once for one write-through.
 const CONCURRENT_LOADS: usize = 4;
@@ -81,60 +84,65 @@ impl Changed {
     }
 }
 
-impl ReadModel {
-    /// Writes every entry `changed` names through to Redis (protected), or
-    /// deletes them (naive). Answers how many entries it wrote or deleted.
-    pub async fn write_changes(&self, changed: &Changed) -> Result<usize, WriteError> {
-        if changed.is_empty() {
-            return Ok(0);
-        }
-        let mut changed = changed.clone();
-        if !changed.seat_maps.is_empty() {
-            let seat_maps: Vec<Uuid> = changed.seat_maps.iter().copied().collect();
-            let concerts: Vec<Uuid> = sqlx::query_scalar(
-                "SELECT DISTINCT concert_id FROM schedules WHERE schedule_id = ANY($1)",
-            )
-            .bind(seat_maps)
-            .fetch_all(&self.inner.pool)
-            .await?;
-            changed.schedules.extend(concerts);
-        }
-        let sources = changed.sources();
-        self.inner.strategy.apply_changes(self, &sources).await
+/// Writes every entry `changed` names through to Redis (protected), or
+/// deletes them (naive). Answers how many entries it wrote or deleted.
+pub(crate) async fn write_changes(
+    shared: &Arc<Shared>,
+    strategy: &dyn Strategy,
+    changed: &Changed,
+) -> Result<usize, WriteError> {
+    if changed.is_empty() {
+        return Ok(0);
     }
-
-    /// Deletes every read-model entry (never the queue's keys), so each is
-    /// loaded afresh on its next read: for a writer that lost track of what
-    /// it failed to write. Answers how many it deleted.
-    pub async fn forget_all(&self) -> Result<u64, WriteError> {
-        Ok(self
-            .inner
-            .cache
-            .delete_matching(&self.inner.cache.keys.pattern())
-            .await?)
+    let mut changed = changed.clone();
+    if !changed.seat_maps.is_empty() {
+        let seat_maps: Vec<Uuid> = changed.seat_maps.iter().copied().collect();
+        let concerts: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT concert_id FROM schedules WHERE schedule_id = ANY($1)",
+        )
+        .bind(seat_maps)
+        .fetch_all(&shared.pool)
+        .await?;
+        changed.schedules.extend(concerts);
     }
+    let sources = changed.sources();
+    strategy.apply_changes(shared, &sources).await
+}
 
-    /// Loads `sources` from Postgres and writes them, one round trip to Redis.
-    pub(super) async fn write(&self, sources: &[Source]) -> Result<usize, WriteError> {
-        let window = self.window();
-        let puts: Vec<Put> = futures::stream::iter(sources.iter().copied())
-            .map(|source| async move {
-                let started = std::time::Instant::now();
-                let view = source.load(&self.inner.pool, &window).await?;
-                let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-                let (_, value, expire_ms) = self.stamp(&view, delta_ms);
-                Ok::<_, sqlx::Error>(Put {
-                    key: source.key(&self.inner.cache.keys),
-                    value,
-                    expire_ms,
-                })
+/// Deletes every read-model entry (never the queue's keys), so each is
+/// loaded afresh on its next read: for a writer that lost track of what
+/// it failed to write. Answers how many it deleted.
+pub(crate) async fn forget_all(shared: &Shared) -> Result<u64, WriteError> {
+    Ok(shared
+        .cache
+        .delete_matching(&shared.cache.keys.pattern())
+        .await?)
+}
+
+/// Loads `sources` from Postgres and writes them, one round trip to Redis.
+pub(crate) async fn write(
+    shared: &Shared,
+    strategy: &dyn Strategy,
+    sources: &[Source],
+) -> Result<usize, WriteError> {
+    let window = shared.window();
+    let puts: Vec<Put> = futures::stream::iter(sources.iter().copied())
+        .map(|source| async move {
+            let started = std::time::Instant::now();
+            let view = source.load(&shared.pool, &window).await?;
+            let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+            let (_, value, expire_ms) = strategy.stamp(&view, delta_ms);
+            Ok::<_, sqlx::Error>(Put {
+                key: source.key(&shared.cache.keys),
+                value,
+                expire_ms,
             })
-            .buffer_unordered(CONCURRENT_LOADS)
-            .try_collect()
-            .await?;
-        self.inner.cache.put(&puts).await?;
-        Ok(puts.len())
-    }
+        })
+        .buffer_unordered(CONCURRENT_LOADS)
+        .try_collect()
+        .await?;
+    shared.cache.put(&puts).await?;
+    Ok(puts.len())
 }
 
 #[cfg(test)]

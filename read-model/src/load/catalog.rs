@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::Window;
+use super::window::{Window, BOOKING_RUSH};
 use crate::body;
 use crate::entry::View;
 use crate::views::{ConcertView, ScheduleView};
@@ -18,7 +18,7 @@ pub async fn concerts(pool: &PgPool, window: &Window) -> Result<View, sqlx::Erro
          FROM concerts c CROSS JOIN hot
          ORDER BY c.registered_at, c.concert_id",
     )
-    .bind(window.now - super::BOOKING_RUSH)
+    .bind(window.now - BOOKING_RUSH)
     .bind(window.now + window.lead)
     .fetch_all(pool)
     .await?;

@@ -1,7 +1,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::wire;
+use super::wire::wire;
 use crate::body;
 use crate::entry::View;
 use crate::views::{PaymentStatus, PaymentView};

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::wire;
+use super::wire::wire;
 use crate::body;
 use crate::entry::{Lapsed, View};
 use crate::views::{ReservationStatus, ReservationView};

@@ -2,7 +2,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{wire, Window};
+use super::window::Window;
+use super::wire::wire;
 use crate::body;
 use crate::entry::{Lapsed, View};
 use crate::views::{SeatMapView, SeatStatus, SeatView};

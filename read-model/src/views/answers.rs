@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{BalanceView, PaymentStatus, ReservationStatus, ReservationView};
+use super::reads::{BalanceView, PaymentStatus, ReservationStatus, ReservationView};
 
 /// `POST /v1/admin/concerts` 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1,0 +1,45 @@
+//! What every part of the read model uses whatever the strategy: Redis
+//! (through `Cache`), Postgres, the warm lead, the metrics and the copies
+//! of hot entries. Strategies, the writer and the warmer are functions over
+//! it; the `ReadModel` handle holds it next to the chosen strategy.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use sqlx::PgPool;
+
+use super::copies::Copies;
+use super::entry::View;
+use super::error::ReadError;
+use super::load::Window;
+use super::metrics::CacheMetrics;
+use super::source::Source;
+use super::store::Cache;
+
+pub(crate) struct Shared {
+    pub cache: Cache,
+    pub pool: PgPool,
+    /// How long before booking opens a schedule's entries are kept warm.
+    pub warm_lead: chrono::Duration,
+    pub metrics: CacheMetrics,
+    /// Hot entries as last read, for kinds the strategy keeps copies of.
+    pub copies: Copies,
+}
+
+impl Shared {
+    pub fn window(&self) -> Window {
+        Window {
+            lead: self.warm_lead,
+            now: Utc::now(),
+        }
+    }
+
+    /// Loads from Postgres, counted, timed.
+    pub async fn load(&self, source: Source) -> Result<(View, u32), ReadError> {
+        self.metrics.db_fallback(source.kind());
+        let started = Instant::now();
+        let view = source.load(&self.pool, &self.window()).await?;
+        let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        Ok((view, delta_ms))
+    }
+}
