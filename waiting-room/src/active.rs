@@ -1,6 +1,9 @@
 //! The ACTIVE check on its own: what every guarded request asks, answered
 //! from the token's record, the owner's current token and the active set,
-//! with none of `inspect`'s position and rate statistics. It is a single
+//! with none of `inspect`'s position and rate statistics. An ACTIVE answer
+//! also marks the fan active (`active_seen`), in the same script, so an
+//! ACTIVE fan who keeps using the site keeps the slot while one who went
+//! away gives it back after the idle period. It is a single
 //! script call, so a caller can send it in the same round trip as its own
 //! command (a seat-map read sends it with the read-model lookup).
 //!
@@ -26,8 +29,9 @@ pub struct ActiveCheck {
     /// The caller (`X-User-Id`), who may not be the token's owner.
     user_id: Uuid,
     claims: TokenClaims,
-    /// Token record, the owner's current token, the active set.
-    keys: [String; 3],
+    /// Token record, the owner's current token, the active set, the
+    /// activity marks.
+    keys: [String; 4],
     /// The owner and the token.
     args: [String; 2],
 }
@@ -71,6 +75,7 @@ pub(crate) fn active_check(
             keys.token(claims.token_id),
             keys.user(owner),
             keys.active.clone(),
+            keys.active_seen.clone(),
         ],
         args: [owner.to_string(), claims.token_id.to_string()],
     })

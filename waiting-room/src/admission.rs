@@ -23,6 +23,9 @@ pub struct Admission {
     pub lapsed: u64,
     /// Waiting users who stopped polling and lost their place.
     pub abandoned: u64,
+    /// ACTIVE users who did nothing for the idle period and gave their
+    /// slots back before their tokens lapsed.
+    pub idle: u64,
     pub active: u64,
     pub waiting: u64,
 }

@@ -1,4 +1,4 @@
-//! One admission step: purge lapsed and abandoned places, then move users
+//! One admission step: purge lapsed, abandoned and idle places, then move users
 //! from the head of the line into the active set, within the rate and cap.
 
 use std::time::Duration;
@@ -11,7 +11,7 @@ use super::scripts::ADMIT;
 use super::settings::millis;
 use super::store::Store;
 
-type AdmitReply = (i64, i64, i64, i64, i64, Vec<(String, i64)>);
+type AdmitReply = (i64, i64, i64, i64, i64, Vec<(String, i64)>, i64);
 
 /// `owner` non-empty: admit only while that owner holds the lease.
 pub(crate) async fn admit_step(inner: &Store, owner: &str) -> Result<Admission, QueueError> {
@@ -28,6 +28,7 @@ pub(crate) async fn admit_step(inner: &Store, owner: &str) -> Result<Admission, 
                 .key(&keys.admissions)
                 .key(&keys.bucket)
                 .key(&keys.lease)
+                .key(&keys.active_seen)
                 .arg(&keys.base)
                 .arg(owner)
                 .arg(settings.active_max)
@@ -37,11 +38,12 @@ pub(crate) async fn admit_step(inner: &Store, owner: &str) -> Result<Admission, 
                 .arg(millis(settings.waiting_idle_timeout))
                 .arg(millis(settings.rate_window))
                 .arg(settings.admit_batch_max)
-                .arg(ended_ttl);
+                .arg(ended_ttl)
+                .arg(millis(settings.active_idle_timeout));
             Ok(invocation.invoke_async(&mut connection).await?)
         })
         .await?;
-    let (led, lapsed, abandoned, active, waiting, admitted) = reply;
+    let (led, lapsed, abandoned, active, waiting, admitted, idle) = reply;
     let admitted = admitted
         .into_iter()
         .map(|(user_id, waited_ms)| {
@@ -58,6 +60,7 @@ pub(crate) async fn admit_step(inner: &Store, owner: &str) -> Result<Admission, 
         admitted,
         lapsed: count(lapsed),
         abandoned: count(abandoned),
+        idle: count(idle),
         active: count(active),
         waiting: count(waiting),
     })

@@ -41,6 +41,7 @@ pub(crate) async fn end_place(
                 .key(&keys.line)
                 .key(&keys.seen)
                 .key(&keys.active)
+                .key(&keys.active_seen)
                 .arg(&keys.base)
                 .arg(user_id.to_string());
             Ok::<_, QueueError>(invocation.invoke_async(&mut connection).await?)

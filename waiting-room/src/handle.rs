@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use infra::redis::{KeySpace, Redis};
 use prometheus::Registry;
 use redis::Value;
@@ -14,6 +15,7 @@ use super::admit::admit_step;
 use super::error::QueueError;
 use super::expire::end_place;
 use super::join::{self, Ticket};
+use super::keep::keep_active_until;
 use super::keys::QueueKeys;
 use super::metrics::QueueMetrics;
 use super::pass::{ActiveQueuePass, QueuePass};
@@ -116,6 +118,18 @@ impl Queue {
         reply: Value,
     ) -> Result<ActiveQueuePass, QueueError> {
         active::settle(&self.store, check, reply).await
+    }
+
+    /// Keeps an ACTIVE user's slot from being given back as idle before
+    /// `until`: what command-api calls with a hold's expiry when it takes a
+    /// hold, so a fan holding a seat keeps the slot until the hold is paid,
+    /// released or lapses. Returns whether the user is ACTIVE.
+    pub async fn keep_active_until(
+        &self,
+        user_id: Uuid,
+        until: DateTime<Utc>,
+    ) -> Result<bool, QueueError> {
+        keep_active_until(&self.store, user_id, until).await
     }
 
     /// One step without the lease, for tests and operator tools. It is still

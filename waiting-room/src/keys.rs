@@ -6,6 +6,7 @@
 //! | `line` | zset | waiting users: member user id, score arrival number |
 //! | `seen` | zset | waiting users: member user id, score last poll (ms) |
 //! | `active` | zset | admitted users: member user id, score lapse time (ms) |
+//! | `active_seen` | zset | admitted users: member user id, score last guarded request (ms), or a live hold's expiry |
 //! | `user:<user_id>` | string | the user's current token id |
 //! | `token:<token_id>` | hash | `user` (owner), `iat`, `seq`, and once decided `admitted`, `lapse` |
 //! | `admissions` | zset | member arrival number, score admission time (ms): the measured rate |
@@ -27,6 +28,7 @@ pub(crate) struct QueueKeys {
     pub line: String,
     pub seen: String,
     pub active: String,
+    pub active_seen: String,
     pub admissions: String,
     pub bucket: String,
     pub lease: String,
@@ -41,6 +43,7 @@ impl QueueKeys {
             line: key("line"),
             seen: key("seen"),
             active: key("active"),
+            active_seen: key("active_seen"),
             admissions: key("admissions"),
             bucket: key("bucket"),
             lease: key("lease"),
@@ -72,6 +75,7 @@ mod tests {
             &keys.line,
             &keys.seen,
             &keys.active,
+            &keys.active_seen,
             &keys.admissions,
             &keys.bucket,
             &keys.lease,

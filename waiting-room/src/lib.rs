@@ -34,6 +34,7 @@ mod extract;
 mod handle;
 mod inspect;
 mod join;
+mod keep;
 mod keys;
 mod lease;
 mod metrics;

@@ -18,6 +18,8 @@ pub(crate) struct QueueMetrics {
     waiting: IntGauge,
     active: IntGauge,
     admissions: IntCounter,
+    abandoned: IntCounter,
+    idle_released: IntCounter,
     wait_seconds: Histogram,
     lease_held: IntGauge,
 }
@@ -30,6 +32,14 @@ impl QueueMetrics {
             admissions: IntCounter::new(
                 "queue_admissions_total",
                 "Users admitted from the line by this instance",
+            )?,
+            abandoned: IntCounter::new(
+                "queue_abandoned_total",
+                "Waiting users dropped by this instance's admitter after the grace without a poll",
+            )?,
+            idle_released: IntCounter::new(
+                "queue_idle_released_total",
+                "ACTIVE users whose slot this instance's admitter gave back after the idle period",
             )?,
             wait_seconds: Histogram::with_opts(
                 HistogramOpts::new(
@@ -46,6 +56,8 @@ impl QueueMetrics {
         registry.register(Box::new(metrics.waiting.clone()))?;
         registry.register(Box::new(metrics.active.clone()))?;
         registry.register(Box::new(metrics.admissions.clone()))?;
+        registry.register(Box::new(metrics.abandoned.clone()))?;
+        registry.register(Box::new(metrics.idle_released.clone()))?;
         registry.register(Box::new(metrics.wait_seconds.clone()))?;
         registry.register(Box::new(metrics.lease_held.clone()))?;
         Ok(metrics)
@@ -55,6 +67,8 @@ impl QueueMetrics {
         self.waiting.set(gauge(admission.waiting));
         self.active.set(gauge(admission.active));
         self.admissions.inc_by(admission.admitted.len() as u64);
+        self.abandoned.inc_by(admission.abandoned);
+        self.idle_released.inc_by(admission.idle);
         for admitted in &admission.admitted {
             self.wait_seconds.observe(admitted.waited.as_secs_f64());
         }

@@ -24,8 +24,9 @@ pub struct IssuedToken {
     /// Estimated seconds until admission, from the measured admission rate;
     /// 0 once ACTIVE.
     pub eta_seconds: u64,
-    /// ACTIVE: when the token lapses. WAITING: when the place is given up if
-    /// the client stops polling (every poll pushes it forward).
+    /// ACTIVE: when the token lapses (earlier if the fan goes idle).
+    /// WAITING: when the place is given up if the client stops polling (every
+    /// poll pushes it forward by the grace).
     #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
 }

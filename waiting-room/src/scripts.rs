@@ -19,6 +19,8 @@ pub(crate) static ACTIVE: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/active.lua")));
 pub(crate) static ADMIT: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/admit.lua")));
+pub(crate) static KEEP: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/keep.lua")));
 pub(crate) static COMPLETE: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/complete.lua")));
 pub(crate) static LEASE: LazyLock<Script> =

@@ -9,6 +9,11 @@ use std::time::Duration;
 /// of entropy is 64, but 32 random bytes already make forging hopeless).
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// Default grace of a waiting fan who stopped polling.
+pub const DEFAULT_WAITING_GRACE: Duration = Duration::from_secs(60);
+/// Default idle period after which an ACTIVE fan gives the slot back.
+pub const DEFAULT_ACTIVE_IDLE: Duration = Duration::from_secs(120);
+
 #[derive(Clone)]
 pub struct QueueSettings {
     /// Users ACTIVE at once (QUEUE_ACTIVE_MAX).
@@ -23,11 +28,21 @@ pub struct QueueSettings {
     /// quiet spell. One second's worth keeps bursts short but lets a hand-over
     /// or a slow tick catch up.
     pub admit_burst: u32,
-    /// A waiting user who has not polled (issued or checked their token) for
-    /// this long loses their place, so the line does not fill with ghosts.
-    /// Generous by default because phones sleep and browsers throttle
-    /// background tabs to about one timer per minute.
+    /// The grace of a waiting fan (QUEUE_WAITING_GRACE_SECONDS): one who has
+    /// not polled (issued or checked their token) for this long has left;
+    /// the admitter drops the place (the token then reads EXPIRED) and
+    /// positions and ETAs count only fans still there. A few poll intervals
+    /// with a floor (`infra::config::MIN_WAITING_GRACE_SECONDS`, enforced
+    /// where the variable is read; tests may go shorter), so a throttled
+    /// background tab that polls about once a minute keeps its place.
     pub waiting_idle_timeout: Duration,
+    /// An ACTIVE fan who does nothing guarded (no seat-map read, hold,
+    /// release or payment) for this long gives the slot back before
+    /// `active_ttl` (QUEUE_ACTIVE_IDLE_SECONDS). A hold pushes the fan's
+    /// activity mark to the hold's expiry (`Queue::keep_active_until`), so a
+    /// fan holding a seat keeps the slot until the hold is paid, released or
+    /// lapses, and this long after.
+    pub active_idle_timeout: Duration,
     /// Window over which the admission rate behind `eta_seconds` is measured.
     pub rate_window: Duration,
     /// How often the admitter wakes up.
@@ -56,7 +71,8 @@ impl QueueSettings {
             active_ttl,
             token_secret: token_secret.into(),
             admit_burst: admit_per_second.max(1),
-            waiting_idle_timeout: Duration::from_secs(30 * 60),
+            waiting_idle_timeout: DEFAULT_WAITING_GRACE,
+            active_idle_timeout: DEFAULT_ACTIVE_IDLE,
             rate_window: Duration::from_secs(60),
             tick: Duration::from_millis(100),
             lease_ttl: Duration::from_secs(2),
@@ -68,12 +84,15 @@ impl QueueSettings {
     /// The tunables the environment sets (QUEUE_*, through `infra::config`);
     /// everything else keeps the production defaults of `new`.
     pub fn from_config(config: &infra::config::QueueSettings) -> Self {
-        Self::new(
+        let mut settings = Self::new(
             config.active_max,
             config.admit_per_second,
             Duration::from_secs(config.active_ttl_seconds),
             config.token_secret.expose().as_bytes(),
-        )
+        );
+        settings.waiting_idle_timeout = Duration::from_secs(config.waiting_grace_seconds);
+        settings.active_idle_timeout = Duration::from_secs(config.active_idle_seconds);
+        settings
     }
 
     /// Checks what the scripts rely on; `Queue::new` refuses anything else.
@@ -85,6 +104,7 @@ impl QueueSettings {
             ("admit_batch_max", u64::from(self.admit_batch_max)),
             ("active_ttl", millis(self.active_ttl)),
             ("waiting_idle_timeout", millis(self.waiting_idle_timeout)),
+            ("active_idle_timeout", millis(self.active_idle_timeout)),
             ("rate_window", millis(self.rate_window)),
             ("tick", millis(self.tick)),
             ("lease_ttl", millis(self.lease_ttl)),
@@ -121,6 +141,7 @@ impl fmt::Debug for QueueSettings {
             .field("token_secret", &"<redacted>")
             .field("admit_burst", &self.admit_burst)
             .field("waiting_idle_timeout", &self.waiting_idle_timeout)
+            .field("active_idle_timeout", &self.active_idle_timeout)
             .field("rate_window", &self.rate_window)
             .field("tick", &self.tick)
             .field("lease_ttl", &self.lease_ttl)

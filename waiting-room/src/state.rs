@@ -10,12 +10,20 @@ use super::settings::QueueSettings;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TokenStatus {
-    /// In line; `position` says where.
+    /// In line; `position` says where, counting only fans still there. The
+    /// place is kept while the client polls: one that has not polled for the
+    /// grace (QUEUE_WAITING_GRACE_SECONDS, 60 s by default, at least 30 s)
+    /// is dropped and the token reads EXPIRED.
     Waiting,
-    /// Admitted: may use the protected endpoints until `expires_at`.
+    /// Admitted: may use the protected endpoints until `expires_at`, unless
+    /// the fan makes no guarded request (seat map, hold, release, payment)
+    /// for the idle period (QUEUE_ACTIVE_IDLE_SECONDS, 120 s by default):
+    /// then the slot is given back and the token reads EXPIRED. A hold keeps
+    /// the slot until the hold's own expiry, and the idle period after.
     Active,
-    /// Lapsed, completed by a payment, abandoned, or replaced by a newer token.
-    /// Joining again gives a new place at the back.
+    /// Lapsed, idle, completed by a payment, abandoned (no poll within the
+    /// grace), or replaced by a newer token. Joining again gives a new place
+    /// at the back.
     Expired,
 }
 
@@ -28,9 +36,10 @@ pub struct TokenState {
     /// Estimated seconds until admission, from the measured admission rate;
     /// 0 once ACTIVE (and when EXPIRED).
     pub eta_seconds: u64,
-    /// ACTIVE: when the token lapses. WAITING: when the place is given up if
-    /// the client stops polling (every poll pushes it forward). EXPIRED: when
-    /// it ended, or null once that is no longer known.
+    /// ACTIVE: when the token lapses (earlier if the fan goes idle).
+    /// WAITING: when the place is given up if the client stops polling (every
+    /// poll pushes it forward by the grace). EXPIRED: when it ended, or null
+    /// once that is no longer known.
     #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
 }

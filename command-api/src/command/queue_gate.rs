@@ -12,6 +12,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
+use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
 use waiting_room::{OfferedToken, Queue, QueueError};
 
@@ -27,6 +28,21 @@ use crate::error::ApiError;
 pub struct GuardedCaller {
     pub caller: Caller,
     lapse: Option<Lapse>,
+    queue: Queue,
+}
+
+impl GuardedCaller {
+    /// Keeps the caller's ACTIVE slot from being given back as idle before
+    /// `until`, a hold's expiry: a fan holding a seat keeps the slot until
+    /// the hold is paid, released or lapses (the token's own lapse still
+    /// ends it). Redis trouble refuses the command (503) before anything is
+    /// appended, so no hold is taken without its slot kept.
+    pub async fn keep_active_until(&self, until: DateTime<Utc>) -> Result<(), ApiError> {
+        self.queue
+            .keep_active_until(self.caller.user().as_uuid(), until)
+            .await?;
+        Ok(())
+    }
 }
 
 impl FromRequest for GuardedCaller {
@@ -47,11 +63,15 @@ impl FromRequest for GuardedCaller {
                     user,
                     refusal,
                     token,
-                    queue,
+                    queue: queue.clone(),
                 }),
                 Err(other) => return Err(other.into()),
             };
-            Ok(GuardedCaller { caller, lapse })
+            Ok(GuardedCaller {
+                caller,
+                lapse,
+                queue: queue.get_ref().clone(),
+            })
         })
     }
 }

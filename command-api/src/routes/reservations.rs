@@ -77,6 +77,8 @@ pub async fn place_hold(
             expires_at: at + policy.hold_ttl,
             max_holds_per_user: i64::from(policy.hold_limit),
         };
+        // The fan keeps the slot while the hold can still be paid.
+        fan.keep_active_until(event.expires_at).await?;
         let pending = HoldPending {
             status: PendingStatus::Pending,
             reservation_id,

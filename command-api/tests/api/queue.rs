@@ -75,3 +75,53 @@ async fn the_admitter_makes_tokens_active_and_metrics_show_the_queue() {
     assert!(metrics.contains("queue_active_users"), "{metrics}");
     assert!(metrics.contains("queue_lease_held 1"), "{metrics}");
 }
+
+#[tokio::test]
+async fn a_fan_holding_a_seat_keeps_the_slot_past_the_idle_period() {
+    let app = spawn_app_with(&[("QUEUE_ACTIVE_IDLE_SECONDS", "1")]).await;
+    let projector = app.spawn_projector().await;
+    let schedule_id = app.open_schedule(2).await;
+    let (holder, idler) = (Uuid::new_v4(), Uuid::new_v4());
+    let token = app.active_token(holder).await;
+    app.active_token(idler).await;
+
+    let response = app
+        .command(
+            "/v1/reservations",
+            holder,
+            Some(&token),
+            &json!({"schedule_id": schedule_id, "seat_number": 1}),
+        )
+        .header("Prefer", "wait=10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let expires_at: chrono::DateTime<chrono::Utc> =
+        body["expires_at"].as_str().unwrap().parse().unwrap();
+
+    // The hold moved the holder's activity mark to its expiry.
+    let client = redis::Client::open(app.settings().redis.url.as_str()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let mark: Option<i64> = redis::cmd("ZSCORE")
+        .arg(format!(
+            "{}queue:active_seen",
+            app.settings().redis.key_prefix
+        ))
+        .arg(holder.to_string())
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(mark, Some(expires_at.timestamp_millis()));
+
+    // Well past the idle period, doing nothing: the holder is still ACTIVE,
+    // the fan who did nothing at all gave the slot back.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (_, still) = app.join_queue(holder).await;
+    assert_eq!(still["status"], "ACTIVE", "{still}");
+    assert_eq!(still["token"], token.as_str());
+    let (status, back) = app.join_queue(idler).await;
+    assert_eq!(status, 201, "the idle fan's place ended: {back}");
+    projector.stop().await;
+}

@@ -50,6 +50,25 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         }
     }
 
+    /// A whole number of at least `floor`.
+    pub(super) fn at_least(
+        &self,
+        name: &'static str,
+        default: u64,
+        floor: u64,
+    ) -> Result<u64, ConfigError> {
+        let Some(raw) = self.text(name) else {
+            return Ok(default);
+        };
+        match raw.parse::<u64>() {
+            Ok(value) if value >= floor => Ok(value),
+            _ => Err(ConfigError::invalid(
+                name,
+                format!("must be a whole number of at least {floor}, got {raw:?}"),
+            )),
+        }
+    }
+
     pub(super) fn socket_addr(
         &self,
         name: &'static str,

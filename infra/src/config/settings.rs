@@ -13,6 +13,9 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ticke
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 /// HMAC keys shorter than the hash output weaken the queue-token signature.
 pub const MIN_TOKEN_SECRET_BYTES: usize = 32;
+/// The least QUEUE_WAITING_GRACE_SECONDS: a waiting fan's grace must cover a
+/// few polls of a throttled background tab (about one a minute at worst).
+pub const MIN_WAITING_GRACE_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -72,6 +75,12 @@ impl Settings {
                 admit_per_second: vars.positive("QUEUE_ADMIT_PER_SECOND", 50)?,
                 active_ttl_seconds: vars.positive("QUEUE_ACTIVE_TTL_SECONDS", 600)?,
                 token_secret: vars.secret("QUEUE_TOKEN_SECRET", MIN_TOKEN_SECRET_BYTES)?,
+                waiting_grace_seconds: vars.at_least(
+                    "QUEUE_WAITING_GRACE_SECONDS",
+                    60,
+                    MIN_WAITING_GRACE_SECONDS,
+                )?,
+                active_idle_seconds: vars.positive("QUEUE_ACTIVE_IDLE_SECONDS", 120)?,
             },
             reservation: ReservationPolicy {
                 hold_ttl_seconds: vars.positive("HOLD_TTL_SECONDS", 300)?,
@@ -233,6 +242,12 @@ pub struct QueueSettings {
     pub admit_per_second: u32,
     pub active_ttl_seconds: u64,
     pub token_secret: Secret,
+    /// A waiting fan who has not polled for this long has left (at least
+    /// `MIN_WAITING_GRACE_SECONDS`).
+    pub waiting_grace_seconds: u64,
+    /// An ACTIVE fan idle this long (no guarded request, no live hold) gives
+    /// the slot back.
+    pub active_idle_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -112,6 +112,37 @@ fn a_bad_number_names_its_variable() {
 }
 
 #[test]
+fn the_waiting_grace_has_a_floor() {
+    let settings = load(&[("QUEUE_TOKEN_SECRET", SECRET)]).unwrap();
+    assert_eq!(settings.queue.waiting_grace_seconds, 60);
+    assert_eq!(settings.queue.active_idle_seconds, 120);
+
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("QUEUE_WAITING_GRACE_SECONDS", "30"),
+        ("QUEUE_ACTIVE_IDLE_SECONDS", "45"),
+    ])
+    .unwrap();
+    assert_eq!(settings.queue.waiting_grace_seconds, 30);
+    assert_eq!(settings.queue.active_idle_seconds, 45);
+
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("QUEUE_WAITING_GRACE_SECONDS", "29"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "QUEUE_WAITING_GRACE_SECONDS");
+    assert!(err.reason.contains("at least 30"), "{err}");
+
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("QUEUE_ACTIVE_IDLE_SECONDS", "0"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "QUEUE_ACTIVE_IDLE_SECONDS");
+}
+
+#[test]
 fn a_bad_choice_lists_the_allowed_values() {
     let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("CACHE_STRATEGY", "clever")]).unwrap_err();
     assert_eq!(err.variable, "CACHE_STRATEGY");

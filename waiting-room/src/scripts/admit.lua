@@ -1,25 +1,36 @@
--- One admission step: purge lapsed and abandoned places, then admit from the
--- head of the line up to min(rate budget, free active slots, batch max).
--- KEYS: line, seen, active, admissions, bucket, lease
+-- One admission step: purge lapsed, abandoned and idle places, then admit
+-- from the head of the line up to min(rate budget, free active slots, batch
+-- max). Every purge is a sorted-set range read bounded by batch max, never a
+-- scan of the whole room.
+-- KEYS: line, seen, active, admissions, bucket, lease, active_seen
 -- ARGV: base, lease owner ('' = unfenced), active max, admits per second,
---       burst, active ttl ms, idle ms, window ms, batch max, ended record ttl ms
--- Returns {led, lapsed, abandoned, active, waiting, {{user id, waited ms}, ...}}
+--       burst, active ttl ms, idle ms, window ms, batch max, ended record ttl ms,
+--       active idle ms
+-- Returns {led, lapsed, abandoned, active, waiting, {{user id, waited ms}, ...}, idle}
 local base, owner = ARGV[1], ARGV[2]
 local active_max, rate, burst = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local ttl, idle, window = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local batch_max, ended_ttl = tonumber(ARGV[9]), tonumber(ARGV[10])
+local active_idle = tonumber(ARGV[11])
 local now = now_ms()
 
 -- Fencing: an admitter that lost its lease (say it stalled past the expiry)
 -- admits nobody, even if it still believes it leads.
 if owner ~= '' and redis.call('GET', KEYS[6]) ~= owner then
-  return {0, 0, 0, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), {}}
+  return {0, 0, 0, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), {}, 0}
 end
 
+-- An ended place keeps its records for the ended-record TTL, so a poll
+-- reads EXPIRED with the time it ended (a waiting record alone would lapse
+-- within twice the grace).
 local function mark_ended(uid, ended)
-  local tid = redis.call('GET', base .. 'user:' .. uid)
+  local user_key = base .. 'user:' .. uid
+  local tid = redis.call('GET', user_key)
   if tid then
-    redis.call('HSET', base .. 'token:' .. tid, 'lapse', ended)
+    local token_key = base .. 'token:' .. tid
+    redis.call('HSET', token_key, 'lapse', ended)
+    redis.call('PEXPIRE', token_key, ended_ttl)
+    redis.call('PEXPIRE', user_key, ended_ttl)
   end
 end
 
@@ -35,6 +46,22 @@ for i = 1, #abandoned, 2 do
   mark_ended(uid, tonumber(abandoned[i + 1]) + idle)
 end
 
+-- ACTIVE fans idle past their mark (last guarded request, or a live hold's
+-- expiry) give their slots back. A member whose token lapsed or completed
+-- meanwhile is only tidied away: its place already ended.
+local idlers = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', below(now - active_idle), 'WITHSCORES', 'LIMIT', 0, batch_max)
+local idled = 0
+for i = 1, #idlers, 2 do
+  local uid = idlers[i]
+  redis.call('ZREM', KEYS[7], uid)
+  local lapse = tonumber(redis.call('ZSCORE', KEYS[3], uid))
+  if lapse and lapse > now then
+    redis.call('ZREM', KEYS[3], uid)
+    mark_ended(uid, tonumber(idlers[i + 1]) + active_idle)
+    idled = idled + 1
+  end
+end
+
 -- Token bucket kept in Redis so a lease hand-over keeps the rate.
 local bucket = redis.call('HMGET', KEYS[5], 'tokens', 'ts')
 local tokens = tonumber(bucket[1]) or burst
@@ -47,6 +74,7 @@ local budget = math.min(math.floor(tokens), active_max - live, batch_max)
 
 local admitted = {}
 local popped = 0
+local left_at_head = 0
 while #admitted < budget and popped < budget + batch_max do
   local head = redis.call('ZPOPMIN', KEYS[1])
   if #head == 0 then
@@ -63,9 +91,11 @@ while #admitted < budget and popped < budget + batch_max do
   if not seen or now - seen > idle then
     -- Abandoned places the purge above had no room for this step.
     mark_ended(uid, (seen or now - idle) + idle)
+    left_at_head = left_at_head + 1
   elseif iat then
     local lapse = now + ttl
     redis.call('ZADD', KEYS[3], lapse, uid)
+    redis.call('ZADD', KEYS[7], now, uid)
     redis.call('HSET', token_key, 'admitted', now, 'lapse', lapse)
     redis.call('PEXPIRE', token_key, ttl + ended_ttl)
     redis.call('PEXPIRE', user_key, ttl + ended_ttl)
@@ -76,4 +106,4 @@ end
 
 redis.call('HSET', KEYS[5], 'tokens', tokens - #admitted, 'ts', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', below(now - window))
-return {1, lapsed, #abandoned / 2, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), admitted}
+return {1, lapsed, #abandoned / 2 + left_at_head, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), admitted, idled}
