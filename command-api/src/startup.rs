@@ -14,7 +14,9 @@ use infra::telemetry::Metrics;
 use read_model::PendingEntries;
 use tokio::task::JoinHandle;
 use utoipa::OpenApi;
-use waiting_room::{Admitter, AdmitterHandle, IssueTokenApi, Queue, QueueSettings};
+use waiting_room::{
+    Admitter, AdmitterHandle, BookingSignal, IssueTokenApi, Queue, QueueSettings, SignalReporter,
+};
 
 use crate::command::idempotency::IdempotencyStore;
 use crate::command::{BoardHandle, Commands, DecisionBoard};
@@ -69,6 +71,7 @@ pub struct Application {
     port: u16,
     server: Server,
     admitter: AdmitterHandle,
+    reporter: SignalReporter,
     board: BoardHandle,
     purge: JoinHandle<()>,
 }
@@ -99,6 +102,7 @@ impl Application {
         let (board, board_handle) =
             DecisionBoard::start(redis_client, infra::decision::channel(redis.keys()));
         let pending = PendingEntries::new(&settings.redis).map_err(StartupError::Redis)?;
+        let signal = BookingSignal::new();
         let commands = Commands::new(
             pool.clone(),
             appender,
@@ -106,6 +110,7 @@ impl Application {
             pending,
             command_metrics,
             Topics::from_settings(&settings.kafka),
+            signal.clone(),
         );
 
         let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
@@ -122,6 +127,7 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
 
         let admitter = Admitter::new(queue.clone()).spawn();
+        let reporter = SignalReporter::spawn(queue.clone(), signal);
         let purge = tokio::spawn(purge_expired_keys(IdempotencyStore::new(pool)));
         let commands = web::Data::new(commands);
         let queue = web::Data::new(queue);
@@ -143,6 +149,7 @@ impl Application {
             port,
             server,
             admitter,
+            reporter,
             board: board_handle,
             purge,
         })
@@ -157,6 +164,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.admitter.shutdown().await;
+        self.reporter.stop();
         self.board.shutdown().await;
         self.purge.abort();
         served

@@ -13,8 +13,38 @@ use super::store::Store;
 
 type AdmitReply = (i64, i64, i64, i64, i64, Vec<(String, i64)>, i64);
 
+/// The admission rate of one step: per second, and the most one step may
+/// release after a quiet spell (one second's worth).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Pace {
+    /// The configured fixed rate and burst.
+    pub fn fixed(settings: &super::settings::QueueSettings) -> Self {
+        Self {
+            per_second: settings.admit_per_second,
+            burst: settings.admit_burst,
+        }
+    }
+
+    /// A controller's rate: a second's worth of burst.
+    pub fn adaptive(per_second: u32) -> Self {
+        Self {
+            per_second: per_second.max(1),
+            burst: per_second.max(1),
+        }
+    }
+}
+
 /// `owner` non-empty: admit only while that owner holds the lease.
-pub(crate) async fn admit_step(inner: &Store, owner: &str) -> Result<Admission, QueueError> {
+pub(crate) async fn admit_step(
+    inner: &Store,
+    owner: &str,
+    pace: Pace,
+) -> Result<Admission, QueueError> {
     let settings = &inner.settings;
     let keys = &inner.keys;
     let ended_ttl = inner.ended_record_ttl_ms();
@@ -32,8 +62,8 @@ pub(crate) async fn admit_step(inner: &Store, owner: &str) -> Result<Admission, 
                 .arg(&keys.base)
                 .arg(owner)
                 .arg(settings.active_max)
-                .arg(settings.admit_per_second)
-                .arg(settings.admit_burst)
+                .arg(pace.per_second)
+                .arg(pace.burst)
                 .arg(millis(settings.active_ttl))
                 .arg(millis(settings.waiting_idle_timeout))
                 .arg(millis(settings.rate_window))

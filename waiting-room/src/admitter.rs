@@ -1,6 +1,12 @@
 //! The background admitter. Every instance may run one; the lease makes sure
 //! only one admits at a time, and the others take over within `lease_ttl` if
 //! it dies. Followers still refresh the queue-size gauges every tick.
+//!
+//! With adaptive admission the leader also steps the rate controller once a
+//! control period on the booking signal, and files the step in Redis, where
+//! a new leader resumes from it and followers read it for their gauges.
+
+use std::time::Instant;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -8,25 +14,65 @@ use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
 
 use super::admission::Admission;
-use super::admit::admit_step;
+use super::admit::{admit_step, Pace};
+use super::control::{
+    load_record, save_record, ControlRecord, RateControl, RateController, CONTROL_PERIOD,
+    SIGNAL_WINDOW,
+};
 use super::error::QueueError;
 use super::handle::Queue;
 use super::lease::{hold_lease, release_lease};
+use super::signal::read_signal;
 
 pub struct Admitter {
     queue: Queue,
     owner: String,
     leading: bool,
     failing: bool,
+    /// `None` with fixed admission.
+    controller: Option<RateController>,
+    /// Whether the controller has taken over the rate filed in Redis since
+    /// this admitter last became the leader.
+    resumed: bool,
+    next_control: Instant,
 }
+
+/// Periods the controller holds after a cut: as long as the window it
+/// reads, so the cut shows in the signal before the next verdict.
+const SETTLE_PERIODS: u32 = (SIGNAL_WINDOW.as_secs() / CONTROL_PERIOD.as_secs()) as u32;
 
 impl Admitter {
     pub fn new(queue: Queue) -> Self {
+        let settings = queue.settings();
+        let controller = match settings.rate_control {
+            RateControl::Fixed => None,
+            RateControl::Adaptive(targets) => Some(RateController::new(
+                targets,
+                settings.admit_per_second,
+                f64::from(targets.floor_per_second),
+                SETTLE_PERIODS,
+            )),
+        };
         Self {
             queue,
             owner: Uuid::new_v4().to_string(),
             leading: false,
             failing: false,
+            controller,
+            resumed: false,
+            next_control: Instant::now(),
+        }
+    }
+
+    /// Admissions per second in use now.
+    pub fn rate(&self) -> u32 {
+        self.pace().per_second
+    }
+
+    fn pace(&self) -> Pace {
+        match &self.controller {
+            Some(controller) => Pace::adaptive(controller.rate()),
+            None => Pace::fixed(self.queue.settings()),
         }
     }
 
@@ -61,11 +107,64 @@ impl Admitter {
         result
     }
 
-    async fn try_tick(&self) -> Result<Admission, QueueError> {
+    async fn try_tick(&mut self) -> Result<Admission, QueueError> {
         hold_lease(self.queue.store(), &self.owner).await?;
         // Followers run the step too: fenced off by the lease check inside the
         // script, it admits nobody but reports the sizes for the gauges.
-        admit_step(self.queue.store(), &self.owner).await
+        let admission = admit_step(self.queue.store(), &self.owner, self.pace()).await?;
+        let now = Instant::now();
+        if now >= self.next_control {
+            self.next_control = now + CONTROL_PERIOD;
+            self.control(&admission).await?;
+        }
+        Ok(admission)
+    }
+
+    /// One control period: the leader steps the controller on the booking
+    /// signal and files the step; a follower reads what the leader filed.
+    async fn control(&mut self, admission: &Admission) -> Result<(), QueueError> {
+        let store = self.queue.store();
+        let settings = &store.settings;
+        let RateControl::Adaptive(targets) = settings.rate_control else {
+            let record = ControlRecord {
+                rate: f64::from(settings.admit_per_second),
+                verdict: "fixed".into(),
+                ..ControlRecord::default()
+            };
+            store.metrics.control(&record, None);
+            return Ok(());
+        };
+        let Some(controller) = self.controller.as_mut() else {
+            return Ok(());
+        };
+        if !admission.led {
+            self.resumed = false;
+            if let Some(record) = load_record(store).await? {
+                store.metrics.control(&record, Some(targets.p95_ms));
+            }
+            return Ok(());
+        }
+        if !self.resumed {
+            if let Some(record) = load_record(store).await? {
+                controller.resume_at(record.rate);
+            }
+            self.resumed = true;
+        }
+        let reading = read_signal(store, SIGNAL_WINDOW).await?;
+        let verdict = controller.step(&reading, admission.waiting);
+        let verdict: &'static str = verdict.into();
+        let record = ControlRecord {
+            rate: f64::from(controller.rate()),
+            p95_ms: reading.p95_ms,
+            in_flight: reading.in_flight,
+            samples: reading.samples,
+            verdict: verdict.into(),
+        };
+        save_record(store, &record).await?;
+        store.metrics.control(&record, Some(targets.p95_ms));
+        store.metrics.control_step(verdict);
+        tracing::debug!(rate = record.rate, p95_ms = ?record.p95_ms, in_flight = record.in_flight, samples = record.samples, verdict, "admission control step");
+        Ok(())
     }
 
     /// Gives the lease up, if held, so another instance takes over at once.

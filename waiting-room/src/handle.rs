@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::active::{self, ActiveCheck};
 use super::admission::Admission;
-use super::admit::admit_step;
+use super::admit::{admit_step, Pace};
 use super::error::QueueError;
 use super::expire::end_place;
 use super::join::{self, Ticket};
@@ -136,7 +136,7 @@ impl Queue {
     /// safe beside running admitters: the cap and the token bucket live in
     /// Redis and the step is one atomic script.
     pub async fn admit_once(&self) -> Result<Admission, QueueError> {
-        let admission = admit_step(&self.store, "").await?;
+        let admission = admit_step(&self.store, "", Pace::fixed(&self.store.settings)).await?;
         self.store.metrics.record(&admission);
         Ok(admission)
     }

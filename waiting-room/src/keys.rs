@@ -12,6 +12,8 @@
 //! | `admissions` | zset | member arrival number, score admission time (ms): the measured rate |
 //! | `bucket` | hash | admission token bucket: `tokens`, `ts` |
 //! | `lease` | string | owner id of the admitter allowed to admit, with a PX expiry |
+//! | `signal:<second>` | hash | the booking signal filed in that second (Redis clock): `reports`, `in_flight`, latency counts `b0`..`bN` |
+//! | `control` | hash | the admission controller's last step: `rate`, `p95_ms`, `in_flight`, `samples`, `verdict` |
 //!
 //! Per-user and per-token keys are derived inside most scripts from `base`;
 //! the ACTIVE check is given them as keys, as Redis prefers.
@@ -49,6 +51,11 @@ impl QueueKeys {
             lease: key("lease"),
             base,
         }
+    }
+
+    /// Any other key of the queue, e.g. `control`.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.base)
     }
 
     /// `user:<user_id>`, for the scripts that are given it rather than `base`.

@@ -27,6 +27,7 @@ mod active;
 mod admission;
 mod admit;
 mod admitter;
+mod control;
 mod error;
 mod eta;
 mod expire;
@@ -40,9 +41,11 @@ mod lease;
 mod metrics;
 mod offered;
 mod pass;
+mod poll;
 mod routes;
 mod scripts;
 mod settings;
+mod signal;
 mod state;
 mod store;
 mod token;
@@ -50,6 +53,10 @@ mod token;
 pub use active::ActiveCheck;
 pub use admission::{Admission, Admitted};
 pub use admitter::{Admitter, AdmitterHandle};
+pub use control::{
+    ControlRecord, ControlTargets, RateControl, RateController, Verdict, CONTROL_PERIOD,
+    SIGNAL_WINDOW,
+};
 pub use error::QueueError;
 pub use expire::Departures;
 pub use extract::caller_id;
@@ -57,10 +64,12 @@ pub use handle::Queue;
 pub use join::Ticket;
 pub use offered::OfferedToken;
 pub use pass::{ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
+pub use poll::{poll_after_seconds, POLLS_PER_GRACE};
 pub use routes::{
     __path_current_token, __path_issue_token, current_token, issue_token, CurrentTokenApi,
     IssueTokenApi, IssuedToken,
 };
 pub use settings::{QueueSettings, MIN_SECRET_BYTES};
+pub use signal::{report_signal, BookingSignal, Flight, SignalReading, SignalReporter};
 pub use state::{TokenState, TokenStatus};
 pub use token::{TokenClaims, TokenRejected, TokenSigner, TOKEN_LEN};

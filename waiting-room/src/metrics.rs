@@ -2,9 +2,12 @@
 //! reports the same numbers, so dashboards take `max`); counters and the
 //! histogram count what this instance admitted (dashboards take `sum`).
 
-use prometheus::{Histogram, HistogramOpts, IntCounter, IntGauge, Registry};
+use prometheus::{
+    Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
 
 use super::admission::Admission;
+use super::control::ControlRecord;
 use super::error::QueueError;
 
 /// Arrival-to-admission buckets, from 0.1 s to 30 min.
@@ -22,6 +25,11 @@ pub(crate) struct QueueMetrics {
     idle_released: IntCounter,
     wait_seconds: Histogram,
     lease_held: IntGauge,
+    admit_rate: Gauge,
+    signal_p95: Gauge,
+    signal_in_flight: Gauge,
+    target_p95: Gauge,
+    control_steps: IntCounterVec,
 }
 
 impl QueueMetrics {
@@ -52,7 +60,35 @@ impl QueueMetrics {
                 "queue_lease_held",
                 "1 on the instance holding the admission lease",
             )?,
+            admit_rate: Gauge::new(
+                "queue_admit_rate_per_second",
+                "Admissions per second the admitter uses now (fixed, or set by the controller)",
+            )?,
+            signal_p95: Gauge::new(
+                "queue_signal_p95_seconds",
+                "Booking commands' p95 over the controller's window, cluster-wide (NaN without samples)",
+            )?,
+            signal_in_flight: Gauge::new(
+                "queue_signal_in_flight",
+                "Booking commands in flight cluster-wide, averaged over the controller's window",
+            )?,
+            target_p95: Gauge::new(
+                "queue_target_p95_seconds",
+                "The p95 the adaptive controller holds booking commands under (0 when fixed)",
+            )?,
+            control_steps: IntCounterVec::new(
+                Opts::new(
+                    "queue_control_steps_total",
+                    "Adaptive controller steps taken by this instance, by verdict",
+                ),
+                &["verdict"],
+            )?,
         };
+        registry.register(Box::new(metrics.admit_rate.clone()))?;
+        registry.register(Box::new(metrics.signal_p95.clone()))?;
+        registry.register(Box::new(metrics.signal_in_flight.clone()))?;
+        registry.register(Box::new(metrics.target_p95.clone()))?;
+        registry.register(Box::new(metrics.control_steps.clone()))?;
         registry.register(Box::new(metrics.waiting.clone()))?;
         registry.register(Box::new(metrics.active.clone()))?;
         registry.register(Box::new(metrics.admissions.clone()))?;
@@ -72,6 +108,24 @@ impl QueueMetrics {
         for admitted in &admission.admitted {
             self.wait_seconds.observe(admitted.waited.as_secs_f64());
         }
+    }
+
+    /// The controller's state, as the record in Redis has it.
+    pub fn control(&self, record: &ControlRecord, target_p95_ms: Option<u64>) {
+        self.admit_rate.set(record.rate);
+        self.signal_p95.set(
+            record
+                .p95_ms
+                .map(|p95| p95 as f64 / 1000.0)
+                .unwrap_or(f64::NAN),
+        );
+        self.signal_in_flight.set(record.in_flight);
+        self.target_p95
+            .set(target_p95_ms.map(|p95| p95 as f64 / 1000.0).unwrap_or(0.0));
+    }
+
+    pub fn control_step(&self, verdict: &str) {
+        self.control_steps.with_label_values(&[verdict]).inc();
     }
 
     pub fn lease_held(&self, held: bool) {

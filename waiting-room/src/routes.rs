@@ -3,7 +3,7 @@
 //! query-api `GET /v1/queue/tokens/current` → `current_token`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,10 @@ pub struct IssuedToken {
     /// poll pushes it forward by the grace).
     #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Poll no sooner than this many seconds (at least 1); `Retry-After`
+    /// carries the same figure while WAITING.
+    #[schema(minimum = 1, example = 2)]
+    pub poll_after_seconds: u64,
 }
 
 /// Join the waiting queue, or get back the place already held.
@@ -40,8 +44,8 @@ pub struct IssuedToken {
         ("X-User-Id" = uuid::Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (trusted)."),
     ),
     responses(
-        (status = 201, description = "A new place at the back of the line (first join, or the previous token expired).", body = IssuedToken),
-        (status = 200, description = "Already waiting or active: the same token and place as before.", body = IssuedToken),
+        (status = 201, description = "A new place at the back of the line (first join, or the previous token expired). `Retry-After` (seconds) while WAITING: poll no sooner.", body = IssuedToken, headers(("Retry-After" = u64, description = "While WAITING: seconds until the next poll, as `poll_after_seconds`."))),
+        (status = 200, description = "Already waiting or active: the same token and place as before.", body = IssuedToken, headers(("Retry-After" = u64, description = "While WAITING: seconds until the next poll, as `poll_after_seconds`."))),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The queue store is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -55,11 +59,13 @@ pub async fn issue_token(request: HttpRequest) -> Result<HttpResponse, Problem> 
     } else {
         HttpResponse::Ok()
     };
+    pace(&mut response, &ticket.state);
     let TokenState {
         status,
         position,
         eta_seconds,
         expires_at,
+        poll_after_seconds,
     } = ticket.state;
     Ok(response
         .insert_header((header::LOCATION, "/v1/queue/tokens/current"))
@@ -71,6 +77,7 @@ pub async fn issue_token(request: HttpRequest) -> Result<HttpResponse, Problem> 
             position,
             eta_seconds,
             expires_at,
+            poll_after_seconds,
         }))
 }
 
@@ -84,16 +91,26 @@ pub async fn issue_token(request: HttpRequest) -> Result<HttpResponse, Problem> 
         ("X-Queue-Token" = String, Header, description = "The token from `POST /v1/queue/tokens`, in any status."),
     ),
     responses(
-        (status = 200, description = "The token's status, place and estimated wait.", body = TokenState),
+        (status = 200, description = "The token's status, place, estimated wait and when to poll next.", body = TokenState, headers(("Retry-After" = u64, description = "While WAITING: seconds until the next poll, as `poll_after_seconds`."))),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`); token missing, forged or malformed (`QUEUE_TOKEN_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "The token was issued to another user (`FORBIDDEN`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The queue store is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn current_token(pass: QueuePass) -> HttpResponse {
-    HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    pace(&mut response, &pass.state);
+    response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(pass.state)
+}
+
+/// `Retry-After` while WAITING: the pace also reaches clients that honour
+/// only the standard header.
+fn pace(response: &mut HttpResponseBuilder, state: &TokenState) {
+    if state.status == TokenStatus::Waiting {
+        response.insert_header((header::RETRY_AFTER, state.poll_after_seconds));
+    }
 }
 
 /// OpenAPI for `issue_token`; merge it into the command-api document.

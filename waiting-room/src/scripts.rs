@@ -27,3 +27,7 @@ pub(crate) static LEASE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/lease.lua")));
 pub(crate) static RELEASE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/release.lua")));
+pub(crate) static SIGNAL_REPORT: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/signal_report.lua")));
+pub(crate) static SIGNAL_READ: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/signal_read.lua")));

@@ -5,6 +5,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use infra::config::AdmissionMode;
+
+use super::control::{ControlTargets, RateControl};
+
 /// The contract asks for a secret of at least 32 bytes (a full HMAC-SHA256 block
 /// of entropy is 64, but 32 random bytes already make forging hopeless).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -18,8 +22,12 @@ pub const DEFAULT_ACTIVE_IDLE: Duration = Duration::from_secs(120);
 pub struct QueueSettings {
     /// Users ACTIVE at once (QUEUE_ACTIVE_MAX).
     pub active_max: u32,
-    /// New admissions per second, cluster-wide (QUEUE_ADMIT_PER_SECOND).
+    /// New admissions per second, cluster-wide (QUEUE_ADMIT_PER_SECOND): the
+    /// fixed rate, or the ceiling of the adaptive one.
     pub admit_per_second: u32,
+    /// Fixed, or adaptive with its targets (QUEUE_ADMISSION). `new` makes it
+    /// fixed, as tests of the admission mechanics expect.
+    pub rate_control: RateControl,
     /// How long an admitted token stays ACTIVE (QUEUE_ACTIVE_TTL_SECONDS).
     pub active_ttl: Duration,
     /// HMAC key for tokens (QUEUE_TOKEN_SECRET).
@@ -68,6 +76,7 @@ impl QueueSettings {
         Self {
             active_max,
             admit_per_second,
+            rate_control: RateControl::Fixed,
             active_ttl,
             token_secret: token_secret.into(),
             admit_burst: admit_per_second.max(1),
@@ -90,6 +99,14 @@ impl QueueSettings {
             Duration::from_secs(config.active_ttl_seconds),
             config.token_secret.expose().as_bytes(),
         );
+        settings.rate_control = match config.admission {
+            AdmissionMode::Fixed => RateControl::Fixed,
+            AdmissionMode::Adaptive => RateControl::Adaptive(ControlTargets {
+                p95_ms: config.target_p95_ms,
+                in_flight: config.target_in_flight,
+                floor_per_second: config.admit_floor_per_second,
+            }),
+        };
         settings.waiting_idle_timeout = Duration::from_secs(config.waiting_grace_seconds);
         settings.active_idle_timeout = Duration::from_secs(config.active_idle_seconds);
         settings
@@ -137,6 +154,7 @@ impl fmt::Debug for QueueSettings {
         f.debug_struct("QueueSettings")
             .field("active_max", &self.active_max)
             .field("admit_per_second", &self.admit_per_second)
+            .field("rate_control", &self.rate_control)
             .field("active_ttl", &self.active_ttl)
             .field("token_secret", &"<redacted>")
             .field("admit_burst", &self.admit_burst)

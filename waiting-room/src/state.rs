@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::QueueError;
 use super::eta::{eta_seconds, RateSample};
+use super::poll::poll_after_seconds;
 use super::settings::QueueSettings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -42,6 +43,12 @@ pub struct TokenState {
     /// once that is no longer known.
     #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Poll no sooner than this many seconds (at least 1). Grows with the
+    /// wait, at most a third of the waiting grace, so a client that polls as
+    /// told never loses its place. `Retry-After` carries the same figure
+    /// while WAITING.
+    #[schema(minimum = 1, example = 2)]
+    pub poll_after_seconds: u64,
 }
 
 /// The fields every state-reporting script ends with, in this order.
@@ -72,14 +79,20 @@ impl ScriptState {
             oldest_ms: u64::try_from(self.oldest_admission_ms).ok(),
             now_ms: non_negative(self.now_ms),
         };
+        let eta_seconds = eta_seconds(
+            position,
+            sample,
+            settings.admit_per_second,
+            settings.rate_window,
+        );
         Ok(TokenState {
             status,
             position,
-            eta_seconds: eta_seconds(
-                position,
-                sample,
-                settings.admit_per_second,
-                settings.rate_window,
+            eta_seconds,
+            poll_after_seconds: poll_after_seconds(
+                status,
+                eta_seconds,
+                settings.waiting_idle_timeout,
             ),
             expires_at: (self.expires_at_ms >= 0)
                 .then(|| DateTime::from_timestamp_millis(self.expires_at_ms))

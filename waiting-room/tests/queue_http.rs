@@ -462,3 +462,72 @@ async fn redis_going_away_answers_503_and_the_queue_recovers_when_it_returns() {
     assert_eq!(recovered.body["status"], "WAITING");
     assert_eq!(recovered.body["position"], 1);
 }
+
+/// The server paces polling: `poll_after_seconds` on every answer, and the
+/// same figure as `Retry-After` while WAITING; a fan far back polls less
+/// often than one at the head, and never less often than three times a grace.
+#[actix_web::test]
+async fn waiting_answers_carry_the_pace_the_server_sets() {
+    let prefix = Prefix::new();
+    let mut settings = cap_only(1);
+    // 1 admission a second, measured by nothing yet: the ETA is the position.
+    settings.admit_per_second = 1;
+    let queue = prefix.queue(settings);
+    let app = app!(queue);
+    let mut answers = Vec::new();
+    for _ in 0..200 {
+        let user = Uuid::new_v4().to_string();
+        let response = test::call_service(
+            &app,
+            request("POST", TOKENS, Some(&user), None).to_request(),
+        )
+        .await;
+        let retry_after: u64 = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .expect("Retry-After while WAITING")
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let answer = Answer::from(response).await;
+        assert_eq!(answer.body["status"], "WAITING");
+        let poll = answer.body["poll_after_seconds"].as_u64().unwrap();
+        assert_eq!(poll, retry_after, "the header carries the body's figure");
+        answers.push((
+            user,
+            answer.body["token"].as_str().unwrap().to_owned(),
+            poll,
+        ));
+    }
+    let (head, far) = (answers[0].2, answers[199].2);
+    assert_eq!(head, 1, "the head polls every second");
+    assert!(far > head, "the back polls less often: {far}");
+    assert!(
+        far <= 60 / 3,
+        "within a third of the default 60 s grace: {far}"
+    );
+
+    let (user, token, _) = &answers[199];
+    let response = test::call_service(
+        &app,
+        request("GET", CURRENT, Some(user), Some(token)).to_request(),
+    )
+    .await;
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    let current = Answer::from(response).await;
+    assert_eq!(current.body["poll_after_seconds"].as_u64(), Some(far));
+
+    // Once ACTIVE there is nothing to wait for: no Retry-After.
+    queue.admit_once().await.unwrap();
+    let (user, token, _) = &answers[0];
+    let response = test::call_service(
+        &app,
+        request("GET", CURRENT, Some(user), Some(token)).to_request(),
+    )
+    .await;
+    assert!(!response.headers().contains_key(header::RETRY_AFTER));
+    let active = Answer::from(response).await;
+    assert_eq!(active.body["status"], "ACTIVE");
+    assert!(active.body["poll_after_seconds"].as_u64().unwrap() >= 1);
+}

@@ -53,6 +53,7 @@ impl<P: Principal, B: CommandBody> Submission<P, B> {
             principal,
             body,
         } = self;
+        let _flight = commands.track(command_type, &intake);
         let result = answer(command_type, &commands, &intake, principal, &body, draft).await;
         commands.respond(command_type, &intake, result)
     }

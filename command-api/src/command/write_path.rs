@@ -11,6 +11,7 @@ use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
 use read_model::PendingEntries;
 use sqlx::PgPool;
 use uuid::Uuid;
+use waiting_room::{BookingSignal, Flight};
 
 use super::answer::{Answer, AnswerKind};
 use super::board::{DecisionBoard, Heard};
@@ -43,6 +44,7 @@ pub struct Commands {
     pending: PendingEntries,
     metrics: CommandMetrics,
     topics: Topics,
+    signal: BookingSignal,
 }
 
 impl Commands {
@@ -53,8 +55,10 @@ impl Commands {
         pending: PendingEntries,
         metrics: CommandMetrics,
         topics: Topics,
+        signal: BookingSignal,
     ) -> Self {
         Self {
+            signal,
             keys: IdempotencyStore::new(pool.clone()),
             pool,
             appender,
@@ -71,6 +75,19 @@ impl Commands {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Counts a booking-phase command (hold, release, charge, payment) in
+    /// the signal the admission controller follows, from its intake to its
+    /// answer; catalog administration is not the fans' load.
+    pub fn track(&self, command_type: CommandType, intake: &Intake) -> Option<Flight> {
+        match command_type {
+            CommandType::Hold
+            | CommandType::Release
+            | CommandType::Charge
+            | CommandType::Payment => Some(self.signal.begin(intake.received)),
+            CommandType::RegisterConcert | CommandType::AddSchedule => None,
+        }
     }
 
     /// Appends `record` and answers with its decision, or 202 when the

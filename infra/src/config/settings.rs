@@ -72,7 +72,11 @@ impl Settings {
             },
             queue: QueueSettings {
                 active_max: vars.positive("QUEUE_ACTIVE_MAX", 1000)?,
-                admit_per_second: vars.positive("QUEUE_ADMIT_PER_SECOND", 50)?,
+                admission: vars.choice("QUEUE_ADMISSION", AdmissionMode::Adaptive)?,
+                admit_per_second: vars.positive("QUEUE_ADMIT_PER_SECOND", 500)?,
+                admit_floor_per_second: vars.positive("QUEUE_ADMIT_FLOOR_PER_SECOND", 5)?,
+                target_p95_ms: vars.positive("QUEUE_TARGET_P95_MS", 250)?,
+                target_in_flight: vars.positive("QUEUE_TARGET_IN_FLIGHT", 400)?,
                 active_ttl_seconds: vars.positive("QUEUE_ACTIVE_TTL_SECONDS", 600)?,
                 token_secret: vars.secret("QUEUE_TOKEN_SECRET", MIN_TOKEN_SECRET_BYTES)?,
                 waiting_grace_seconds: vars.at_least(
@@ -239,7 +243,19 @@ pub struct AdminSettings {
 #[derive(Debug, Clone)]
 pub struct QueueSettings {
     pub active_max: u32,
+    /// `adaptive` (the default): the admitter follows the booking signal
+    /// between the floor and `admit_per_second`; `fixed`: always
+    /// `admit_per_second`.
+    pub admission: AdmissionMode,
+    /// The fixed rate, or the adaptive rate's ceiling.
     pub admit_per_second: u32,
+    /// The adaptive rate never goes below this.
+    pub admit_floor_per_second: u32,
+    /// Booking commands' p95 the adaptive controller keeps under.
+    pub target_p95_ms: u64,
+    /// Booking commands in flight cluster-wide past which the controller
+    /// backs off whatever the latency says.
+    pub target_in_flight: u32,
     pub active_ttl_seconds: u64,
     pub token_secret: Secret,
     /// A waiting fan who has not polled for this long has left (at least
@@ -298,6 +314,18 @@ pub enum LogFormat {
 impl Choice for CacheStrategy {
     const NAMES: &'static [(&'static str, Self)] =
         &[("protected", Self::Protected), ("naive", Self::Naive)];
+}
+
+/// How the admission rate is set (QUEUE_ADMISSION).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdmissionMode {
+    Adaptive,
+    Fixed,
+}
+
+impl Choice for AdmissionMode {
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("adaptive", Self::Adaptive), ("fixed", Self::Fixed)];
 }
 
 impl Choice for LogFormat {

@@ -35,7 +35,11 @@ fn defaults_apply_when_only_the_secret_is_set() {
     assert_eq!(settings.http.projector_addr.to_string(), "0.0.0.0:8082");
     assert!(settings.admin.key.is_none());
     assert_eq!(settings.queue.active_max, 1000);
-    assert_eq!(settings.queue.admit_per_second, 50);
+    assert_eq!(settings.queue.admit_per_second, 500);
+    assert_eq!(settings.queue.admission, AdmissionMode::Adaptive);
+    assert_eq!(settings.queue.admit_floor_per_second, 5);
+    assert_eq!(settings.queue.target_p95_ms, 250);
+    assert_eq!(settings.queue.target_in_flight, 400);
     assert_eq!(settings.queue.active_ttl_seconds, 600);
     assert_eq!(settings.queue.token_secret.expose(), SECRET);
     assert_eq!(
@@ -234,4 +238,21 @@ fn another_database_on_the_same_server() {
         "postgres://postgres@127.0.0.1:5432/tf_test_1?sslmode=disable"
     );
     assert_eq!(other.database_name(), "tf_test_1");
+}
+
+#[test]
+fn admission_is_adaptive_unless_set_fixed() {
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("QUEUE_ADMISSION", "fixed"),
+        ("QUEUE_ADMIT_PER_SECOND", "80"),
+        ("QUEUE_TARGET_P95_MS", "400"),
+    ])
+    .unwrap();
+    assert_eq!(settings.queue.admission, AdmissionMode::Fixed);
+    assert_eq!(settings.queue.admit_per_second, 80);
+    assert_eq!(settings.queue.target_p95_ms, 400);
+    let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("QUEUE_ADMISSION", "guess")]).unwrap_err();
+    assert_eq!(err.variable, "QUEUE_ADMISSION");
+    assert!(err.to_string().contains("adaptive|fixed"), "{err}");
 }

@@ -1,0 +1,235 @@
+//! The adaptive admission rate: additive-increase/multiplicative-decrease
+//! on the booking signal, one step per control period. Pure: the admitter
+//! feeds it readings and uses the rate it answers.
+//!
+//! Why AIMD and not a fixed guess: the rate the stack sustains depends on
+//! the machine, the mix of reads and writes and the log's length; the
+//! controller finds it by raising the rate while the booking commands' p95
+//! stays under the target and cutting it by 30 % the moment it does not,
+//! which is how TCP and Netflix's concurrency limits settle on a capacity
+//! nobody configured. The signal lags admission (an admitted fan books a few
+//! seconds later and the signal is read over a window), so after every cut
+//! the controller holds for as many periods as the window is long, letting
+//! the cut show before judging again.
+
+use super::settings::ControlTargets;
+use crate::signal::SignalReading;
+
+/// Fewer booking answers than this in the window say nothing about latency.
+pub const MIN_SAMPLES: u64 = 10;
+/// The cut when the target is missed.
+const BACK_OFF: f64 = 0.7;
+/// Growth per period while the p95 is under half the target (or unknown).
+const FAST_GROWTH: f64 = 0.25;
+/// Growth per period between half the target and the target.
+const SLOW_GROWTH: f64 = 0.05;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum Verdict {
+    /// The target holds and fans wait: the rate rose.
+    Raise,
+    /// Nobody waits, or a cut is still settling: the rate stayed.
+    Hold,
+    /// The target was missed: the rate was cut.
+    BackOff,
+}
+
+#[derive(Debug, Clone)]
+pub struct RateController {
+    targets: ControlTargets,
+    ceiling: f64,
+    rate: f64,
+    settling: u32,
+    settle_periods: u32,
+}
+
+impl RateController {
+    /// Starts at `start`, kept within the floor and `ceiling`.
+    pub fn new(targets: ControlTargets, ceiling: u32, start: f64, settle_periods: u32) -> Self {
+        let mut controller = Self {
+            targets,
+            ceiling: f64::from(ceiling.max(1)),
+            rate: start,
+            settling: 0,
+            settle_periods,
+        };
+        controller.rate = controller.bounded(start);
+        controller
+    }
+
+    /// Admissions per second to use now (at least 1).
+    pub fn rate(&self) -> u32 {
+        self.rate.floor().max(1.0) as u32
+    }
+
+    /// Takes over a rate another admitter left (a lease hand-over keeps the
+    /// rate the stack was found to sustain).
+    pub fn resume_at(&mut self, rate: f64) {
+        self.rate = self.bounded(rate);
+    }
+
+    /// One control period: `reading` is the booking signal over the window,
+    /// `waiting` the fans in line.
+    pub fn step(&mut self, reading: &SignalReading, waiting: u64) -> Verdict {
+        if self.settling > 0 {
+            self.settling -= 1;
+            return Verdict::Hold;
+        }
+        let target = self.targets.p95_ms as f64;
+        let p95 = reading
+            .p95_ms
+            .filter(|_| reading.samples >= MIN_SAMPLES)
+            .map(|p95| p95 as f64);
+        let crowded = reading.in_flight > f64::from(self.targets.in_flight);
+        if crowded || p95.is_some_and(|p95| p95 > target) {
+            self.rate = self.bounded(self.rate * BACK_OFF);
+            self.settling = self.settle_periods;
+            return Verdict::BackOff;
+        }
+        if waiting == 0 || self.rate >= self.ceiling {
+            // Raising a rate nobody uses would claim a capacity never seen.
+            return Verdict::Hold;
+        }
+        let growth = match p95 {
+            Some(p95) if p95 > target / 2.0 => SLOW_GROWTH,
+            _ => FAST_GROWTH,
+        };
+        self.rate = self.bounded(self.rate * (1.0 + growth) + 1.0);
+        Verdict::Raise
+    }
+
+    fn bounded(&self, rate: f64) -> f64 {
+        let floor = f64::from(self.targets.floor_per_second.max(1)).min(self.ceiling);
+        if rate.is_finite() {
+            rate.clamp(floor, self.ceiling)
+        } else {
+            floor
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets() -> ControlTargets {
+        ControlTargets {
+            p95_ms: 250,
+            in_flight: 400,
+            floor_per_second: 5,
+        }
+    }
+
+    fn reading(p95_ms: u64) -> SignalReading {
+        SignalReading {
+            samples: 100,
+            p95_ms: Some(p95_ms),
+            in_flight: 10.0,
+        }
+    }
+
+    fn quiet() -> SignalReading {
+        SignalReading {
+            samples: 0,
+            p95_ms: None,
+            in_flight: 0.0,
+        }
+    }
+
+    #[test]
+    fn given_fans_waiting_and_a_fast_stack_the_rate_rises_fast() {
+        let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        assert_eq!(controller.step(&reading(20), 1000), Verdict::Raise);
+        assert_eq!(controller.rate(), 7, "5 * 1.25 + 1");
+        assert_eq!(
+            controller.step(&quiet(), 1000),
+            Verdict::Raise,
+            "no samples yet"
+        );
+    }
+
+    #[test]
+    fn near_the_target_it_rises_slowly() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 3);
+        assert_eq!(controller.step(&reading(200), 1000), Verdict::Raise);
+        assert_eq!(controller.rate(), 106, "100 * 1.05 + 1");
+    }
+
+    #[test]
+    fn over_the_target_it_backs_off_and_lets_the_cut_settle() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 3);
+        assert_eq!(controller.step(&reading(750), 1000), Verdict::BackOff);
+        assert_eq!(controller.rate(), 70);
+        for _ in 0..3 {
+            assert_eq!(controller.step(&reading(750), 1000), Verdict::Hold);
+        }
+        assert_eq!(controller.step(&reading(750), 1000), Verdict::BackOff);
+        assert_eq!(controller.rate(), 49);
+    }
+
+    #[test]
+    fn too_many_commands_in_flight_backs_off_whatever_the_latency() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        let crowded = SignalReading {
+            in_flight: 401.0,
+            ..reading(10)
+        };
+        assert_eq!(controller.step(&crowded, 1000), Verdict::BackOff);
+    }
+
+    #[test]
+    fn a_handful_of_slow_answers_is_not_a_verdict() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        let thin = SignalReading {
+            samples: MIN_SAMPLES - 1,
+            ..reading(5000)
+        };
+        assert_eq!(controller.step(&thin, 1000), Verdict::Raise);
+    }
+
+    #[test]
+    fn without_fans_waiting_the_rate_stays() {
+        let mut controller = RateController::new(targets(), 500, 40.0, 0);
+        assert_eq!(controller.step(&reading(10), 0), Verdict::Hold);
+        assert_eq!(controller.rate(), 40);
+    }
+
+    #[test]
+    fn the_rate_stays_between_the_floor_and_the_ceiling() {
+        let mut controller = RateController::new(targets(), 60, 5.0, 0);
+        for _ in 0..50 {
+            controller.step(&reading(10), 1000);
+        }
+        assert_eq!(controller.rate(), 60);
+        for _ in 0..50 {
+            controller.step(&reading(5000), 1000);
+        }
+        assert_eq!(controller.rate(), 5);
+        controller.resume_at(f64::NAN);
+        assert_eq!(controller.rate(), 5);
+        controller.resume_at(1e9);
+        assert_eq!(controller.rate(), 60);
+    }
+
+    #[test]
+    fn it_settles_near_the_capacity_of_a_simulated_stack() {
+        // A stack whose p95 passes the target past 120 admissions a second.
+        let capacity = 120.0;
+        let mut controller = RateController::new(targets(), 500, 5.0, 0);
+        let mut rates = Vec::new();
+        for _ in 0..200 {
+            let rate = f64::from(controller.rate());
+            let p95 = if rate > capacity { 900 } else { 40 };
+            controller.step(&reading(p95), 10_000);
+            rates.push(f64::from(controller.rate()));
+        }
+        let late = &rates[100..];
+        let mean = late.iter().sum::<f64>() / late.len() as f64;
+        assert!(
+            (0.6 * capacity..=capacity * 1.1).contains(&mean),
+            "mean rate {mean}"
+        );
+        assert!(late.iter().all(|&rate| rate <= capacity * 1.3), "{late:?}");
+    }
+}

@@ -1,0 +1,169 @@
+//! Adaptive admission against the real Redis: command-api instances file
+//! the booking signal, the leading admitter steps its rate on it. A fast
+//! stack raises the rate; an injected slowdown cuts it; a new leader resumes
+//! at the rate the old one had found.
+
+mod queue_support;
+
+use std::time::{Duration, Instant};
+
+use prometheus::Registry;
+use queue_support::{metric, Prefix, SECRET};
+use uuid::Uuid;
+use waiting_room::{
+    report_signal, Admitter, BookingSignal, ControlTargets, Queue, QueueSettings, RateControl,
+};
+
+fn adaptive() -> QueueSettings {
+    let mut settings = QueueSettings::new(100_000, 500, Duration::from_secs(600), SECRET);
+    settings.rate_control = RateControl::Adaptive(ControlTargets {
+        p95_ms: 100,
+        in_flight: 1000,
+        floor_per_second: 5,
+    });
+    settings
+}
+
+/// `count` booking commands answered, each `latency` after its intake.
+fn answered(signal: &BookingSignal, count: usize, latency: Duration) {
+    for _ in 0..count {
+        let received = Instant::now() - latency;
+        drop(signal.begin(received));
+    }
+}
+
+async fn fill(queue: &Queue, fans: usize) {
+    for _ in 0..fans {
+        queue.join(Uuid::new_v4()).await.unwrap();
+    }
+}
+
+/// Runs the admitter's ticks for about `seconds`, filing `per_second`
+/// answers of `latency` each second, until `done` says so.
+async fn run(
+    queue: &Queue,
+    admitter: &mut Admitter,
+    signal: &BookingSignal,
+    latency: Duration,
+    seconds: u32,
+    done: impl Fn(&Admitter) -> bool,
+) {
+    for tick in 0..seconds * 10 {
+        admitter.tick().await.expect("redis answers");
+        if tick % 10 == 0 {
+            answered(signal, 40, latency);
+            report_signal(queue, signal).await.expect("signal filed");
+        }
+        if done(admitter) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_fast_stack_raises_the_rate_and_an_injected_slowdown_cuts_it() {
+    let prefix = Prefix::new();
+    let registry = Registry::new();
+    let queue = prefix.queue_with(adaptive(), &registry);
+    fill(&queue, 3000).await;
+    let signal = BookingSignal::new();
+    let mut admitter = Admitter::new(queue.clone());
+    assert_eq!(admitter.rate(), 5, "starts at the floor");
+
+    run(
+        &queue,
+        &mut admitter,
+        &signal,
+        Duration::from_millis(5),
+        20,
+        |a| a.rate() >= 20,
+    )
+    .await;
+    let risen = admitter.rate();
+    assert!(
+        risen >= 20,
+        "a fast stack with fans waiting raises the rate: {risen}"
+    );
+    assert!(metric(&registry, "queue_admit_rate_per_second") >= 20.0);
+    assert_eq!(metric(&registry, "queue_target_p95_seconds"), 0.1);
+
+    // The stack slows down: booking answers take 600 ms, past the 100 ms target.
+    run(
+        &queue,
+        &mut admitter,
+        &signal,
+        Duration::from_millis(600),
+        20,
+        |a| a.rate() < risen,
+    )
+    .await;
+    let cut = admitter.rate();
+    assert!(cut < risen, "the slowdown cut the rate: {risen} -> {cut}");
+    assert!(
+        metric(&registry, "queue_signal_p95_seconds") > 0.1,
+        "the gauge shows the slow signal"
+    );
+    let text = prometheus::TextEncoder::new()
+        .encode_to_string(&registry.gather())
+        .unwrap();
+    assert!(
+        text.contains("queue_control_steps_total{verdict=\"back_off\"}"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_leader_resumes_at_the_rate_the_old_one_found() {
+    let prefix = Prefix::new();
+    let queue = prefix.queue(adaptive());
+    fill(&queue, 3000).await;
+    let signal = BookingSignal::new();
+    let mut first = Admitter::new(queue.clone());
+    run(
+        &queue,
+        &mut first,
+        &signal,
+        Duration::from_millis(5),
+        20,
+        |a| a.rate() >= 20,
+    )
+    .await;
+    let found = first.rate();
+    assert!(found >= 20, "{found}");
+    first.release().await.unwrap();
+
+    let mut second = Admitter::new(queue.clone());
+    assert_eq!(second.rate(), 5, "a fresh admitter knows only the floor");
+    second.tick().await.unwrap();
+    assert!(second.is_leading());
+    assert!(
+        second.rate() >= found,
+        "resumed from the filed rate: {} < {found}",
+        second.rate()
+    );
+}
+
+#[tokio::test]
+async fn fixed_admission_keeps_the_configured_rate_whatever_the_signal() {
+    let prefix = Prefix::new();
+    let mut settings = adaptive();
+    settings.rate_control = RateControl::Fixed;
+    settings.admit_per_second = 40;
+    let registry = Registry::new();
+    let queue = prefix.queue_with(settings, &registry);
+    fill(&queue, 100).await;
+    let signal = BookingSignal::new();
+    let mut admitter = Admitter::new(queue.clone());
+    run(
+        &queue,
+        &mut admitter,
+        &signal,
+        Duration::from_millis(900),
+        3,
+        |_| false,
+    )
+    .await;
+    assert_eq!(admitter.rate(), 40);
+    assert_eq!(metric(&registry, "queue_admit_rate_per_second"), 40.0);
+}
