@@ -23,6 +23,7 @@
 //! honoured, and `Idempotent-Replayed: true` on a stored answer replayed
 //! for an `Idempotency-Key` (see [`command::idempotency`]).
 
+pub mod booking_windows;
 pub mod command;
 pub mod configuration;
 pub mod error;

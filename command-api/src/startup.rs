@@ -3,6 +3,7 @@
 //! the decision board and the idempotency-key purge running beside it.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -15,9 +16,11 @@ use read_model::PendingEntries;
 use tokio::task::JoinHandle;
 use utoipa::OpenApi;
 use waiting_room::{
-    Admitter, AdmitterHandle, BookingSignal, IssueTokenApi, Queue, QueueSettings, SignalReporter,
+    Admitter, AdmitterHandle, BookingSignal, BookingWindows, IssueTokenApi, Queue, QueueSettings,
+    SignalReporter,
 };
 
+use crate::booking_windows::CatalogWindows;
 use crate::command::idempotency::IdempotencyStore;
 use crate::command::{BoardHandle, Commands, DecisionBoard};
 use crate::configuration::Settings;
@@ -128,13 +131,16 @@ impl Application {
 
         let admitter = Admitter::new(queue.clone()).spawn();
         let reporter = SignalReporter::spawn(queue.clone(), signal);
-        let purge = tokio::spawn(purge_expired_keys(IdempotencyStore::new(pool)));
+        let purge = tokio::spawn(purge_expired_keys(IdempotencyStore::new(pool.clone())));
+        let windows: web::Data<dyn BookingWindows> =
+            web::Data::from(Arc::new(CatalogWindows::new(pool.clone())) as Arc<dyn BookingWindows>);
         let commands = web::Data::new(commands);
         let queue = web::Data::new(queue);
         let policy = web::Data::new(policy);
         let server = HttpServer::new(move || {
             base_app(&ops)
                 .app_data(commands.clone())
+                .app_data(windows.clone())
                 .app_data(queue.clone())
                 .app_data(policy.clone())
                 .configure(routes::configure)

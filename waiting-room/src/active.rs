@@ -65,7 +65,7 @@ pub(crate) fn active_check(
     let claims = store
         .signer
         .verify(token.ok_or(QueueError::TokenMissing)?)?;
-    let keys = &store.keys;
+    let keys = &store.keys.room(claims.room);
     // The owner's state decides expiry, which outranks ownership.
     let owner = claims.user_id;
     Ok(ActiveCheck {
@@ -112,6 +112,7 @@ pub(crate) async fn settle(
     Ok(ActiveQueuePass {
         user_id: check.user_id,
         token_id: check.claims.token_id,
+        room: check.claims.room,
         expires_at: DateTime::from_timestamp_millis(lapse),
     })
 }
@@ -134,6 +135,7 @@ async fn inspected_pass(
     QueuePass {
         user_id,
         token_id: claims.token_id,
+        room: claims.room,
         state,
     }
     .require_active()
@@ -155,6 +157,7 @@ pub(crate) async fn any_pass(
     Ok(QueuePass {
         user_id,
         token_id: claims.token_id,
+        room: claims.room,
         state,
     })
 }

@@ -26,6 +26,27 @@ pub struct Admission {
     /// ACTIVE users who did nothing for the idle period and gave their
     /// slots back before their tokens lapsed.
     pub idle: u64,
+    /// Across every room.
     pub active: u64,
+    /// In line across every room (pre-queued fans not counted).
     pub waiting: u64,
+    /// Joined a room before its opening, not yet placed.
+    pub prequeued: u64,
+    /// Pre-queued fans placed in a random order this step.
+    pub placed: u64,
+}
+
+impl Admission {
+    /// Adds one room's step to the totals.
+    pub fn absorb(&mut self, room: Admission) {
+        self.led |= room.led;
+        self.admitted.extend(room.admitted);
+        self.lapsed += room.lapsed;
+        self.abandoned += room.abandoned;
+        self.idle += room.idle;
+        self.active += room.active;
+        self.waiting += room.waiting;
+        self.prequeued += room.prequeued;
+        self.placed += room.placed;
+    }
 }

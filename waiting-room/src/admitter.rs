@@ -35,6 +35,8 @@ pub struct Admitter {
     /// this admitter last became the leader.
     resumed: bool,
     next_control: Instant,
+    /// Which room goes first next tick.
+    rotation: usize,
 }
 
 /// Periods the controller holds after a cut: as long as the window it
@@ -61,6 +63,7 @@ impl Admitter {
             controller,
             resumed: false,
             next_control: Instant::now(),
+            rotation: 0,
         }
     }
 
@@ -111,7 +114,9 @@ impl Admitter {
         hold_lease(self.queue.store(), &self.owner).await?;
         // Followers run the step too: fenced off by the lease check inside the
         // script, it admits nobody but reports the sizes for the gauges.
-        let admission = admit_step(self.queue.store(), &self.owner, self.pace()).await?;
+        self.rotation = self.rotation.wrapping_add(1);
+        let admission =
+            admit_step(self.queue.store(), &self.owner, self.pace(), self.rotation).await?;
         let now = Instant::now();
         if now >= self.next_control {
             self.next_control = now + CONTROL_PERIOD;

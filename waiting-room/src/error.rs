@@ -21,6 +21,14 @@ pub enum QueueError {
     OtherUsersToken,
     #[error("the queue token is still waiting; it is not active yet")]
     NotActive,
+    #[error("this queue token is for another schedule's waiting room")]
+    OtherRoom,
+    #[error("no schedule {0}")]
+    UnknownSchedule(uuid::Uuid),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("the schedules cannot be read: {0}")]
+    ScheduleLookup(String),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("redis did not answer within {0:?}")]
@@ -51,7 +59,10 @@ impl From<QueueError> for Problem {
             QueueError::TokenMissing | QueueError::TokenRejected(_) | QueueError::TokenExpired => {
                 ErrorCode::QueueTokenInvalid
             }
-            QueueError::OtherUsersToken => ErrorCode::Forbidden,
+            QueueError::OtherUsersToken | QueueError::OtherRoom => ErrorCode::Forbidden,
+            QueueError::UnknownSchedule(_) => ErrorCode::NotFound,
+            QueueError::InvalidRequest(_) => ErrorCode::ValidationFailed,
+            QueueError::ScheduleLookup(_) => ErrorCode::Unavailable,
             QueueError::NotActive => ErrorCode::QueueTokenNotActive,
             // A reply of the wrong shape is our bug, not Redis being down.
             QueueError::Redis(error) if error.kind() == redis::ErrorKind::TypeError => {

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::error::QueueError;
 use super::keys::QueueKeys;
+use super::room::Room;
 use super::scripts::COMPLETE;
 
 /// The one part of the waiting room the projector needs: ending payers'
@@ -22,10 +23,19 @@ impl Departures {
         Self { redis, keys }
     }
 
-    /// Expires the user's token now, waiting or active, and frees the slot
-    /// for the next in line. Returns whether there was a live place to end.
-    pub async fn complete(&self, user_id: Uuid) -> Result<bool, QueueError> {
-        end_place(&self.redis, &self.keys, user_id).await
+    /// Ends the payer's place in the global room and in the room of the
+    /// schedule they paid for (whichever token they paid with). Returns
+    /// whether a live place ended.
+    pub async fn complete(&self, user_id: Uuid, schedule_id: Uuid) -> Result<bool, QueueError> {
+        let global = end_place(&self.redis, &self.keys, user_id, Room::Global).await?;
+        let room = end_place(
+            &self.redis,
+            &self.keys,
+            user_id,
+            Room::Schedule(schedule_id),
+        )
+        .await?;
+        Ok(global || room)
     }
 }
 
@@ -33,7 +43,9 @@ pub(crate) async fn end_place(
     redis: &Redis,
     keys: &QueueKeys,
     user_id: Uuid,
+    room: Room,
 ) -> Result<bool, QueueError> {
+    let keys = &keys.room(room);
     let ended: i64 = redis
         .bounded(|mut connection| async move {
             let mut invocation = COMPLETE.prepare_invoke();

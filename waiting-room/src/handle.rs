@@ -19,6 +19,7 @@ use super::keep::keep_active_until;
 use super::keys::QueueKeys;
 use super::metrics::QueueMetrics;
 use super::pass::{ActiveQueuePass, QueuePass};
+use super::room::{Entry, Room};
 use super::settings::QueueSettings;
 use super::store::Store;
 use super::token::TokenSigner;
@@ -76,7 +77,13 @@ impl Queue {
     /// or active: then the same token and place come back, never a new place.
     /// A user whose token expired gets a new token at the back.
     pub async fn join(&self, user_id: Uuid) -> Result<Ticket, QueueError> {
-        join::join(&self.store, user_id).await
+        join::join(&self.store, user_id, Entry::global()).await
+    }
+
+    /// `join` in a room: a schedule's room, where a fan who joins before its
+    /// opening is pre-queued and placed at random at the opening.
+    pub async fn enter(&self, user_id: Uuid, entry: Entry) -> Result<Ticket, QueueError> {
+        join::join(&self.store, user_id, entry).await
     }
 
     /// Checks for `QueuePass`, for callers outside an extractor.
@@ -127,16 +134,17 @@ impl Queue {
     pub async fn keep_active_until(
         &self,
         user_id: Uuid,
+        room: Room,
         until: DateTime<Utc>,
     ) -> Result<bool, QueueError> {
-        keep_active_until(&self.store, user_id, until).await
+        keep_active_until(&self.store, user_id, room, until).await
     }
 
     /// One step without the lease, for tests and operator tools. It is still
     /// safe beside running admitters: the cap and the token bucket live in
     /// Redis and the step is one atomic script.
     pub async fn admit_once(&self) -> Result<Admission, QueueError> {
-        let admission = admit_step(&self.store, "", Pace::fixed(&self.store.settings)).await?;
+        let admission = admit_step(&self.store, "", Pace::fixed(&self.store.settings), 0).await?;
         self.store.metrics.record(&admission);
         Ok(admission)
     }
@@ -144,7 +152,7 @@ impl Queue {
     /// Expires the user's token now, waiting or active, and frees the slot
     /// for the next in line. Returns whether there was a live place to end.
     pub async fn expire_user(&self, user_id: Uuid) -> Result<bool, QueueError> {
-        end_place(&self.store.redis, &self.store.keys, user_id).await
+        end_place(&self.store.redis, &self.store.keys, user_id, Room::Global).await
     }
 
     /// What the payment path calls once a payment has completed, before it

@@ -7,7 +7,7 @@ use super::state::{ScriptState, TokenState};
 use super::store::Store;
 use super::token::TokenClaims;
 
-type InspectReply = (i64, i64, i64, i64, i64, i64);
+type InspectReply = (i64, i64, i64, i64, i64, i64, i64);
 
 /// `touch` counts the call as the owner polling, which keeps a waiting
 /// place from being given up as abandoned.
@@ -17,7 +17,7 @@ pub(crate) async fn inspect(
     touch: bool,
 ) -> Result<TokenState, QueueError> {
     let settings = &inner.settings;
-    let keys = &inner.keys;
+    let keys = &inner.keys.room(claims.room);
     let waiting_ttl = inner.waiting_record_ttl_ms();
     let reply: InspectReply = inner
         .run(|mut connection| async move {
@@ -27,6 +27,8 @@ pub(crate) async fn inspect(
                 .key(&keys.seen)
                 .key(&keys.active)
                 .key(&keys.admissions)
+                .key(&keys.prequeue)
+                .key(&keys.meta)
                 .arg(&keys.base)
                 .arg(claims.user_id.to_string())
                 .arg(claims.token_id.to_string())
@@ -37,7 +39,7 @@ pub(crate) async fn inspect(
             Ok(invocation.invoke_async(&mut connection).await?)
         })
         .await?;
-    let (status, position, expires_at, now, admitted, oldest) = reply;
+    let (status, position, expires_at, now, admitted, oldest, opening) = reply;
     ScriptState {
         status,
         position,
@@ -45,6 +47,7 @@ pub(crate) async fn inspect(
         now_ms: now,
         admitted_in_window: admitted,
         oldest_admission_ms: oldest,
+        opens_at_ms: opening,
     }
     .into_state(settings)
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::error::QueueError;
+use super::room::Room;
 use super::scripts::KEEP;
 use super::store::Store;
 
@@ -17,9 +18,10 @@ use super::store::Store;
 pub(crate) async fn keep_active_until(
     store: &Store,
     user_id: Uuid,
+    room: Room,
     until: DateTime<Utc>,
 ) -> Result<bool, QueueError> {
-    let keys = &store.keys;
+    let keys = &store.keys.room(room);
     let kept: i64 = store
         .run(|mut connection| async move {
             let mut invocation = KEEP.prepare_invoke();

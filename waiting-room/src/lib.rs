@@ -42,13 +42,16 @@ mod metrics;
 mod offered;
 mod pass;
 mod poll;
+mod room;
 mod routes;
 mod scripts;
 mod settings;
+mod shuffle;
 mod signal;
 mod state;
 mod store;
 mod token;
+mod windows;
 
 pub use active::ActiveCheck;
 pub use admission::{Admission, Admitted};
@@ -65,11 +68,14 @@ pub use join::Ticket;
 pub use offered::OfferedToken;
 pub use pass::{ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
 pub use poll::{poll_after_seconds, POLLS_PER_GRACE};
+pub use room::{Entry, Room};
 pub use routes::{
     __path_current_token, __path_issue_token, current_token, issue_token, CurrentTokenApi,
-    IssueTokenApi, IssuedToken,
+    IssueTokenApi, IssuedToken, JoinRoom,
 };
 pub use settings::{QueueSettings, MIN_SECRET_BYTES};
+pub use shuffle::fair_order;
 pub use signal::{report_signal, BookingSignal, Flight, SignalReading, SignalReporter};
 pub use state::{TokenState, TokenStatus};
-pub use token::{TokenClaims, TokenRejected, TokenSigner, TOKEN_LEN};
+pub use token::{TokenClaims, TokenRejected, TokenSigner, ROOM_TOKEN_LEN, TOKEN_LEN};
+pub use windows::BookingWindows;

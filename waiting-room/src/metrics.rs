@@ -19,6 +19,7 @@ const WAIT_BUCKETS: [f64; 16] = [
 #[derive(Clone)]
 pub(crate) struct QueueMetrics {
     waiting: IntGauge,
+    prequeued: IntGauge,
     active: IntGauge,
     admissions: IntCounter,
     abandoned: IntCounter,
@@ -35,7 +36,11 @@ pub(crate) struct QueueMetrics {
 impl QueueMetrics {
     pub fn register(registry: &Registry) -> Result<Self, QueueError> {
         let metrics = Self {
-            waiting: IntGauge::new("queue_waiting_users", "Users waiting in line")?,
+            waiting: IntGauge::new("queue_waiting_users", "Users waiting in line, every room")?,
+            prequeued: IntGauge::new(
+                "queue_prequeued_users",
+                "Users who joined a room before its booking opened, not yet placed",
+            )?,
             active: IntGauge::new("queue_active_users", "Users admitted and not yet lapsed")?,
             admissions: IntCounter::new(
                 "queue_admissions_total",
@@ -90,6 +95,7 @@ impl QueueMetrics {
         registry.register(Box::new(metrics.target_p95.clone()))?;
         registry.register(Box::new(metrics.control_steps.clone()))?;
         registry.register(Box::new(metrics.waiting.clone()))?;
+        registry.register(Box::new(metrics.prequeued.clone()))?;
         registry.register(Box::new(metrics.active.clone()))?;
         registry.register(Box::new(metrics.admissions.clone()))?;
         registry.register(Box::new(metrics.abandoned.clone()))?;
@@ -101,6 +107,7 @@ impl QueueMetrics {
 
     pub fn record(&self, admission: &Admission) {
         self.waiting.set(gauge(admission.waiting));
+        self.prequeued.set(gauge(admission.prequeued));
         self.active.set(gauge(admission.active));
         self.admissions.inc_by(admission.admitted.len() as u64);
         self.abandoned.inc_by(admission.abandoned);

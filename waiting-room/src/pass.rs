@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::error::QueueError;
+use super::room::Room;
 use super::state::{TokenState, TokenStatus};
 
 pub const USER_ID_HEADER: &str = "X-User-Id";
@@ -32,6 +33,8 @@ pub const QUEUE_TOKEN_HEADER: &str = "X-Queue-Token";
 pub struct QueuePass {
     pub user_id: Uuid,
     pub token_id: Uuid,
+    /// The room the token waits in.
+    pub room: Room,
     pub state: TokenState,
 }
 
@@ -41,7 +44,20 @@ pub struct QueuePass {
 pub struct ActiveQueuePass {
     pub user_id: Uuid,
     pub token_id: Uuid,
+    /// A schedule's room admits to that schedule only (`admits_to`).
+    pub room: Room,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl ActiveQueuePass {
+    /// `403 FORBIDDEN` for a schedule room's token used on another schedule.
+    pub fn admits_to(&self, schedule_id: Uuid) -> Result<(), QueueError> {
+        if self.room.admits_to(schedule_id) {
+            Ok(())
+        } else {
+            Err(QueueError::OtherRoom)
+        }
+    }
 }
 
 impl QueuePass {
@@ -54,6 +70,7 @@ impl QueuePass {
             TokenStatus::Active => Ok(ActiveQueuePass {
                 user_id: self.user_id,
                 token_id: self.token_id,
+                room: self.room,
                 expires_at: self.state.expires_at,
             }),
         }

@@ -3,15 +3,19 @@
 //! query-api `GET /v1/queue/tokens/current` → `current_token`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use infra::problem::{Problem, ProblemBody};
 
+use super::error::QueueError;
 use super::extract::{caller_id, mounted_queue};
 use super::pass::QueuePass;
+use super::room::{Entry, Room};
 use super::state::{TokenState, TokenStatus};
+use super::windows::BookingWindows;
 
 /// `POST /v1/queue/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -19,8 +23,10 @@ pub struct IssuedToken {
     /// Opaque; send it back as `X-Queue-Token`.
     pub token: String,
     pub status: TokenStatus,
-    /// 1 = next in line; 0 once ACTIVE.
-    pub position: u64,
+    /// 1 = next in line; 0 once ACTIVE; null while the fan waits for the
+    /// room's booking to open (placed at random at the opening).
+    #[schema(required = true, example = 42)]
+    pub position: Option<u64>,
     /// Estimated seconds until admission, from the measured admission rate;
     /// 0 once ACTIVE.
     pub eta_seconds: u64,
@@ -35,7 +41,25 @@ pub struct IssuedToken {
     pub poll_after_seconds: u64,
 }
 
+/// `POST /v1/queue/tokens` body, optional: without it, the global room.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"schedule_id": "0192f0c4-1b7e-7cc3-9a51-4b1d5e3f9a10"}))]
+pub struct JoinRoom {
+    /// The schedule whose booking window's room to join. Its token admits
+    /// to that schedule's seat map, holds and payments only.
+    pub schedule_id: Uuid,
+}
+
 /// Join the waiting queue, or get back the place already held.
+///
+/// Without a body: the global room, valid for every schedule. With
+/// `{"schedule_id"}`: that schedule's room, so fans of one booking window
+/// never wait behind another's. A room opens for joining
+/// `QUEUE_PREQUEUE_LEAD_SECONDS` (30 min by default) before booking opens;
+/// fans who join before the opening wait with `position: null` and an ETA to
+/// the opening, and are placed in a random order at the opening (the time
+/// you joined does not decide your place); later fans join at the back.
 #[utoipa::path(
     post,
     path = "/v1/queue/tokens",
@@ -43,17 +67,22 @@ pub struct IssuedToken {
     params(
         ("X-User-Id" = uuid::Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (trusted)."),
     ),
+    request_body(content = Option<JoinRoom>, description = "Optional: a schedule's room. No body (or an empty one): the global room.", content_type = "application/json"),
     responses(
         (status = 201, description = "A new place at the back of the line (first join, or the previous token expired). `Retry-After` (seconds) while WAITING: poll no sooner.", body = IssuedToken, headers(("Retry-After" = u64, description = "While WAITING: seconds until the next poll, as `poll_after_seconds`."))),
         (status = 200, description = "Already waiting or active: the same token and place as before.", body = IssuedToken, headers(("Retry-After" = u64, description = "While WAITING: seconds until the next poll, as `poll_after_seconds`."))),
+        (status = 400, description = "A body that is not `{\"schedule_id\": <uuid>}` (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such schedule (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The schedule's room does not take fans yet: more than `QUEUE_PREQUEUE_LEAD_SECONDS` before booking opens (`BOOKING_NOT_OPEN`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The queue store is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-pub async fn issue_token(request: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn issue_token(request: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Problem> {
     let user_id = caller_id(&request)?;
     let queue = mounted_queue(&request)?;
-    let ticket = queue.join(user_id).await?;
+    let entry = entry(&request, &body, queue.settings().prequeue_lead).await?;
+    let ticket = queue.enter(user_id, entry).await?;
     let mut response = if ticket.created {
         HttpResponse::Created()
     } else {
@@ -105,6 +134,44 @@ pub async fn current_token(pass: QueuePass) -> HttpResponse {
         .json(pass.state)
 }
 
+/// The room the body names, with its opening; the global room without one.
+async fn entry(
+    request: &HttpRequest,
+    body: &[u8],
+    lead: std::time::Duration,
+) -> Result<Entry, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Entry::global());
+    }
+    let JoinRoom { schedule_id } = serde_json::from_slice(body).map_err(|error| {
+        QueueError::InvalidRequest(format!(
+            "the body must be {{\"schedule_id\": <uuid>}}: {error}"
+        ))
+    })?;
+    let windows = request
+        .app_data::<web::Data<dyn BookingWindows>>()
+        .ok_or(QueueError::NotMounted)?;
+    let opens_at = windows
+        .opens_at(schedule_id)
+        .await?
+        .ok_or(QueueError::UnknownSchedule(schedule_id))?;
+    let lead = chrono::Duration::from_std(lead).unwrap_or(chrono::Duration::MAX);
+    if Utc::now() < opens_at - lead {
+        return Err(Problem::new(
+            infra::problem::ErrorCode::BookingNotOpen,
+            format!(
+                "the waiting room of schedule {schedule_id} opens at {}, {} minutes before booking opens",
+                opens_at - lead,
+                lead.num_minutes()
+            ),
+        ));
+    }
+    Ok(Entry {
+        room: Room::Schedule(schedule_id),
+        opens_at: Some(opens_at),
+    })
+}
+
 /// `Retry-After` while WAITING: the pace also reaches clients that honour
 /// only the standard header.
 fn pace(response: &mut HttpResponseBuilder, state: &TokenState) {
@@ -115,7 +182,7 @@ fn pace(response: &mut HttpResponseBuilder, state: &TokenState) {
 
 /// OpenAPI for `issue_token`; merge it into the command-api document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(issue_token))]
+#[openapi(paths(issue_token), components(schemas(JoinRoom)))]
 pub struct IssueTokenApi;
 
 /// OpenAPI for `current_token`; merge it into the query-api document.

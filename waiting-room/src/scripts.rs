@@ -31,3 +31,7 @@ pub(crate) static SIGNAL_REPORT: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/signal_report.lua")));
 pub(crate) static SIGNAL_READ: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/signal_read.lua")));
+pub(crate) static OPEN: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/open.lua")));
+pub(crate) static LIVE: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/live.lua")));

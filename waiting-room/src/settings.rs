@@ -15,6 +15,8 @@ pub const MIN_SECRET_BYTES: usize = 32;
 
 /// Default grace of a waiting fan who stopped polling.
 pub const DEFAULT_WAITING_GRACE: Duration = Duration::from_secs(60);
+/// Default lead of a room's pre-queue before its booking opens.
+pub const DEFAULT_PREQUEUE_LEAD: Duration = Duration::from_secs(30 * 60);
 /// Default idle period after which an ACTIVE fan gives the slot back.
 pub const DEFAULT_ACTIVE_IDLE: Duration = Duration::from_secs(120);
 
@@ -51,6 +53,9 @@ pub struct QueueSettings {
     /// fan holding a seat keeps the slot until the hold is paid, released or
     /// lapses, and this long after.
     pub active_idle_timeout: Duration,
+    /// How long before a schedule's booking opens its room takes fans
+    /// (QUEUE_PREQUEUE_LEAD_SECONDS); they are placed at random at the opening.
+    pub prequeue_lead: Duration,
     /// Window over which the admission rate behind `eta_seconds` is measured.
     pub rate_window: Duration,
     /// How often the admitter wakes up.
@@ -82,6 +87,7 @@ impl QueueSettings {
             admit_burst: admit_per_second.max(1),
             waiting_idle_timeout: DEFAULT_WAITING_GRACE,
             active_idle_timeout: DEFAULT_ACTIVE_IDLE,
+            prequeue_lead: DEFAULT_PREQUEUE_LEAD,
             rate_window: Duration::from_secs(60),
             tick: Duration::from_millis(100),
             lease_ttl: Duration::from_secs(2),
@@ -109,6 +115,7 @@ impl QueueSettings {
         };
         settings.waiting_idle_timeout = Duration::from_secs(config.waiting_grace_seconds);
         settings.active_idle_timeout = Duration::from_secs(config.active_idle_seconds);
+        settings.prequeue_lead = Duration::from_secs(config.prequeue_lead_seconds);
         settings
     }
 
@@ -160,6 +167,7 @@ impl fmt::Debug for QueueSettings {
             .field("admit_burst", &self.admit_burst)
             .field("waiting_idle_timeout", &self.waiting_idle_timeout)
             .field("active_idle_timeout", &self.active_idle_timeout)
+            .field("prequeue_lead", &self.prequeue_lead)
             .field("rate_window", &self.rate_window)
             .field("tick", &self.tick)
             .field("lease_ttl", &self.lease_ttl)

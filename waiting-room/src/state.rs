@@ -32,10 +32,14 @@ pub enum TokenStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenState {
     pub status: TokenStatus,
-    /// 1 = next in line; 0 once ACTIVE (and when EXPIRED).
-    pub position: u64,
+    /// 1 = next in line; 0 once ACTIVE (and when EXPIRED); null while the
+    /// fan waits for the room's booking to open (pre-queued fans are placed
+    /// in a random order at the opening).
+    #[schema(required = true, example = 42)]
+    pub position: Option<u64>,
     /// Estimated seconds until admission, from the measured admission rate;
-    /// 0 once ACTIVE (and when EXPIRED).
+    /// before the room's opening, the seconds until it opens; 0 once ACTIVE
+    /// (and when EXPIRED).
     pub eta_seconds: u64,
     /// ACTIVE: when the token lapses (earlier if the fan goes idle).
     /// WAITING: when the place is given up if the client stops polling (every
@@ -60,6 +64,8 @@ pub(crate) struct ScriptState {
     pub now_ms: i64,
     pub admitted_in_window: i64,
     pub oldest_admission_ms: i64,
+    /// The room's opening while the fan is pre-queued, else -1.
+    pub opens_at_ms: i64,
 }
 
 impl ScriptState {
@@ -71,20 +77,24 @@ impl ScriptState {
             other => return Err(QueueError::Reply(format!("unknown status {other}"))),
         };
         let position = match status {
-            TokenStatus::Waiting => non_negative(self.position),
-            _ => 0,
+            TokenStatus::Waiting if self.position < 0 => None,
+            TokenStatus::Waiting => Some(non_negative(self.position)),
+            _ => Some(0),
         };
         let sample = RateSample {
             admitted: non_negative(self.admitted_in_window),
             oldest_ms: u64::try_from(self.oldest_admission_ms).ok(),
             now_ms: non_negative(self.now_ms),
         };
-        let eta_seconds = eta_seconds(
-            position,
-            sample,
-            settings.admit_per_second,
-            settings.rate_window,
-        );
+        let eta_seconds = match position {
+            Some(position) => eta_seconds(
+                position,
+                sample,
+                settings.admit_per_second,
+                settings.rate_window,
+            ),
+            None => non_negative(self.opens_at_ms - self.now_ms).div_ceil(1000),
+        };
         Ok(TokenState {
             status,
             position,

@@ -1,8 +1,14 @@
 //! Queue tokens: opaque to clients, signed so that verification is pure.
 //!
-//! Layout before encoding (73 bytes), then URL-safe base64 without padding:
-//! `version(1) | user_id(16) | token_id(16) | issued_at_ms(8, big-endian) | mac(32)`
-//! where `mac = HMAC-SHA256(secret, DOMAIN | version | user_id | token_id | issued_at_ms)`.
+//! Two layouts before encoding, then URL-safe base64 without padding:
+//! - global room, version 1 (73 bytes):
+//!   `1 | user_id(16) | token_id(16) | issued_at_ms(8, big-endian) | mac(32)`
+//! - a schedule's room, version 2 (89 bytes):
+//!   `2 | user_id(16) | token_id(16) | issued_at_ms(8) | schedule_id(16) | mac(32)`
+//!
+//! where `mac = HMAC-SHA256(secret, DOMAIN | everything before the mac)`.
+//! Global tokens keep version 1, so tokens issued before rooms existed stay
+//! valid and mean what they meant.
 //!
 //! Anything forged, truncated, tampered with or signed with another secret is
 //! refused here, before any Redis lookup, so junk never costs a round trip and
@@ -14,16 +20,21 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use super::room::Room;
+
 type HmacSha256 = Hmac<Sha256>;
 
-const VERSION: u8 = 1;
+const GLOBAL_VERSION: u8 = 1;
+const ROOM_VERSION: u8 = 2;
 /// Keeps a MAC from this key meaning anything anywhere else the secret is reused.
 const DOMAIN: &[u8] = b"ticketfold.queue-token";
-const SIGNED_LEN: usize = 1 + 16 + 16 + 8;
+const GLOBAL_SIGNED_LEN: usize = 1 + 16 + 16 + 8;
+const ROOM_SIGNED_LEN: usize = GLOBAL_SIGNED_LEN + 16;
 const MAC_LEN: usize = 32;
-const RAW_LEN: usize = SIGNED_LEN + MAC_LEN;
-/// Length of every genuine token on the wire (73 bytes, unpadded base64).
-pub const TOKEN_LEN: usize = (RAW_LEN * 4).div_ceil(3);
+/// Length of every genuine global-room token on the wire (73 bytes, unpadded base64).
+pub const TOKEN_LEN: usize = ((GLOBAL_SIGNED_LEN + MAC_LEN) * 4).div_ceil(3);
+/// Length of every genuine schedule-room token (89 bytes, unpadded base64).
+pub const ROOM_TOKEN_LEN: usize = ((ROOM_SIGNED_LEN + MAC_LEN) * 4).div_ceil(3);
 
 /// What a genuine token says. Whether it is still WAITING, ACTIVE or EXPIRED
 /// is decided by the record in Redis, never by the token.
@@ -33,6 +44,7 @@ pub struct TokenClaims {
     pub token_id: Uuid,
     /// Redis server time when the token was issued, in Unix milliseconds.
     pub issued_at_ms: u64,
+    pub room: Room,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -59,11 +71,17 @@ impl TokenSigner {
     /// The same claims always give the same token, which is how a re-issue
     /// hands back the token the user already has.
     pub fn sign(&self, claims: &TokenClaims) -> String {
-        let mut raw = Vec::with_capacity(RAW_LEN);
-        raw.push(VERSION);
+        let mut raw = Vec::with_capacity(ROOM_SIGNED_LEN + MAC_LEN);
+        raw.push(match claims.room {
+            Room::Global => GLOBAL_VERSION,
+            Room::Schedule(_) => ROOM_VERSION,
+        });
         raw.extend_from_slice(claims.user_id.as_bytes());
         raw.extend_from_slice(claims.token_id.as_bytes());
         raw.extend_from_slice(&claims.issued_at_ms.to_be_bytes());
+        if let Room::Schedule(schedule_id) = claims.room {
+            raw.extend_from_slice(schedule_id.as_bytes());
+        }
         let mac = self.mac(&raw);
         raw.extend_from_slice(&mac);
         URL_SAFE_NO_PAD.encode(raw)
@@ -72,16 +90,22 @@ impl TokenSigner {
     /// Pure: no I/O, constant-time MAC comparison.
     pub fn verify(&self, token: &str) -> Result<TokenClaims, TokenRejected> {
         // Checking the length first bounds the work an attacker can cause.
-        if token.len() != TOKEN_LEN {
-            return Err(TokenRejected::Malformed);
-        }
+        let signed_len = match token.len() {
+            TOKEN_LEN => GLOBAL_SIGNED_LEN,
+            ROOM_TOKEN_LEN => ROOM_SIGNED_LEN,
+            _ => return Err(TokenRejected::Malformed),
+        };
         let raw = URL_SAFE_NO_PAD
             .decode(token)
             .map_err(|_| TokenRejected::Malformed)?;
-        if raw.len() != RAW_LEN || raw[0] != VERSION {
+        let version = match signed_len {
+            GLOBAL_SIGNED_LEN => GLOBAL_VERSION,
+            _ => ROOM_VERSION,
+        };
+        if raw.len() != signed_len + MAC_LEN || raw[0] != version {
             return Err(TokenRejected::Malformed);
         }
-        let (signed, mac) = raw.split_at(SIGNED_LEN);
+        let (signed, mac) = raw.split_at(signed_len);
         let mut check = self.key.clone();
         check.update(DOMAIN);
         check.update(signed);
@@ -93,10 +117,21 @@ impl TokenSigner {
             Uuid::from_bytes(bytes)
         };
         let issued: [u8; 8] = signed[33..41].try_into().expect("8 bytes");
+        let room = if version == ROOM_VERSION {
+            // A version-2 token always names a schedule; a nil one is forged
+            // by nobody (it is signed) but means nothing either.
+            match Room::from_uuid(uuid_at(41)) {
+                Room::Global => return Err(TokenRejected::Malformed),
+                room => room,
+            }
+        } else {
+            Room::Global
+        };
         Ok(TokenClaims {
             user_id: uuid_at(1),
             token_id: uuid_at(17),
             issued_at_ms: u64::from_be_bytes(issued),
+            room,
         })
     }
 
@@ -121,6 +156,7 @@ mod tests {
             user_id: Uuid::new_v4(),
             token_id: Uuid::now_v7(),
             issued_at_ms: 1_767_225_600_123,
+            room: Room::Global,
         }
     }
 
@@ -179,7 +215,7 @@ mod tests {
     fn garbage_of_the_right_length_is_refused() {
         let not_base64 = "!".repeat(TOKEN_LEN);
         assert_eq!(signer().verify(&not_base64), Err(TokenRejected::Malformed));
-        let forged = URL_SAFE_NO_PAD.encode([VERSION; RAW_LEN]);
+        let forged = URL_SAFE_NO_PAD.encode([GLOBAL_VERSION; GLOBAL_SIGNED_LEN + MAC_LEN]);
         assert_eq!(signer().verify(&forged), Err(TokenRejected::BadSignature));
     }
 
@@ -200,5 +236,25 @@ mod tests {
         raw[0] = 2;
         let other = URL_SAFE_NO_PAD.encode(raw);
         assert_eq!(signer().verify(&other), Err(TokenRejected::Malformed));
+    }
+
+    #[test]
+    fn a_room_token_carries_its_schedule_and_cannot_be_turned_global() {
+        let schedule = Uuid::new_v4();
+        let claims = TokenClaims {
+            room: Room::Schedule(schedule),
+            ..claims()
+        };
+        let token = signer().sign(&claims);
+        assert_eq!(token.len(), ROOM_TOKEN_LEN);
+        assert_eq!(signer().verify(&token), Ok(claims));
+        // Dropping the schedule and relabelling it version 1 breaks the MAC.
+        let raw = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        let mut global = raw[..GLOBAL_SIGNED_LEN].to_vec();
+        global[0] = GLOBAL_VERSION;
+        global.extend_from_slice(&raw[ROOM_SIGNED_LEN..]);
+        let stripped = URL_SAFE_NO_PAD.encode(global);
+        assert_eq!(stripped.len(), TOKEN_LEN);
+        assert_eq!(signer().verify(&stripped), Err(TokenRejected::BadSignature));
     }
 }

@@ -43,7 +43,10 @@ async fn a_thousand_concurrent_joins_are_admitted_in_arrival_order_within_the_ca
         .all(|(_, ticket)| ticket.state.status == TokenStatus::Waiting));
     // Every join got its own place: the positions are exactly 1..=1000.
     joined.sort_by_key(|(_, ticket)| ticket.state.position);
-    let positions: Vec<u64> = joined.iter().map(|(_, t)| t.state.position).collect();
+    let positions: Vec<u64> = joined
+        .iter()
+        .map(|(_, t)| t.state.position.expect("placed"))
+        .collect();
     assert_eq!(positions, (1..=USERS as u64).collect::<Vec<_>>());
     let arrival_order: Vec<Uuid> = joined.iter().map(|(user, _)| *user).collect();
 
@@ -78,7 +81,7 @@ async fn a_thousand_concurrent_joins_are_admitted_in_arrival_order_within_the_ca
     let (last_user, last_ticket) = joined.last().unwrap();
     let last = status(&queue, *last_user, &last_ticket.token).await;
     assert_eq!(last.status, TokenStatus::Active);
-    assert_eq!((last.position, last.eta_seconds), (0, 0));
+    assert_eq!((last.position, last.eta_seconds), (Some(0), 0));
     assert!(last.expires_at.is_some());
 }
 
@@ -101,7 +104,7 @@ async fn a_lapsed_token_gives_its_slot_to_the_next_in_line() {
         queue.admit_once().await.unwrap().admitted.is_empty(),
         "cap is 2"
     );
-    assert_eq!(status(&queue, users[2], &tokens[2]).await.position, 1);
+    assert_eq!(status(&queue, users[2], &tokens[2]).await.position, Some(1));
 
     // Waiting is fine; asserting how long it took is not.
     let mut next = None;
@@ -127,7 +130,7 @@ async fn a_lapsed_token_gives_its_slot_to_the_next_in_line() {
     let rejoined = queue.join(users[0]).await.unwrap();
     assert!(rejoined.created);
     assert_ne!(rejoined.token, tokens[0]);
-    assert_eq!(rejoined.state.position, 2);
+    assert_eq!(rejoined.state.position, Some(2));
 }
 
 #[tokio::test]
@@ -175,7 +178,7 @@ async fn reissue_hands_back_the_same_token_and_place() {
     let again = queue.join(users[1]).await.unwrap();
     assert!(!again.created);
     assert_eq!(again.token, first[1].token);
-    assert_eq!(again.state.position, 2);
+    assert_eq!(again.state.position, Some(2));
     assert_eq!(again.state.status, TokenStatus::Waiting);
 
     queue.admit_once().await.unwrap();
@@ -183,16 +186,19 @@ async fn reissue_hands_back_the_same_token_and_place() {
     assert!(!active.created);
     assert_eq!(active.token, first[0].token);
     assert_eq!(active.state.status, TokenStatus::Active);
-    assert_eq!((active.state.position, active.state.eta_seconds), (0, 0));
+    assert_eq!(
+        (active.state.position, active.state.eta_seconds),
+        (Some(0), 0)
+    );
     // The rest moved up by one.
-    assert_eq!(queue.join(users[2]).await.unwrap().state.position, 2);
+    assert_eq!(queue.join(users[2]).await.unwrap().state.position, Some(2));
 
     // After a payment the token is over: a new one, at the back.
     queue.complete(users[0]).await.unwrap();
     let fresh = queue.join(users[0]).await.unwrap();
     assert!(fresh.created);
     assert_ne!(fresh.token, first[0].token);
-    assert_eq!(fresh.state.position, 3);
+    assert_eq!(fresh.state.position, Some(3));
     // The old token now reads EXPIRED: a re-join replaced it.
     assert_eq!(
         status(&queue, users[0], &first[0].token).await.status,
@@ -229,7 +235,7 @@ async fn a_restart_loses_nobodys_place() {
             assert_eq!(state.status, TokenStatus::Active, "user {index}");
         } else {
             assert_eq!(state.status, TokenStatus::Waiting, "user {index}");
-            assert_eq!(state.position, index as u64 - 9, "user {index}");
+            assert_eq!(state.position, Some(index as u64 - 9), "user {index}");
         }
         let again = after.join(*user).await.unwrap();
         assert!(!again.created);
@@ -392,7 +398,7 @@ async fn the_wait_estimate_follows_the_measured_rate_once_there_is_one() {
 
     assert_eq!(queue.admit_once().await.unwrap().admitted.len(), 100);
     let state = status(&queue, *last_user, &last.token).await;
-    assert_eq!(state.position, 50);
+    assert_eq!(state.position, Some(50));
     // Measured: 100 admissions over the last second or so, far above 1/s.
     assert!(
         (1..50).contains(&state.eta_seconds),
@@ -428,11 +434,11 @@ async fn a_waiting_user_who_stops_polling_loses_the_place() {
     }
     assert_eq!(abandoned, 1);
     let state = status(&queue, polling, &polling_token).await;
-    assert_eq!(state.position, 1, "the abandoned place ahead is gone");
+    assert_eq!(state.position, Some(1), "the abandoned place ahead is gone");
     let lost = status(&queue, gone, &gone_token).await;
     assert_eq!(lost.status, TokenStatus::Expired);
     assert!(lost.expires_at.is_some());
     let back = queue.join(gone).await.unwrap();
     assert!(back.created);
-    assert_eq!(back.state.position, 2);
+    assert_eq!(back.state.position, Some(2));
 }

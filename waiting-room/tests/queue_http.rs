@@ -350,6 +350,7 @@ async fn an_unreachable_redis_answers_503_with_retry_after_and_forgeries_still_4
         user_id: user,
         token_id: Uuid::now_v7(),
         issued_at_ms: 1_767_225_600_000,
+        room: waiting_room::Room::Global,
     });
     let user_id = user.to_string();
 

@@ -11,7 +11,7 @@ use chrono::Utc;
 use prometheus::Registry;
 use queue_support::{cap_only, metric, Prefix};
 use uuid::Uuid;
-use waiting_room::{Admitter, Queue, QueueError, QueueSettings, TokenStatus};
+use waiting_room::{Admitter, Queue, QueueError, QueueSettings, Room, TokenStatus};
 
 async fn status(queue: &Queue, user: Uuid, token: &str) -> waiting_room::TokenState {
     queue
@@ -45,7 +45,7 @@ async fn a_leaver_in_the_middle_is_dropped_and_those_behind_move_up() {
     let first_token = queue.join(first).await.unwrap().token;
     let gone_token = queue.join(gone).await.unwrap().token;
     let last_token = queue.join(last).await.unwrap().token;
-    assert_eq!(status(&queue, last, &last_token).await.position, 3);
+    assert_eq!(status(&queue, last, &last_token).await.position, Some(3));
 
     // Everyone but `gone` keeps polling (the ACTIVE fan keeps using the
     // site); the admitter ticks.
@@ -70,10 +70,10 @@ async fn a_leaver_in_the_middle_is_dropped_and_those_behind_move_up() {
     assert_eq!(abandoned, 1);
     assert_eq!(metric(&registry, "queue_abandoned_total"), 1.0);
     assert_eq!(prefix.waiting_count().await, 2);
-    assert_eq!(status(&queue, first, &first_token).await.position, 1);
+    assert_eq!(status(&queue, first, &first_token).await.position, Some(1));
     assert_eq!(
         status(&queue, last, &last_token).await.position,
-        2,
+        Some(2),
         "the place behind the leaver moved up"
     );
     let lost = status(&queue, gone, &gone_token).await;
@@ -92,7 +92,7 @@ async fn a_leaver_in_the_middle_is_dropped_and_those_behind_move_up() {
     assert!(back.created);
     assert_ne!(back.token, gone_token);
     assert_eq!(back.state.status, TokenStatus::Waiting);
-    assert_eq!(back.state.position, 3);
+    assert_eq!(back.state.position, Some(3));
     assert_eq!(
         status(&queue, gone, &gone_token).await.status,
         TokenStatus::Expired,
@@ -202,7 +202,7 @@ async fn a_fan_holding_a_seat_keeps_the_slot_until_the_hold_can_lapse() {
     queue.join(waiting).await.unwrap();
     assert!(
         !queue
-            .keep_active_until(waiting, Utc::now() + Duration::from_secs(60))
+            .keep_active_until(waiting, Room::Global, Utc::now() + Duration::from_secs(60))
             .await
             .unwrap(),
         "only an ACTIVE fan is kept"
@@ -210,7 +210,10 @@ async fn a_fan_holding_a_seat_keeps_the_slot_until_the_hold_can_lapse() {
 
     // What command-api does as it takes a hold lasting 2 s.
     let hold_expires = Utc::now() + Duration::from_secs(2);
-    assert!(queue.keep_active_until(holder, hold_expires).await.unwrap());
+    assert!(queue
+        .keep_active_until(holder, Room::Global, hold_expires)
+        .await
+        .unwrap());
     // A later, earlier mark (a seat-map read) does not pull it back.
     queue
         .active_pass(holder, Some(&holder_token))

@@ -14,7 +14,8 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
-use waiting_room::{OfferedToken, Queue, QueueError};
+use uuid::Uuid;
+use waiting_room::{OfferedToken, Queue, QueueError, Room};
 
 use super::caller::Caller;
 use super::idempotency::Scope;
@@ -28,6 +29,9 @@ use crate::error::ApiError;
 pub struct GuardedCaller {
     pub caller: Caller,
     lapse: Option<Lapse>,
+    /// The token's room (the global room for a lapsed token, which only
+    /// replays what its first use was allowed).
+    room: Room,
     queue: Queue,
 }
 
@@ -39,9 +43,19 @@ impl GuardedCaller {
     /// appended, so no hold is taken without its slot kept.
     pub async fn keep_active_until(&self, until: DateTime<Utc>) -> Result<(), ApiError> {
         self.queue
-            .keep_active_until(self.caller.user().as_uuid(), until)
+            .keep_active_until(self.caller.user().as_uuid(), self.room, until)
             .await?;
         Ok(())
+    }
+
+    /// A schedule room's token acts on that schedule only: `403 FORBIDDEN`
+    /// for another.
+    pub fn admits_to(&self, schedule_id: Uuid) -> Result<(), ApiError> {
+        if self.room.admits_to(schedule_id) {
+            Ok(())
+        } else {
+            Err(QueueError::OtherRoom.into())
+        }
     }
 }
 
@@ -57,19 +71,23 @@ impl FromRequest for GuardedCaller {
             let caller = caller?;
             let queue = queue.ok_or(QueueError::NotMounted)?;
             let user = caller.user();
-            let lapse = match queue.active_pass(user.as_uuid(), token.as_deref()).await {
-                Ok(_) => None,
-                Err(refusal @ (QueueError::TokenExpired | QueueError::NotActive)) => Some(Lapse {
-                    user,
-                    refusal,
-                    token,
-                    queue: queue.clone(),
-                }),
+            let (lapse, room) = match queue.active_pass(user.as_uuid(), token.as_deref()).await {
+                Ok(pass) => (None, pass.room),
+                Err(refusal @ (QueueError::TokenExpired | QueueError::NotActive)) => (
+                    Some(Lapse {
+                        user,
+                        refusal,
+                        token,
+                        queue: queue.clone(),
+                    }),
+                    Room::Global,
+                ),
                 Err(other) => return Err(other.into()),
             };
             Ok(GuardedCaller {
                 caller,
                 lapse,
+                room,
                 queue: queue.get_ref().clone(),
             })
         })

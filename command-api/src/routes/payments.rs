@@ -46,7 +46,7 @@ pub struct PaymentRequest {
         (status = 202, description = "Not finished within the wait budget.", body = PaymentPending, headers(("Location" = String, description = "`/v1/payments/{payment_id}` (query-api) to poll: `PENDING` (to the payer only) until the saga has finished, then `COMPLETED` or `FAILED`"))),
         (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`.", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not the caller's hold, or another user's token (`FORBIDDEN`); `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not the caller's hold, or another user's token, or a token of another schedule's room (`FORBIDDEN`); `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`HOLD_EXPIRED`, `INSUFFICIENT_BALANCE`, `ALREADY_CONFIRMED`, `PAYMENT_IN_PROGRESS` or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
@@ -59,6 +59,7 @@ pub async fn pay(payment: Submission<GuardedCaller, JsonBody>) -> Result<HttpRes
             let PaymentRequest { reservation_id } = body.read()?;
             let user = fan.caller.user();
             let known = KnownReservation::owned_by(context.pool, reservation_id, user).await?;
+            fan.admits_to(known.schedule_id.as_uuid())?;
             let payment_id = Uuid::now_v7();
             let event = v1::PaymentRequested {
                 payment_id,

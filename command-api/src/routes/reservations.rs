@@ -50,7 +50,7 @@ pub struct HoldRequest {
         (status = 202, description = "Not decided within the wait budget.", body = HoldPending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll: `PENDING` (to the caller only) until decided, then `HELD` or `REJECTED`"))),
         (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Another user's token (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's token, or a token of another schedule's waiting room (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such schedule or seat (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`BOOKING_NOT_OPEN`, `SEAT_UNAVAILABLE`, `HOLD_LIMIT_REACHED`, or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
@@ -66,6 +66,7 @@ pub async fn place_hold(
             schedule_id,
             seat_number,
         } = body.read()?;
+        fan.admits_to(schedule_id.as_uuid())?;
         let reservation_id = Uuid::now_v7();
         let at = context.at;
         let event = v2::SeatHoldRequested {
@@ -109,7 +110,7 @@ pub async fn place_hold(
         (status = 200, description = "Released.", body = HoldReleased),
         (status = 202, description = "Not decided within the wait budget.", body = ReleasePending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll"))),
         (status = 401, description = "`UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`.", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Another user's reservation or token (`FORBIDDEN`), or `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's reservation or token, or a token of another schedule's room (`FORBIDDEN`), or `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`ALREADY_CONFIRMED`, `HOLD_EXPIRED` or `PAYMENT_IN_PROGRESS`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
@@ -126,6 +127,7 @@ pub async fn release_hold(
                 .map_err(|_| ApiError::NotFound("reservation"))?;
             let user = fan.caller.user();
             let known = KnownReservation::owned_by(context.pool, reservation_id, user).await?;
+            fan.admits_to(known.schedule_id.as_uuid())?;
             let event = v1::SeatReleaseRequested {
                 reservation_id: reservation_id.as_uuid(),
                 schedule_id: known.schedule_id.as_uuid(),

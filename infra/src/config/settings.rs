@@ -85,6 +85,7 @@ impl Settings {
                     MIN_WAITING_GRACE_SECONDS,
                 )?,
                 active_idle_seconds: vars.positive("QUEUE_ACTIVE_IDLE_SECONDS", 120)?,
+                prequeue_lead_seconds: vars.positive("QUEUE_PREQUEUE_LEAD_SECONDS", 1800)?,
             },
             reservation: ReservationPolicy {
                 hold_ttl_seconds: vars.positive("HOLD_TTL_SECONDS", 300)?,
@@ -264,6 +265,8 @@ pub struct QueueSettings {
     /// An ACTIVE fan idle this long (no guarded request, no live hold) gives
     /// the slot back.
     pub active_idle_seconds: u64,
+    /// A schedule's room takes fans this long before its booking opens.
+    pub prequeue_lead_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

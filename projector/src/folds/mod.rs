@@ -25,5 +25,5 @@ mod wallets;
 pub use decisions::Asked;
 pub use decode::{decode, Decoded};
 pub use engine::{Engine, Fate, Folded};
-pub use produced::{FollowUp, Produced};
+pub use produced::{FollowUp, Payer, Produced};
 pub use state::{PartitionState, PaymentRequest};

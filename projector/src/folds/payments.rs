@@ -13,6 +13,7 @@ use schemas::LogEvent;
 use super::context::Context;
 use super::decisions::Asked;
 use super::inventory::{apply, decide};
+use super::produced::Payer;
 use super::saga;
 use super::seat_rows::refused_payment;
 use super::state::{PartitionState, PaymentRequest};
@@ -188,7 +189,10 @@ pub(super) fn settle(
                 answer_waiting(ctx, state, payment_id, user_id, |asked| {
                     asked.accepted(body.clone())
                 });
-                ctx.produced.completed_payers.push(user_id.as_uuid());
+                ctx.produced.completed_payers.push(Payer {
+                    user_id: user_id.as_uuid(),
+                    schedule_id: schedule_id.as_uuid(),
+                });
             }
             InventoryEvent::PaymentFailed {
                 payment_id,

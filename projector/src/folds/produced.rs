@@ -23,5 +23,13 @@ pub struct Produced {
     pub follow_ups: Vec<FollowUp>,
     /// Payers whose payment completed: their queue token ends before the
     /// answer is announced.
-    pub completed_payers: Vec<Uuid>,
+    pub completed_payers: Vec<Payer>,
+}
+
+/// A payer, and the schedule they paid for: their place ends in the global
+/// room and in that schedule's room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Payer {
+    pub user_id: Uuid,
+    pub schedule_id: Uuid,
 }

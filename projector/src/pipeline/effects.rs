@@ -13,12 +13,11 @@ use infra::redis::Redis;
 use prometheus::Registry;
 use read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
 use sqlx::PgPool;
-use uuid::Uuid;
 use waiting_room::{Departures, QueueError};
 
 use crate::configuration::Settings;
 use crate::error::StartupError;
-use crate::folds::FollowUp;
+use crate::folds::{FollowUp, Payer};
 use crate::metrics::ProjectorMetrics;
 use crate::record::Record;
 
@@ -192,9 +191,11 @@ impl Effects {
 
     /// Ends the payers' queue places, so no 201 is sent while their token
     /// still works.
-    pub async fn complete(&self, payers: &[Uuid]) -> Result<(), QueueError> {
+    pub async fn complete(&self, payers: &[Payer]) -> Result<(), QueueError> {
         for payer in payers {
-            self.departures.complete(*payer).await?;
+            self.departures
+                .complete(payer.user_id, payer.schedule_id)
+                .await?;
         }
         Ok(())
     }

@@ -30,7 +30,7 @@ use crate::error::ApiError;
     responses(
         (status = 200, description = "The seat map, in seat-number order.", body = SeatMapView),
         (status = 401, description = "`UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Another user's token (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's token, or a token of another schedule's waiting room (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such schedule (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The queue's Redis, or Postgres behind a missing entry, is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -42,7 +42,8 @@ pub async fn seat_map(
     queue: web::Data<Queue>,
     model: web::Data<ReadModel>,
 ) -> Result<HttpResponse, ApiError> {
-    let source = Source::Seats(path.into_inner());
+    let schedule_id = path.into_inner();
+    let source = Source::Seats(schedule_id);
     let escort = Escort {
         command: check.command(),
         script: Some(check.script()),
@@ -50,13 +51,13 @@ pub async fn seat_map(
     let served = match model.look(source, escort).await {
         Some((reply, look)) => {
             // The token outranks whatever the look found.
-            queue.settle(check, reply).await?;
+            queue.settle(check, reply).await?.admits_to(schedule_id)?;
             model.serve_look(look, None).await?
         }
         // Redis could not be asked: the queue asks on its own (503 while
         // Redis is down) and the read goes to Postgres.
         None => {
-            queue.check_active(check).await?;
+            queue.check_active(check).await?.admits_to(schedule_id)?;
             model.serve(source, None).await?
         }
     };

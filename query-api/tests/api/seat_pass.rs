@@ -254,6 +254,7 @@ async fn with_redis_down_the_seat_map_is_503_and_a_forgery_still_401() {
         user_id: user,
         token_id: Uuid::now_v7(),
         issued_at_ms: 0,
+        room: waiting_room::Room::Global,
     });
 
     // Twice: first the failing look, then Redis skipped after the failure.

@@ -2,22 +2,46 @@
 -- from the head of the line up to min(rate budget, free active slots, batch
 -- max). Every purge is a sorted-set range read bounded by batch max, never a
 -- scan of the whole room.
--- KEYS: line, seen, active, admissions, bucket, lease, active_seen
+-- A room admits nobody while paused by an operator or before its opening
+-- placed the pre-queued fans (the purges still run). Its admissions come
+-- out of its own bucket and the global ceiling's, within its own cap and
+-- the global headroom the admitter passes.
+-- KEYS: line, seen, active, admissions, bucket, lease, active_seen,
+--       ceiling, limits, meta, prequeue, rooms
 -- ARGV: base, lease owner ('' = unfenced), active max, admits per second,
 --       burst, active ttl ms, idle ms, window ms, batch max, ended record ttl ms,
---       active idle ms
--- Returns {led, lapsed, abandoned, active, waiting, {{user id, waited ms}, ...}, idle}
+--       active idle ms, ceiling per second, ceiling burst, global headroom,
+--       room id ('' for the global room), room keep ms
+-- Returns {led, lapsed, abandoned, active, waiting, {{user id, waited ms}, ...},
+--          idle, state (0 admitting, 1 paused, 2 awaiting its opening,
+--          3 opening due), pre-queued}
 local base, owner = ARGV[1], ARGV[2]
 local active_max, rate, burst = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local ttl, idle, window = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local batch_max, ended_ttl = tonumber(ARGV[9]), tonumber(ARGV[10])
 local active_idle = tonumber(ARGV[11])
+local ceiling_rate, ceiling_burst = tonumber(ARGV[12]), tonumber(ARGV[13])
+local headroom, room, room_keep = tonumber(ARGV[14]), ARGV[15], tonumber(ARGV[16])
 local now = now_ms()
+
+-- Operator limits narrow the room's rate and cap; they never widen past
+-- the global ceiling.
+local limits = redis.call('HMGET', KEYS[9], 'paused', 'rate', 'active_max')
+local paused = limits[1] == '1'
+if tonumber(limits[2]) then
+  rate = math.min(rate, tonumber(limits[2]))
+  burst = math.max(1, math.min(burst, tonumber(limits[2])))
+end
+if tonumber(limits[3]) then
+  active_max = tonumber(limits[3])
+end
+local opening = tonumber(redis.call('HGET', KEYS[10], 'opens_at'))
+local awaiting = opening and redis.call('HEXISTS', KEYS[10], 'opened_at') == 0
 
 -- Fencing: an admitter that lost its lease (say it stalled past the expiry)
 -- admits nobody, even if it still believes it leads.
 if owner ~= '' and redis.call('GET', KEYS[6]) ~= owner then
-  return {0, 0, 0, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), {}, 0}
+  return {0, 0, 0, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), {}, 0, 0, redis.call('SCARD', KEYS[11])}
 end
 
 -- An ended place keeps its records for the ended-record TTL, so a poll
@@ -43,6 +67,7 @@ for i = 1, #abandoned, 2 do
   local uid = abandoned[i]
   redis.call('ZREM', KEYS[1], uid)
   redis.call('ZREM', KEYS[2], uid)
+  redis.call('SREM', KEYS[11], uid)
   mark_ended(uid, tonumber(abandoned[i + 1]) + idle)
 end
 
@@ -62,15 +87,30 @@ for i = 1, #idlers, 2 do
   end
 end
 
--- Token bucket kept in Redis so a lease hand-over keeps the rate.
-local bucket = redis.call('HMGET', KEYS[5], 'tokens', 'ts')
-local tokens = tonumber(bucket[1]) or burst
-local ts = tonumber(bucket[2]) or now
-if now > ts then
-  tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
+-- Token buckets kept in Redis so a lease hand-over keeps the rate: the
+-- room's, and the global ceiling every room draws from.
+local function refill(key, per_second, most)
+  local bucket = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(bucket[1]) or most
+  local ts = tonumber(bucket[2]) or now
+  if now > ts then
+    tokens = math.min(most, tokens + (now - ts) * per_second / 1000)
+  end
+  return tokens
 end
+local tokens = refill(KEYS[5], rate, burst)
+local ceiling = refill(KEYS[8], ceiling_rate, ceiling_burst)
 local live = redis.call('ZCARD', KEYS[3])
-local budget = math.min(math.floor(tokens), active_max - live, batch_max)
+local state = 0
+local budget = math.min(math.floor(tokens), math.floor(ceiling), active_max - live, headroom, batch_max)
+if paused then
+  state, budget = 1, 0
+elseif awaiting then
+  state, budget = 2, 0
+  if now >= opening then
+    state = 3
+  end
+end
 
 local admitted = {}
 local popped = 0
@@ -105,5 +145,17 @@ while #admitted < budget and popped < budget + batch_max do
 end
 
 redis.call('HSET', KEYS[5], 'tokens', tokens - #admitted, 'ts', now)
+redis.call('HSET', KEYS[8], 'tokens', ceiling - #admitted, 'ts', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', below(now - window))
-return {1, lapsed, #abandoned / 2 + left_at_head, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), admitted, idled}
+local active = redis.call('ZCARD', KEYS[3])
+local waiting = redis.call('ZCARD', KEYS[1])
+local prequeued = redis.call('SCARD', KEYS[11])
+-- A schedule's room nobody has joined for a while and nobody is in leaves
+-- the registry; its next join brings it back.
+if room ~= '' and active == 0 and waiting == 0 and prequeued == 0 then
+  local last = tonumber(redis.call('ZSCORE', KEYS[12], room))
+  if last and now - last > room_keep then
+    redis.call('ZREM', KEYS[12], room)
+  end
+end
+return {1, lapsed, #abandoned / 2 + left_at_head, active, waiting, admitted, idled, state, prequeued}

@@ -1,7 +1,9 @@
 -- Where a (genuine) token stands.
--- KEYS: line, seen, active, admissions
+-- KEYS: line, seen, active, admissions, prequeue, meta
 -- ARGV: base, user id, token id, idle ms, waiting record ttl ms, window ms, touch (1|0)
--- Returns {state, position, expires at (-1 unknown), now, admissions in window, oldest admission}
+-- Returns {state, position (-1: pre-queued, not placed yet), expires at
+--          (-1 unknown), now, admissions in window, oldest admission,
+--          opens at (-1: none or already placed)}
 local base, uid, tid = ARGV[1], ARGV[2], ARGV[3]
 local idle, record_ttl, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local touch = ARGV[7] == '1'
@@ -10,8 +12,8 @@ local count, oldest = window_stats(KEYS[4], now, window)
 local user_key = base .. 'user:' .. uid
 local token_key = base .. 'token:' .. tid
 
-local function answer(state, position, expires_at)
-  return {state, position, expires_at, now, count, oldest}
+local function answer(state, position, expires_at, opening)
+  return {state, position, expires_at, now, count, oldest, opening or -1}
 end
 
 -- The record says who owns the token; once it is gone the token ended long
@@ -35,8 +37,9 @@ if lapse then
 end
 
 local rank = redis.call('ZRANK', KEYS[1], uid)
+local prequeued = not rank and redis.call('SISMEMBER', KEYS[5], uid) == 1
 local seen = tonumber(redis.call('ZSCORE', KEYS[2], uid))
-if rank and seen then
+if (rank or prequeued) and seen then
   if now - seen > idle then
     return answer(EXPIRED, 0, seen + idle)
   end
@@ -45,6 +48,9 @@ if rank and seen then
     redis.call('PEXPIRE', user_key, record_ttl)
     redis.call('PEXPIRE', token_key, record_ttl)
     seen = now
+  end
+  if prequeued then
+    return answer(WAITING, -1, seen + idle, tonumber(redis.call('HGET', KEYS[6], 'opens_at')))
   end
   return answer(WAITING, rank + 1, seen + idle)
 end

@@ -33,7 +33,7 @@ pub(crate) async fn read_signal(
     window: Duration,
 ) -> Result<SignalReading, QueueError> {
     let seconds = window.as_secs().max(1);
-    let base = &store.keys.base;
+    let base = &store.keys.root;
     let (_reports, in_flight, counts): (i64, i64, Vec<i64>) = store
         .run(|mut connection| async move {
             Ok(SIGNAL_READ

@@ -25,7 +25,7 @@ pub async fn report_signal(queue: &Queue, signal: &BookingSignal) -> Result<(), 
 async fn file(store: &Store, signal: &BookingSignal) -> Result<(), QueueError> {
     let counts = signal.drain();
     let in_flight = signal.in_flight();
-    let base = &store.keys.base;
+    let base = &store.keys.root;
     store
         .run(|mut connection| async move {
             let mut invocation = SIGNAL_REPORT.prepare_invoke();
