@@ -52,6 +52,10 @@ const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
         routes::payments::pay,
         routes::admin::register_concert,
         routes::admin::add_schedule,
+        routes::queue_admin::room_state,
+        routes::queue_admin::room_action,
+        routes::queue_admin::room_limits,
+        routes::queue_admin::control_log,
     ),
     tags(
         (name = "queue", description = "The waiting queue"),

@@ -72,12 +72,21 @@ pub(crate) async fn admit_step(
     let mut rooms = rooms(store).await?;
     let first = rotation % rooms.len();
     rooms.rotate_left(first);
-    let mut headroom = i64::from(store.settings.active_max) - active_total(store, &rooms).await?;
+    let (active, lines) = census(store, &rooms).await?;
+    let mut headroom = i64::from(store.settings.active_max) - active;
+    // Rooms with a line share a second's worth of the ceiling evenly, so
+    // the room that goes first cannot take it all; taking turns going first
+    // hands the remainder round.
+    let share = i64::from(pace.burst).div_euclid(lines.max(1)).max(1);
     let mut total = Admission::default();
     for room in rooms {
-        let (mut admission, state) = admit_room(store, owner, room, pace, headroom).await?;
+        let allowance = headroom.min(share);
+        let (mut admission, state) = admit_room(store, owner, room, pace, allowance).await?;
         if state == RoomState::OpeningDue && admission.led {
-            admission.placed = open_room(store, room).await?;
+            // Placed now, admitted from in the same step.
+            let placed = open_room(store, room).await?;
+            (admission, _) = admit_room(store, owner, room, pace, allowance).await?;
+            admission.placed = placed;
         }
         headroom -= admission.admitted.len() as i64;
         total.absorb(admission);
@@ -101,11 +110,15 @@ pub(crate) async fn rooms(store: &Store) -> Result<Vec<Room>, QueueError> {
     Ok(rooms)
 }
 
-/// Fans ACTIVE (unlapsed) across `rooms`, in one round trip.
-async fn active_total(store: &Store, rooms: &[Room]) -> Result<i64, QueueError> {
+/// Fans ACTIVE (unlapsed) across `rooms`, and the rooms with a line, in
+/// one round trip.
+async fn census(store: &Store, rooms: &[Room]) -> Result<(i64, i64), QueueError> {
     let keys: Vec<String> = rooms
         .iter()
-        .map(|room| store.keys.room(*room).active)
+        .flat_map(|room| {
+            let keys = store.keys.room(*room);
+            [keys.active, keys.line]
+        })
         .collect();
     store
         .run(|mut connection| async move {
@@ -123,7 +136,7 @@ async fn admit_room(
     owner: &str,
     room: Room,
     pace: Pace,
-    headroom: i64,
+    allowance: i64,
 ) -> Result<(Admission, RoomState), QueueError> {
     let settings = &store.settings;
     let keys = &store.keys.room(room);
@@ -163,7 +176,7 @@ async fn admit_room(
                 .arg(millis(settings.active_idle_timeout))
                 .arg(pace.per_second)
                 .arg(pace.burst)
-                .arg(headroom.max(0))
+                .arg(allowance.max(0))
                 .arg(room_id)
                 .arg(millis(ROOM_KEEP));
             Ok(invocation.invoke_async(&mut connection).await?)

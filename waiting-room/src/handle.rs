@@ -18,6 +18,7 @@ use super::join::{self, Ticket};
 use super::keep::keep_active_until;
 use super::keys::QueueKeys;
 use super::metrics::QueueMetrics;
+use super::operator::{self, ControlEntry, Limits, OperatorAction, RoomView};
 use super::pass::{ActiveQueuePass, QueuePass};
 use super::room::{Entry, Room};
 use super::settings::QueueSettings;
@@ -49,6 +50,7 @@ impl Queue {
                 signer: TokenSigner::new(&settings.token_secret),
                 settings,
                 metrics,
+                turns: Default::default(),
             }),
         })
     }
@@ -144,7 +146,12 @@ impl Queue {
     /// safe beside running admitters: the cap and the token bucket live in
     /// Redis and the step is one atomic script.
     pub async fn admit_once(&self) -> Result<Admission, QueueError> {
-        let admission = admit_step(&self.store, "", Pace::fixed(&self.store.settings), 0).await?;
+        let rotation = self
+            .store
+            .turns
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let admission =
+            admit_step(&self.store, "", Pace::fixed(&self.store.settings), rotation).await?;
         self.store.metrics.record(&admission);
         Ok(admission)
     }
@@ -153,6 +160,36 @@ impl Queue {
     /// for the next in line. Returns whether there was a live place to end.
     pub async fn expire_user(&self, user_id: Uuid) -> Result<bool, QueueError> {
         end_place(&self.store.redis, &self.store.keys, user_id, Room::Global).await
+    }
+
+    /// An operator's action on a room, recorded with `by` and the time.
+    pub async fn operate(
+        &self,
+        room: Room,
+        action: OperatorAction,
+        by: &str,
+    ) -> Result<ControlEntry, QueueError> {
+        operator::act(&self.store, room, action, by).await
+    }
+
+    /// Sets (or with `None` clears) a room's operator limits, recorded.
+    pub async fn limit(
+        &self,
+        room: Room,
+        limits: Limits,
+        by: &str,
+    ) -> Result<ControlEntry, QueueError> {
+        operator::set_limits(&self.store, room, limits, by).await
+    }
+
+    /// A room's state for operators.
+    pub async fn room_view(&self, room: Room) -> Result<RoomView, QueueError> {
+        operator::view(&self.store, room).await
+    }
+
+    /// The latest operator actions, newest first.
+    pub async fn control_log(&self, count: usize) -> Result<Vec<ControlEntry>, QueueError> {
+        operator::recent(&self.store, count).await
     }
 
     /// What the payment path calls once a payment has completed, before it

@@ -35,3 +35,5 @@ pub(crate) static OPEN: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/open.lua")));
 pub(crate) static LIVE: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/live.lua")));
+pub(crate) static REQUEUE: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/requeue.lua")));

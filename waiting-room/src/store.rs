@@ -26,6 +26,8 @@ pub(crate) struct Store {
     pub settings: QueueSettings,
     pub signer: TokenSigner,
     pub metrics: QueueMetrics,
+    /// Which room goes first in the next unfenced step (`Queue::admit_once`).
+    pub turns: std::sync::atomic::AtomicUsize,
 }
 
 impl Store {

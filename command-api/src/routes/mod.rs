@@ -4,6 +4,7 @@ pub mod admin;
 pub mod balance;
 pub mod health;
 pub mod payments;
+pub mod queue_admin;
 pub mod reservations;
 
 use actix_web::web;
@@ -25,5 +26,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/v1/admin/concerts/{concert_id}/schedules")
                 .route(web::post().to(admin::add_schedule)),
+        )
+        .service(
+            resource("/v1/admin/queue/controls").route(web::get().to(queue_admin::control_log)),
+        )
+        .service(
+            resource("/v1/admin/queue/rooms/{room}").route(web::get().to(queue_admin::room_state)),
+        )
+        .service(
+            resource("/v1/admin/queue/rooms/{room}/limits")
+                .route(web::put().to(queue_admin::room_limits)),
+        )
+        .service(
+            resource("/v1/admin/queue/rooms/{room}/{action}")
+                .route(web::post().to(queue_admin::room_action)),
         );
 }

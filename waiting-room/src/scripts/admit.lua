@@ -10,7 +10,8 @@
 --       ceiling, limits, meta, prequeue, rooms
 -- ARGV: base, lease owner ('' = unfenced), active max, admits per second,
 --       burst, active ttl ms, idle ms, window ms, batch max, ended record ttl ms,
---       active idle ms, ceiling per second, ceiling burst, global headroom,
+--       active idle ms, ceiling per second, ceiling burst, allowance (the
+--       global cap's headroom and the room's share of the ceiling),
 --       room id ('' for the global room), room keep ms
 -- Returns {led, lapsed, abandoned, active, waiting, {{user id, waited ms}, ...},
 --          idle, state (0 admitting, 1 paused, 2 awaiting its opening,

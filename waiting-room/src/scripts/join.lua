@@ -23,6 +23,11 @@ if room ~= '' then
 end
 local opening = tonumber(redis.call('HGET', KEYS[7], 'opens_at'))
 local placed = redis.call('HEXISTS', KEYS[7], 'opened_at') == 1
+-- A room first joined after its opening has nobody to shuffle: it is open.
+if opening and not placed and now >= opening and redis.call('SCARD', KEYS[6]) == 0 then
+  redis.call('HSET', KEYS[7], 'opened_at', now, 'shuffled', 0)
+  placed = true
+end
 local before_opening = opening and not placed and now < opening
 local pending_open = -1
 if opening and not placed then
