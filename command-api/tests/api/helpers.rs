@@ -293,6 +293,16 @@ impl TestApp {
     /// yesterday, with `seats` seats priced 10,000 KRW + 1,000 per number.
     /// Needs a running projector. Answers the schedule id.
     pub async fn open_schedule(&self, seats: i64) -> Uuid {
+        self.schedule_opening_at(seats, chrono::Utc::now() - chrono::Duration::days(1))
+            .await
+    }
+
+    /// As `open_schedule`, with booking opening at `opens_at`.
+    pub async fn schedule_opening_at(
+        &self,
+        seats: i64,
+        opens_at: chrono::DateTime<chrono::Utc>,
+    ) -> Uuid {
         let response = self
             .admin(
                 "/v1/admin/concerts",
@@ -309,7 +319,7 @@ impl TestApp {
         let now = chrono::Utc::now();
         let schedule = json!({
             "starts_at": (now + chrono::Duration::days(30)).to_rfc3339(),
-            "booking_opens_at": (now - chrono::Duration::days(1)).to_rfc3339(),
+            "booking_opens_at": opens_at.to_rfc3339(),
             "seats": (1..=seats).map(|n| json!({"number": n, "price": 10_000 + n * 1000})).collect::<Vec<_>>(),
         });
         let response = self

@@ -7,5 +7,6 @@ mod pending;
 mod queue;
 mod records;
 mod rejections;
+mod rooms;
 mod shapes;
 mod unavailable;

@@ -302,3 +302,35 @@ async fn an_escort_redis_does_not_have_is_loaded_and_sent_again() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_schedule_rooms_token_reads_its_own_seat_map_only() {
+    let app = spawn_app_with(&[]).await;
+    let (_, mine) = seed::open_schedule(&app.pool, 3).await;
+    let (_, other) = seed::open_schedule(&app.pool, 3).await;
+    let queue = app.queue();
+    let fan = Uuid::new_v4();
+    let entry = waiting_room::Entry {
+        room: waiting_room::Room::Schedule(mine),
+        opens_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+    };
+    let token = queue.enter(fan, entry).await.unwrap().token;
+    queue.admit_once().await.unwrap();
+
+    let own = app
+        .get_as(&format!("/v1/schedules/{mine}/seats"), fan, Some(&token))
+        .await;
+    assert_eq!(own.0, 200, "{}", own.1);
+    for _ in 0..2 {
+        // Cold, then warm: the refusal does not depend on the read path.
+        let elsewhere = app
+            .get_as(&format!("/v1/schedules/{other}/seats"), fan, Some(&token))
+            .await;
+        assert_eq!(
+            code(&elsewhere),
+            (403, Some("FORBIDDEN")),
+            "{}",
+            elsewhere.1
+        );
+    }
+}
