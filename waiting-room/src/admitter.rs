@@ -136,7 +136,9 @@ impl Admitter {
                 verdict: "fixed".into(),
                 ..ControlRecord::default()
             };
-            store.metrics.control(&record, None);
+            store
+                .metrics
+                .control(record.rate, record.p95_ms, record.in_flight, None);
             return Ok(());
         };
         let Some(controller) = self.controller.as_mut() else {
@@ -145,7 +147,12 @@ impl Admitter {
         if !admission.led {
             self.resumed = false;
             if let Some(record) = load_record(store).await? {
-                store.metrics.control(&record, Some(targets.p95_ms));
+                store.metrics.control(
+                    record.rate,
+                    record.p95_ms,
+                    record.in_flight,
+                    Some(targets.p95_ms),
+                );
             }
             return Ok(());
         }
@@ -166,7 +173,12 @@ impl Admitter {
             verdict: verdict.into(),
         };
         save_record(store, &record).await?;
-        store.metrics.control(&record, Some(targets.p95_ms));
+        store.metrics.control(
+            record.rate,
+            record.p95_ms,
+            record.in_flight,
+            Some(targets.p95_ms),
+        );
         store.metrics.control_step(verdict);
         tracing::debug!(rate = record.rate, p95_ms = ?record.p95_ms, in_flight = record.in_flight, samples = record.samples, verdict, "admission control step");
         Ok(())

@@ -41,6 +41,7 @@ mod lease;
 mod metrics;
 mod offered;
 mod operator;
+mod pacing;
 mod pass;
 mod poll;
 mod room;
@@ -58,8 +59,8 @@ pub use active::ActiveCheck;
 pub use admission::{Admission, Admitted};
 pub use admitter::{Admitter, AdmitterHandle};
 pub use control::{
-    ControlRecord, ControlTargets, RateControl, RateController, Verdict, CONTROL_PERIOD,
-    SIGNAL_WINDOW,
+    ControlRecord, ControlTargets, RateControl, RateController, SignalReading, Verdict,
+    CONTROL_PERIOD, SIGNAL_WINDOW,
 };
 pub use error::QueueError;
 pub use expire::Departures;
@@ -77,7 +78,7 @@ pub use routes::{
 };
 pub use settings::{QueueSettings, MIN_SECRET_BYTES};
 pub use shuffle::fair_order;
-pub use signal::{report_signal, BookingSignal, Flight, SignalReading, SignalReporter};
+pub use signal::{report_signal, BookingSignal, Flight, SignalReporter};
 pub use state::{TokenState, TokenStatus};
 pub use token::{TokenClaims, TokenRejected, TokenSigner, ROOM_TOKEN_LEN, TOKEN_LEN};
 pub use windows::BookingWindows;

@@ -7,7 +7,6 @@ use prometheus::{
 };
 
 use super::admission::Admission;
-use super::control::ControlRecord;
 use super::error::QueueError;
 
 /// Arrival-to-admission buckets, from 0.1 s to 30 min.
@@ -117,16 +116,19 @@ impl QueueMetrics {
         }
     }
 
-    /// The controller's state, as the record in Redis has it.
-    pub fn control(&self, record: &ControlRecord, target_p95_ms: Option<u64>) {
-        self.admit_rate.set(record.rate);
-        self.signal_p95.set(
-            record
-                .p95_ms
-                .map(|p95| p95 as f64 / 1000.0)
-                .unwrap_or(f64::NAN),
-        );
-        self.signal_in_flight.set(record.in_flight);
+    /// The controller's state, as the record in Redis has it: the rate,
+    /// the signal's p95 and commands in flight, and the target.
+    pub fn control(
+        &self,
+        rate: f64,
+        p95_ms: Option<u64>,
+        in_flight: f64,
+        target_p95_ms: Option<u64>,
+    ) {
+        self.admit_rate.set(rate);
+        self.signal_p95
+            .set(p95_ms.map(|p95| p95 as f64 / 1000.0).unwrap_or(f64::NAN));
+        self.signal_in_flight.set(in_flight);
         self.target_p95
             .set(target_p95_ms.map(|p95| p95 as f64 / 1000.0).unwrap_or(0.0));
     }

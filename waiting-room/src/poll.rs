@@ -11,21 +11,20 @@
 
 use std::time::Duration;
 
-use super::state::TokenStatus;
-
 /// The fewest polls a waiting fan makes within the grace when polling as told.
 pub const POLLS_PER_GRACE: u64 = 3;
 /// The ETA is split in this many polls.
 const POLLS_PER_WAIT: u64 = 4;
 
 /// Seconds a client should wait before its next poll (at least 1).
-pub fn poll_after_seconds(status: TokenStatus, eta_seconds: u64, grace: Duration) -> u64 {
+/// Nothing changes for an active or ended token by waiting in the room: a
+/// client that still polls one is told to do so rarely.
+pub fn poll_after_seconds(waiting: bool, eta_seconds: u64, grace: Duration) -> u64 {
     let longest = longest_interval(grace);
-    match status {
-        TokenStatus::Waiting => eta_seconds.div_ceil(POLLS_PER_WAIT).clamp(1, longest),
-        // Nothing will change for an active or ended token by waiting in the
-        // room; a client that still polls is told to do so rarely.
-        TokenStatus::Active | TokenStatus::Expired => longest,
+    if waiting {
+        eta_seconds.div_ceil(POLLS_PER_WAIT).clamp(1, longest)
+    } else {
+        longest
     }
 }
 
@@ -42,14 +41,14 @@ mod tests {
 
     #[test]
     fn the_head_of_the_line_polls_every_second() {
-        assert_eq!(poll_after_seconds(TokenStatus::Waiting, 0, GRACE), 1);
-        assert_eq!(poll_after_seconds(TokenStatus::Waiting, 3, GRACE), 1);
+        assert_eq!(poll_after_seconds(true, 0, GRACE), 1);
+        assert_eq!(poll_after_seconds(true, 3, GRACE), 1);
     }
 
     #[test]
     fn the_interval_grows_with_the_wait() {
-        assert_eq!(poll_after_seconds(TokenStatus::Waiting, 20, GRACE), 5);
-        assert_eq!(poll_after_seconds(TokenStatus::Waiting, 40, GRACE), 10);
+        assert_eq!(poll_after_seconds(true, 20, GRACE), 5);
+        assert_eq!(poll_after_seconds(true, 40, GRACE), 10);
     }
 
     #[test]
@@ -57,7 +56,7 @@ mod tests {
         for eta in [0, 1, 10, 100, 10_000, u64::MAX] {
             for grace in [1, 30, 60, 3600] {
                 let grace = Duration::from_secs(grace);
-                let interval = poll_after_seconds(TokenStatus::Waiting, eta, grace);
+                let interval = poll_after_seconds(true, eta, grace);
                 assert!(interval >= 1);
                 assert!(
                     interval * POLLS_PER_GRACE <= grace.as_secs().max(POLLS_PER_GRACE),
@@ -69,7 +68,7 @@ mod tests {
 
     #[test]
     fn settled_tokens_poll_rarely() {
-        assert_eq!(poll_after_seconds(TokenStatus::Active, 0, GRACE), 20);
-        assert_eq!(poll_after_seconds(TokenStatus::Expired, 0, GRACE), 20);
+        assert_eq!(poll_after_seconds(false, 0, GRACE), 20);
+        assert_eq!(poll_after_seconds(false, 0, GRACE), 20);
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use infra::config::AdmissionMode;
 
-use super::control::{ControlTargets, RateControl};
+use super::pacing::{ControlTargets, RateControl};
 
 /// The contract asks for a secret of at least 32 bytes (a full HMAC-SHA256 block
 /// of entropy is 64, but 32 random bytes already make forging hopeless).

@@ -100,7 +100,7 @@ impl ScriptState {
             position,
             eta_seconds,
             poll_after_seconds: poll_after_seconds(
-                status,
+                status == TokenStatus::Waiting,
                 eta_seconds,
                 settings.waiting_idle_timeout,
             ),

@@ -55,9 +55,11 @@ async fn pre_queued_fans_are_placed_by_the_logged_seed_ahead_of_later_arrivals()
     // After the opening instant: a latecomer, then the opening itself.
     let late = Uuid::new_v4();
     let late_token = queue.enter(late, entry).await.unwrap().token;
-    let mut paused = Limits::default();
-    paused.active_max = Some(1);
-    // Admit nobody yet: the room's cap of one is taken by nobody, so pause it.
+    let cap_of_one = Limits {
+        active_max: Some(1),
+        ..Limits::default()
+    };
+    // A paused room is neither opened nor admitted from.
     queue
         .operate(room, waiting_room::OperatorAction::Pause, "test")
         .await
@@ -68,7 +70,7 @@ async fn pre_queued_fans_are_placed_by_the_logged_seed_ahead_of_later_arrivals()
         .operate(room, waiting_room::OperatorAction::Resume, "test")
         .await
         .unwrap();
-    queue.limit(room, paused, "test").await.unwrap();
+    queue.limit(room, cap_of_one, "test").await.unwrap();
     let opening = queue.admit_once().await.unwrap();
     assert_eq!(opening.placed, 30);
 

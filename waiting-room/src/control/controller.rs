@@ -12,8 +12,8 @@
 //! the controller holds for as many periods as the window is long, letting
 //! the cut show before judging again.
 
-use super::settings::ControlTargets;
-use crate::signal::SignalReading;
+use super::reading::SignalReading;
+use crate::pacing::ControlTargets;
 
 /// Fewer booking answers than this in the window say nothing about latency.
 pub const MIN_SAMPLES: u64 = 10;

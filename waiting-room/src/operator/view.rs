@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::actions::Limits;
-use crate::control::{load_record, RateControl};
+use crate::control::load_record;
 use crate::error::QueueError;
+use crate::pacing::RateControl;
 use crate::room::Room;
 use crate::store::Store;
 

@@ -12,5 +12,4 @@ mod report;
 
 pub use flight::{BookingSignal, Flight};
 pub(crate) use read::read_signal;
-pub use read::SignalReading;
 pub use report::{report_signal, SignalReporter};

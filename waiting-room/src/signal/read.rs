@@ -3,30 +3,10 @@
 use std::time::Duration;
 
 use super::buckets::{quantile_ms, BUCKETS};
+use crate::control::SignalReading;
 use crate::error::QueueError;
 use crate::scripts::SIGNAL_READ;
 use crate::store::Store;
-
-/// The booking signal over the last complete seconds, every instance merged.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SignalReading {
-    /// Booking commands answered in the window.
-    pub samples: u64,
-    /// Their p95 (upper bucket edge), if any were answered.
-    pub p95_ms: Option<u64>,
-    /// Commands in flight, cluster-wide, averaged over the window.
-    pub in_flight: f64,
-}
-
-impl SignalReading {
-    pub fn from_counts(counts: &[u64; BUCKETS], in_flight_sum: u64, seconds: u64) -> Self {
-        Self {
-            samples: counts.iter().sum(),
-            p95_ms: quantile_ms(counts, 0.95),
-            in_flight: in_flight_sum as f64 / seconds.max(1) as f64,
-        }
-    }
-}
 
 pub(crate) async fn read_signal(
     store: &Store,
@@ -49,9 +29,10 @@ pub(crate) async fn read_signal(
     for (slot, count) in merged.iter_mut().zip(counts) {
         *slot = u64::try_from(count).unwrap_or(0);
     }
-    Ok(SignalReading::from_counts(
-        &merged,
-        u64::try_from(in_flight).unwrap_or(0),
-        seconds,
-    ))
+    let in_flight = u64::try_from(in_flight).unwrap_or(0);
+    Ok(SignalReading {
+        samples: merged.iter().sum(),
+        p95_ms: quantile_ms(&merged, 0.95),
+        in_flight: in_flight as f64 / seconds as f64,
+    })
 }

@@ -1,0 +1,13 @@
+//! What the controller reads: the booking signal over its window, every
+//! instance merged (`signal` fills it in).
+
+/// The booking signal over the last complete seconds, every instance merged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignalReading {
+    /// Booking commands answered in the window.
+    pub samples: u64,
+    /// Their p95 (upper bucket edge), if any were answered.
+    pub p95_ms: Option<u64>,
+    /// Commands in flight, cluster-wide, averaged over the window.
+    pub in_flight: f64,
+}
