@@ -12,7 +12,9 @@ use infra::kafka::BrokerProbe;
 use infra::redis::Redis;
 use infra::telemetry::Metrics;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use utoipa::OpenApi;
+use waiting_room::LagReport;
 
 use crate::configuration::Settings;
 use crate::error::{RunError, StartupError};
@@ -32,6 +34,7 @@ pub struct Application {
     server: Server,
     pipeline: Pipeline,
     stop: StopHandle,
+    lag_report: JoinHandle<()>,
 }
 
 /// Asks a running application to stop: the pipeline finishes its current
@@ -53,6 +56,9 @@ impl Application {
 
         let metrics = Metrics::new();
         let projector_metrics = ProjectorMetrics::register(metrics.registry())?;
+        // The admission controller backs off when the fold falls behind.
+        let lag = projector_metrics.lag.clone();
+        let lag_report = LagReport::new(redis.clone()).spawn(move || unfolded(&lag));
         let pipeline = Pipeline::start(
             &settings,
             pool.clone(),
@@ -86,6 +92,7 @@ impl Application {
             server,
             pipeline,
             stop: StopHandle(Arc::new(stop)),
+            lag_report,
         })
     }
 
@@ -104,8 +111,10 @@ impl Application {
             server,
             pipeline,
             stop,
+            lag_report,
             ..
         } = self;
+        let _stop_reporting = AbortOnDrop(lag_report);
         let server_handle = server.handle();
         let mut server = std::pin::pin!(server);
         let pipeline = pipeline.run(stop.0.subscribe());
@@ -126,5 +135,23 @@ impl Application {
                 served
             }
         }
+    }
+}
+
+/// Records not yet folded in every partition this instance owns.
+fn unfolded(lag: &prometheus::IntGaugeVec) -> u64 {
+    use prometheus::core::Collector;
+    lag.collect()
+        .iter()
+        .flat_map(|family| family.get_metric())
+        .map(|metric| metric.get_gauge().get_value().max(0.0) as u64)
+        .sum()
+}
+
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

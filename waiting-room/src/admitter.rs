@@ -138,7 +138,7 @@ impl Admitter {
             };
             store
                 .metrics
-                .control(record.rate, record.p95_ms, record.in_flight, None);
+                .control(record.rate, record.p95_ms, record.in_flight, None, None);
             return Ok(());
         };
         let Some(controller) = self.controller.as_mut() else {
@@ -151,6 +151,7 @@ impl Admitter {
                     record.rate,
                     record.p95_ms,
                     record.in_flight,
+                    record.lag_records,
                     Some(targets.p95_ms),
                 );
             }
@@ -169,6 +170,7 @@ impl Admitter {
             rate: f64::from(controller.rate()),
             p95_ms: reading.p95_ms,
             in_flight: reading.in_flight,
+            lag_records: reading.lag_records,
             samples: reading.samples,
             verdict: verdict.into(),
         };
@@ -177,6 +179,7 @@ impl Admitter {
             record.rate,
             record.p95_ms,
             record.in_flight,
+            record.lag_records,
             Some(targets.p95_ms),
         );
         store.metrics.control_step(verdict);

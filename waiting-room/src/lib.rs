@@ -78,7 +78,7 @@ pub use routes::{
 };
 pub use settings::{QueueSettings, MIN_SECRET_BYTES};
 pub use shuffle::fair_order;
-pub use signal::{report_signal, BookingSignal, Flight, SignalReporter};
+pub use signal::{report_signal, BookingSignal, Flight, LagReport, SignalReporter};
 pub use state::{TokenState, TokenStatus};
 pub use token::{TokenClaims, TokenRejected, TokenSigner, ROOM_TOKEN_LEN, TOKEN_LEN};
 pub use windows::BookingWindows;

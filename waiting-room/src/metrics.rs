@@ -28,6 +28,7 @@ pub(crate) struct QueueMetrics {
     admit_rate: Gauge,
     signal_p95: Gauge,
     signal_in_flight: Gauge,
+    signal_lag: Gauge,
     target_p95: Gauge,
     control_steps: IntCounterVec,
 }
@@ -76,6 +77,10 @@ impl QueueMetrics {
                 "queue_signal_in_flight",
                 "Booking commands in flight cluster-wide, averaged over the controller's window",
             )?,
+            signal_lag: Gauge::new(
+                "queue_signal_lag_records",
+                "Records the projectors have not folded yet, cluster-wide, averaged over the controller's window (NaN when none reported)",
+            )?,
             target_p95: Gauge::new(
                 "queue_target_p95_seconds",
                 "The p95 the adaptive controller holds booking commands under (0 when fixed)",
@@ -91,6 +96,7 @@ impl QueueMetrics {
         registry.register(Box::new(metrics.admit_rate.clone()))?;
         registry.register(Box::new(metrics.signal_p95.clone()))?;
         registry.register(Box::new(metrics.signal_in_flight.clone()))?;
+        registry.register(Box::new(metrics.signal_lag.clone()))?;
         registry.register(Box::new(metrics.target_p95.clone()))?;
         registry.register(Box::new(metrics.control_steps.clone()))?;
         registry.register(Box::new(metrics.waiting.clone()))?;
@@ -123,8 +129,10 @@ impl QueueMetrics {
         rate: f64,
         p95_ms: Option<u64>,
         in_flight: f64,
+        lag_records: Option<f64>,
         target_p95_ms: Option<u64>,
     ) {
+        self.signal_lag.set(lag_records.unwrap_or(f64::NAN));
         self.admit_rate.set(rate);
         self.signal_p95
             .set(p95_ms.map(|p95| p95 as f64 / 1000.0).unwrap_or(f64::NAN));

@@ -10,6 +10,9 @@ pub struct ControlTargets {
     /// Booking commands in flight, cluster-wide, to stay under
     /// (QUEUE_TARGET_IN_FLIGHT).
     pub in_flight: u32,
+    /// Records the projectors have not folded yet, cluster-wide, past which
+    /// the controller backs off (QUEUE_TARGET_LAG_RECORDS).
+    pub lag_records: u64,
     /// The rate never goes below this (QUEUE_ADMIT_FLOOR_PER_SECOND).
     pub floor_per_second: u32,
 }

@@ -37,3 +37,5 @@ pub(crate) static LIVE: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/live.lua")));
 pub(crate) static REQUEUE: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/requeue.lua")));
+pub(crate) static SIGNAL_LAG: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/signal_lag.lua")));

@@ -110,6 +110,7 @@ impl QueueSettings {
             AdmissionMode::Adaptive => RateControl::Adaptive(ControlTargets {
                 p95_ms: config.target_p95_ms,
                 in_flight: config.target_in_flight,
+                lag_records: config.target_lag_records,
                 floor_per_second: config.admit_floor_per_second,
             }),
         };

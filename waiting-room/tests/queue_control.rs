@@ -11,7 +11,8 @@ use prometheus::Registry;
 use queue_support::{metric, Prefix, SECRET};
 use uuid::Uuid;
 use waiting_room::{
-    report_signal, Admitter, BookingSignal, ControlTargets, Queue, QueueSettings, RateControl,
+    report_signal, Admitter, BookingSignal, ControlTargets, LagReport, Queue, QueueSettings,
+    RateControl,
 };
 
 fn adaptive() -> QueueSettings {
@@ -19,6 +20,7 @@ fn adaptive() -> QueueSettings {
     settings.rate_control = RateControl::Adaptive(ControlTargets {
         p95_ms: 100,
         in_flight: 1000,
+        lag_records: 1_000_000,
         floor_per_second: 5,
     });
     settings
@@ -166,4 +168,58 @@ async fn fixed_admission_keeps_the_configured_rate_whatever_the_signal() {
     .await;
     assert_eq!(admitter.rate(), 40);
     assert_eq!(metric(&registry, "queue_admit_rate_per_second"), 40.0);
+}
+
+#[tokio::test]
+async fn a_projector_falling_behind_cuts_the_rate_though_answers_are_fast() {
+    let prefix = Prefix::new();
+    let registry = Registry::new();
+    let mut settings = adaptive();
+    settings.rate_control = RateControl::Adaptive(ControlTargets {
+        p95_ms: 100,
+        in_flight: 1000,
+        lag_records: 500,
+        floor_per_second: 5,
+    });
+    let queue = prefix.queue_with(settings, &registry);
+    fill(&queue, 3000).await;
+    let signal = BookingSignal::new();
+    let mut admitter = Admitter::new(queue.clone());
+    run(
+        &queue,
+        &mut admitter,
+        &signal,
+        Duration::from_millis(5),
+        20,
+        |a| a.rate() >= 20,
+    )
+    .await;
+    let risen = admitter.rate();
+    assert!(risen >= 20, "{risen}");
+
+    // What a projector files once a second, here 2,000 records behind.
+    let redis = infra::redis::Redis::from_client(
+        redis::Client::open(queue_support::redis_url()).unwrap(),
+        infra::redis::KeySpace::new(&prefix.0),
+        Duration::from_secs(1),
+    );
+    let lag = LagReport::new(redis);
+    for _ in 0..50 {
+        lag.file(2000).await.unwrap();
+        answered(&signal, 40, Duration::from_millis(5));
+        report_signal(&queue, &signal).await.unwrap();
+        for _ in 0..10 {
+            admitter.tick().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if admitter.rate() < risen {
+            break;
+        }
+    }
+    assert!(
+        admitter.rate() < risen,
+        "the lag cut the rate: {}",
+        admitter.rate()
+    );
+    assert!(metric(&registry, "queue_signal_lag_records") > 500.0);
 }

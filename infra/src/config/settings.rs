@@ -77,6 +77,7 @@ impl Settings {
                 admit_floor_per_second: vars.positive("QUEUE_ADMIT_FLOOR_PER_SECOND", 5)?,
                 target_p95_ms: vars.positive("QUEUE_TARGET_P95_MS", 250)?,
                 target_in_flight: vars.positive("QUEUE_TARGET_IN_FLIGHT", 400)?,
+                target_lag_records: vars.positive("QUEUE_TARGET_LAG_RECORDS", 5000)?,
                 active_ttl_seconds: vars.positive("QUEUE_ACTIVE_TTL_SECONDS", 600)?,
                 token_secret: vars.secret("QUEUE_TOKEN_SECRET", MIN_TOKEN_SECRET_BYTES)?,
                 waiting_grace_seconds: vars.at_least(
@@ -257,6 +258,9 @@ pub struct QueueSettings {
     /// Booking commands in flight cluster-wide past which the controller
     /// backs off whatever the latency says.
     pub target_in_flight: u32,
+    /// Records not yet folded, cluster-wide, past which the controller backs
+    /// off whatever the latency says.
+    pub target_lag_records: u64,
     pub active_ttl_seconds: u64,
     pub token_secret: Secret,
     /// A waiting fan who has not polled for this long has left (at least

@@ -81,7 +81,10 @@ impl RateController {
             .p95_ms
             .filter(|_| reading.samples >= MIN_SAMPLES)
             .map(|p95| p95 as f64);
-        let crowded = reading.in_flight > f64::from(self.targets.in_flight);
+        let crowded = reading.in_flight > f64::from(self.targets.in_flight)
+            || reading
+                .lag_records
+                .is_some_and(|lag| lag > self.targets.lag_records as f64);
         if crowded || p95.is_some_and(|p95| p95 > target) {
             self.rate = self.bounded(self.rate * BACK_OFF);
             self.settling = self.settle_periods;
@@ -117,6 +120,7 @@ mod tests {
         ControlTargets {
             p95_ms: 250,
             in_flight: 400,
+            lag_records: 5000,
             floor_per_second: 5,
         }
     }
@@ -126,6 +130,7 @@ mod tests {
             samples: 100,
             p95_ms: Some(p95_ms),
             in_flight: 10.0,
+            lag_records: Some(20.0),
         }
     }
 
@@ -134,6 +139,7 @@ mod tests {
             samples: 0,
             p95_ms: None,
             in_flight: 0.0,
+            lag_records: None,
         }
     }
 
@@ -176,6 +182,16 @@ mod tests {
             ..reading(10)
         };
         assert_eq!(controller.step(&crowded, 1000), Verdict::BackOff);
+    }
+
+    #[test]
+    fn a_projector_falling_behind_backs_off_whatever_the_latency() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        let behind = SignalReading {
+            lag_records: Some(5001.0),
+            ..reading(10)
+        };
+        assert_eq!(controller.step(&behind, 1000), Verdict::BackOff);
     }
 
     #[test]

@@ -10,4 +10,7 @@ pub struct SignalReading {
     pub p95_ms: Option<u64>,
     /// Commands in flight, cluster-wide, averaged over the window.
     pub in_flight: f64,
+    /// Records the projectors have not folded yet, cluster-wide, averaged
+    /// over the window; `None` when no projector reported.
+    pub lag_records: Option<f64>,
 }

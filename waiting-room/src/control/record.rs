@@ -16,6 +16,7 @@ pub struct ControlRecord {
     /// The signal the last step read.
     pub p95_ms: Option<u64>,
     pub in_flight: f64,
+    pub lag_records: Option<f64>,
     pub samples: u64,
     /// `raise`, `hold`, `back_off`, or `fixed`.
     pub verdict: String,
@@ -34,6 +35,13 @@ pub(crate) async fn save_record(store: &Store, record: &ControlRecord) -> Result
             record.p95_ms.map(|p95| p95.to_string()).unwrap_or_default(),
         ),
         ("in_flight", record.in_flight.to_string()),
+        (
+            "lag_records",
+            record
+                .lag_records
+                .map(|lag| lag.to_string())
+                .unwrap_or_default(),
+        ),
         ("samples", record.samples.to_string()),
         ("verdict", record.verdict.clone()),
     ];
@@ -64,6 +72,7 @@ pub(crate) async fn load_record(store: &Store) -> Result<Option<ControlRecord>, 
         rate,
         p95_ms: number("p95_ms").map(|p95: f64| p95 as u64),
         in_flight: number("in_flight").unwrap_or(0.0),
+        lag_records: number("lag_records"),
         samples: number("samples")
             .map(|samples: f64| samples as u64)
             .unwrap_or(0),

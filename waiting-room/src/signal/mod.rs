@@ -7,9 +7,11 @@
 
 mod buckets;
 mod flight;
+mod lag;
 mod read;
 mod report;
 
 pub use flight::{BookingSignal, Flight};
+pub use lag::LagReport;
 pub(crate) use read::read_signal;
 pub use report::{report_signal, SignalReporter};

@@ -14,7 +14,7 @@ pub(crate) async fn read_signal(
 ) -> Result<SignalReading, QueueError> {
     let seconds = window.as_secs().max(1);
     let base = &store.keys.root;
-    let (_reports, in_flight, counts): (i64, i64, Vec<i64>) = store
+    let (_reports, in_flight, counts, lag, lag_reports): (i64, i64, Vec<i64>, i64, i64) = store
         .run(|mut connection| async move {
             Ok(SIGNAL_READ
                 .prepare_invoke()
@@ -34,5 +34,17 @@ pub(crate) async fn read_signal(
         samples: merged.iter().sum(),
         p95_ms: quantile_ms(&merged, 0.95),
         in_flight: in_flight as f64 / seconds as f64,
+        // Averaged over the seconds a projector reported in; none reported:
+        // unknown, not zero.
+        lag_records: (lag_reports > 0).then(|| {
+            let seconds_reported = (lag_reports as f64 / projectors(lag_reports, seconds)).max(1.0);
+            lag.max(0) as f64 / seconds_reported
+        }),
     })
+}
+
+/// Projector instances reporting, estimated from reports over the window
+/// (each files once a second).
+fn projectors(reports: i64, seconds: u64) -> f64 {
+    (reports as f64 / seconds as f64).round().max(1.0)
 }
