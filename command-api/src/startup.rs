@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
-use infra::http::{base_app, ApiDocument, Operational};
+use infra::http::{
+    base_app, ApiDocument, InFlightBound, Operational, CLIENT_DISCONNECT_TIMEOUT,
+    CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
+};
 use infra::kafka::{Appender, BrokerProbe, Topics};
 use infra::redis::Redis;
 use infra::telemetry::Metrics;
@@ -121,12 +124,15 @@ impl Application {
         );
 
         let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
+        let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())
+            .map_err(StartupError::Metrics)?;
         let ops = Operational::new(
             metrics,
             readiness,
             ApiDocument::new(api_document()),
             settings.cors.clone(),
-        );
+        )
+        .bound_in_flight(bound);
 
         let addr = settings.http.command_api_addr;
         let bind_error = |source| StartupError::Bind { addr, source };
@@ -149,6 +155,10 @@ impl Application {
                 .app_data(policy.clone())
                 .configure(routes::configure)
         })
+        // Keep-alive and timeouts: see infra::http::connections for why.
+        .keep_alive(KEEP_ALIVE)
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
         // In-flight commands get this long to finish after SIGTERM: more
         // than the longest wait budget.
         .shutdown_timeout(12)

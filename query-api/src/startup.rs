@@ -5,7 +5,10 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
-use infra::http::{base_app, ApiDocument, Operational};
+use infra::http::{
+    base_app, ApiDocument, InFlightBound, Operational, CLIENT_DISCONNECT_TIMEOUT,
+    CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
+};
 use infra::redis::Redis;
 use infra::telemetry::Metrics;
 use read_model::{CacheMetrics, ReadModel};
@@ -87,12 +90,15 @@ impl Application {
         .map_err(StartupError::Redis)?;
 
         let readiness = routes::health::readiness(&pool, &redis);
+        let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())
+            .map_err(StartupError::Metrics)?;
         let ops = Operational::new(
             metrics,
             readiness,
             ApiDocument::new(api_document()),
             settings.cors.clone(),
-        );
+        )
+        .bound_in_flight(bound);
 
         let addr = settings.http.query_api_addr;
         let bind_error = |source| StartupError::Bind { addr, source };
@@ -113,6 +119,10 @@ impl Application {
                 .app_data(settings.clone())
                 .configure(routes::configure)
         })
+        // Keep-alive and timeouts: see infra::http::connections for why.
+        .keep_alive(KEEP_ALIVE)
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
         // In-flight reads get this long to finish after SIGTERM.
         .shutdown_timeout(10)
         .listen(listener)

@@ -9,4 +9,5 @@ mod records;
 mod rejections;
 mod rooms;
 mod shapes;
+mod shedding;
 mod unavailable;

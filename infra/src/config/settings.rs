@@ -66,6 +66,7 @@ impl Settings {
                 command_api_addr: vars.socket_addr("COMMAND_API_ADDR", "0.0.0.0:8080")?,
                 query_api_addr: vars.socket_addr("QUERY_API_ADDR", "0.0.0.0:8081")?,
                 projector_addr: vars.socket_addr("PROJECTOR_ADDR", "0.0.0.0:8082")?,
+                max_in_flight: vars.positive("HTTP_MAX_IN_FLIGHT", 1024)?,
             },
             admin: AdminSettings {
                 key: vars.text("ADMIN_KEY").map(Secret::new),
@@ -234,6 +235,9 @@ pub struct HttpSettings {
     pub command_api_addr: SocketAddr,
     pub query_api_addr: SocketAddr,
     pub projector_addr: SocketAddr,
+    /// Requests one API instance works on at once; past it, 503 with
+    /// Retry-After (`HTTP_MAX_IN_FLIGHT`).
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone)]

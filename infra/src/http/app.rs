@@ -4,6 +4,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, Resource};
 
 use super::health::{healthz, readyz, Readiness};
+use super::in_flight::{bound_in_flight, InFlightBound};
 use super::openapi::{openapi_json, ApiDocument};
 use super::rejections::{
     contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
@@ -20,6 +21,8 @@ pub struct Operational {
     pub readiness: web::Data<Readiness>,
     pub document: web::Data<ApiDocument>,
     pub cors: CorsSettings,
+    /// `None` (the projector, tests of infra) works on everything at once.
+    pub in_flight: Option<web::Data<InFlightBound>>,
 }
 
 impl Operational {
@@ -34,7 +37,14 @@ impl Operational {
             readiness: web::Data::new(readiness),
             document: web::Data::new(document),
             cors,
+            in_flight: None,
         }
+    }
+
+    /// Bounds the requests worked on at once (see [`InFlightBound`]).
+    pub fn bound_in_flight(mut self, bound: InFlightBound) -> Self {
+        self.in_flight = Some(web::Data::new(bound));
+        self
     }
 }
 
@@ -46,8 +56,9 @@ pub fn resource(path: &str) -> Resource {
 
 /// The app every service starts from: operational endpoints, extractor
 /// rules, 404 for unknown routes, and the middleware stack (outermost
-/// first): the request span, metrics, CORS, body-size limit, problem+json
-/// fallback, panic containment. Services add their routes with
+/// first): the request span, metrics, CORS, the in-flight bound, body-size
+/// limit, problem+json fallback, panic containment. A shed request is
+/// still logged, counted and CORS-decorated. Services add their routes with
 /// `.configure(..)`.
 pub fn base_app(
     ops: &Operational,
@@ -60,8 +71,11 @@ pub fn base_app(
         InitError = (),
     >,
 > {
-    App::new()
-        .app_data(ops.metrics.clone())
+    let app = match &ops.in_flight {
+        Some(bound) => App::new().app_data(bound.clone()),
+        None => App::new(),
+    };
+    app.app_data(ops.metrics.clone())
         .app_data(ops.readiness.clone())
         .app_data(ops.document.clone())
         .app_data(json_config())
@@ -76,6 +90,7 @@ pub fn base_app(
         .wrap(from_fn(contain_panics))
         .wrap(problem_fallback())
         .wrap(from_fn(limit_body_size))
+        .wrap(from_fn(bound_in_flight))
         .wrap(super::cors(&ops.cors))
         .wrap(from_fn(record_http))
         .wrap(from_fn(request_span))

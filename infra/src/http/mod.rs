@@ -1,17 +1,21 @@
 //! The actix pieces every service shares: operational endpoints, request
-//! rejection rules, CORS, the request span, and the app they are assembled
+//! rejection rules, CORS, the request span, the in-flight bound, and the app they are assembled
 //! into.
 
 mod app;
+mod connections;
 mod cors;
 mod health;
+mod in_flight;
 mod openapi;
 mod rejections;
 mod request_span;
 
 pub use app::{base_app, resource, Operational};
+pub use connections::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE};
 pub use cors::cors;
 pub use health::{healthz, readyz, Readiness, DEFAULT_PROBE_TIMEOUT};
+pub use in_flight::{bound_in_flight, InFlightBound};
 pub use openapi::{openapi_json, operational_api, ApiDocument};
 pub use rejections::{
     contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
