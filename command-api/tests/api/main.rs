@@ -2,6 +2,7 @@ mod decisions;
 mod health;
 mod helpers;
 mod idempotency;
+mod keep_alive;
 mod operations;
 mod pending;
 mod queue;

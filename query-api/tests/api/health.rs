@@ -36,3 +36,25 @@ async fn readyz_is_503_naming_redis_when_redis_is_unreachable() {
     assert!(detail.contains("redis"), "{detail}");
     assert!(!detail.contains("postgres"), "{detail}");
 }
+
+/// The in-flight bound (behaviour tested through command-api and in
+/// infra::http::in_flight) is wired here too, with the configured limit,
+/// and counts the request being answered but not the scrape itself.
+#[tokio::test]
+async fn reads_are_bounded_by_http_max_in_flight() {
+    let app = spawn_app_with(&[("HTTP_MAX_IN_FLIGHT", "7")]).await;
+    assert_eq!(app.get("/v1/concerts").await.status(), 200);
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        text.lines().any(|l| l == "http_requests_in_flight_limit 7"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l == "http_requests_in_flight 0"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l == "http_requests_shed_total 0"),
+        "{text}"
+    );
+}
