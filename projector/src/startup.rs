@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::HttpServer;
-use infra::http::{base_app, ApiDocument, Operational};
+use infra::http::{
+    base_app, ApiDocument, Operational, CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT,
+    KEEP_ALIVE,
+};
 use infra::kafka::BrokerProbe;
 use infra::redis::Redis;
 use infra::telemetry::Metrics;
@@ -80,6 +83,12 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
         let server = HttpServer::new(move || base_app(&ops))
             .workers(1)
+            // Prometheus (Go) pools its scrape connections too: see
+            // infra::http::connections. No in-flight bound: only probes
+            // and metrics are served here, and those are never shed.
+            .keep_alive(KEEP_ALIVE)
+            .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+            .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
             // Only operational endpoints: nothing worth waiting long for.
             .shutdown_timeout(2)
             .listen(listener)
