@@ -27,6 +27,7 @@ mod active;
 mod admission;
 mod admit;
 mod admitter;
+mod challenge;
 mod control;
 mod error;
 mod eta;
@@ -58,6 +59,10 @@ mod windows;
 pub use active::ActiveCheck;
 pub use admission::{Admission, Admitted};
 pub use admitter::{Admitter, AdmitterHandle};
+pub use challenge::{
+    issue_challenge, leading_zero_bits, require_proof, solve, Challenge, ChallengeApi,
+    ChallengeSigner, IssuedChallenge, ProofRejected, PROOF_HEADER,
+};
 pub use control::{
     ControlRecord, ControlTargets, RateControl, RateController, SignalReading, Verdict,
     CONTROL_PERIOD, SIGNAL_WINDOW,
