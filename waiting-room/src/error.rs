@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use infra::problem::{ErrorCode, Problem};
 
-use super::challenge::ProofRejected;
+use super::proof::ProofRejected;
 use super::token::TokenRejected;
 
 #[derive(Debug, thiserror::Error)]

@@ -6,12 +6,12 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::difficulty::required_bits;
-use super::puzzle::{ChallengeSigner, ProofRejected};
 use crate::error::QueueError;
 use crate::handle::Queue;
+use crate::proof::{ChallengeSigner, ProofRejected};
 use crate::room::Room;
 
-/// `<challenge>.<counter>`, see `puzzle`.
+/// `<challenge>.<counter>`, see `proof.rs`.
 pub const PROOF_HEADER: &str = "X-Queue-Proof";
 
 /// Ok when the room asks for no proof, or the request's proof holds.

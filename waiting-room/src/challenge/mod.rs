@@ -3,7 +3,7 @@
 //! room's operator limit `challenge_bits`; 0, the default, asks for none).
 //!
 //! `GET /v1/queue/challenge` hands the caller a signed, stateless challenge
-//! (see [`puzzle`] for the layout); the caller finds a counter such that
+//! (see `proof.rs` for the layout); the caller finds a counter such that
 //! SHA-256(`<challenge>.<counter>`) starts with at least the challenge's
 //! bits of zeros and sends `X-Queue-Proof: <challenge>.<counter>` with
 //! `POST /v1/queue/tokens`. The server checks one HMAC (constant-time) and
@@ -12,9 +12,7 @@
 
 mod difficulty;
 mod gate;
-mod puzzle;
 mod route;
 
 pub use gate::{require_proof, PROOF_HEADER};
-pub use puzzle::{leading_zero_bits, solve, Challenge, ChallengeSigner, ProofRejected};
 pub use route::{issue_challenge, ChallengeApi, IssuedChallenge};

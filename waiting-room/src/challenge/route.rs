@@ -9,8 +9,8 @@ use uuid::Uuid;
 use infra::problem::{Problem, ProblemBody};
 
 use super::difficulty::required_bits;
-use super::puzzle::{Challenge, ChallengeSigner};
 use crate::extract::{caller_id, mounted_queue};
+use crate::proof::{Challenge, ChallengeSigner};
 use crate::room::Room;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

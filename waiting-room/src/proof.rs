@@ -1,4 +1,5 @@
-//! The challenge on the wire, and the proof's check.
+//! The proof of work's challenge on the wire, and the proof's check (pure:
+//! the routes and the Redis-held difficulty are in `challenge/`).
 //!
 //! Layout before URL-safe base64 without padding (91 bytes):
 //! `1 | user_id(16) | room kind(1: 0 global, 1 schedule) | schedule_id(16,
