@@ -209,7 +209,12 @@ mod tests {
             user_id: Uuid::new_v4(),
             room: Room::Schedule(Uuid::new_v4()),
             bits,
-            expires_at: Utc::now() + chrono::Duration::seconds(60),
+            // The wire carries milliseconds.
+            expires_at: Utc
+                .timestamp_millis_opt(
+                    (Utc::now() + chrono::Duration::seconds(60)).timestamp_millis(),
+                )
+                .unwrap(),
             nonce: *Uuid::new_v4().as_bytes(),
         }
     }

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -66,6 +66,10 @@ pub async fn issue_challenge(
     let expires_at = Utc::now()
         + chrono::Duration::from_std(queue.settings().challenge_ttl)
             .unwrap_or(chrono::Duration::seconds(120));
+    // The challenge carries milliseconds: answer the instant it says.
+    let expires_at = expires_at
+        .duration_trunc(chrono::Duration::milliseconds(1))
+        .unwrap_or(expires_at);
     let challenge = Challenge {
         user_id,
         room,
