@@ -19,8 +19,8 @@ use read_model::PendingEntries;
 use tokio::task::JoinHandle;
 use utoipa::OpenApi;
 use waiting_room::{
-    Admitter, AdmitterHandle, BookingSignal, BookingWindows, IssueTokenApi, Queue, QueueSettings,
-    SignalReporter,
+    Admitter, AdmitterHandle, BookingSignal, BookingWindows, ChallengeApi, IssueTokenApi, Queue,
+    QueueSettings, SignalReporter,
 };
 
 use crate::booking_windows::CatalogWindows;
@@ -74,6 +74,7 @@ pub struct ApiDoc;
 pub fn api_document() -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     document.merge(IssueTokenApi::openapi());
+    document.merge(ChallengeApi::openapi());
     document
 }
 

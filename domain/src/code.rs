@@ -27,6 +27,9 @@ pub enum ErrorCode {
     Unauthenticated,
     QueueTokenInvalid,
     QueueTokenNotActive,
+    /// The room asks for a proof of work (`X-Queue-Proof`) and it is
+    /// missing, not solved, forged, expired or for another user or room.
+    QueueProofInvalid,
     Forbidden,
     NotFound,
     MethodNotAllowed,
@@ -58,7 +61,7 @@ impl ErrorCode {
         match self {
             ValidationFailed | ChargeLimitExceeded => 400,
             Unauthenticated | QueueTokenInvalid => 401,
-            QueueTokenNotActive | Forbidden => 403,
+            QueueTokenNotActive | QueueProofInvalid | Forbidden => 403,
             NotFound => 404,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
@@ -78,6 +81,7 @@ impl ErrorCode {
             Unauthenticated => "Authentication is required",
             QueueTokenInvalid => "The queue token is not valid",
             QueueTokenNotActive => "The queue token is still waiting",
+            QueueProofInvalid => "The proof of work is missing or not valid",
             Forbidden => "Not allowed for this user",
             NotFound => "Not found",
             MethodNotAllowed => "Method not allowed",

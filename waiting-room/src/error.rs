@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use infra::problem::{ErrorCode, Problem};
 
+use super::proof::ProofRejected;
 use super::token::TokenRejected;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +16,8 @@ pub enum QueueError {
     TokenMissing,
     #[error(transparent)]
     TokenRejected(#[from] TokenRejected),
+    #[error(transparent)]
+    ProofRejected(#[from] ProofRejected),
     #[error("the queue token has expired")]
     TokenExpired,
     #[error("the queue token was issued to another user")]
@@ -60,6 +63,7 @@ impl From<QueueError> for Problem {
                 ErrorCode::QueueTokenInvalid
             }
             QueueError::OtherUsersToken | QueueError::OtherRoom => ErrorCode::Forbidden,
+            QueueError::ProofRejected(_) => ErrorCode::QueueProofInvalid,
             QueueError::UnknownSchedule(_) => ErrorCode::NotFound,
             QueueError::InvalidRequest(_) => ErrorCode::ValidationFailed,
             QueueError::ScheduleLookup(_) => ErrorCode::Unavailable,
@@ -109,6 +113,10 @@ mod tests {
         assert_eq!(code(QueueError::TokenExpired), ErrorCode::QueueTokenInvalid);
         assert_eq!(code(QueueError::OtherUsersToken), ErrorCode::Forbidden);
         assert_eq!(code(QueueError::NotActive), ErrorCode::QueueTokenNotActive);
+        assert_eq!(
+            code(QueueError::ProofRejected(ProofRejected::Missing)),
+            ErrorCode::QueueProofInvalid
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod active;
 mod admission;
 mod admit;
 mod admitter;
+mod challenge;
 mod control;
 mod error;
 mod eta;
@@ -44,6 +45,7 @@ mod operator;
 mod pacing;
 mod pass;
 mod poll;
+mod proof;
 mod room;
 mod routes;
 mod scripts;
@@ -58,6 +60,7 @@ mod windows;
 pub use active::ActiveCheck;
 pub use admission::{Admission, Admitted};
 pub use admitter::{Admitter, AdmitterHandle};
+pub use challenge::{issue_challenge, require_proof, ChallengeApi, IssuedChallenge, PROOF_HEADER};
 pub use control::{
     ControlRecord, ControlTargets, RateControl, RateController, SignalReading, Verdict,
     CONTROL_PERIOD, SIGNAL_WINDOW,
@@ -71,6 +74,7 @@ pub use offered::OfferedToken;
 pub use operator::{ControlEntry, Limits, OperatorAction, RoomView};
 pub use pass::{ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
 pub use poll::{poll_after_seconds, POLLS_PER_GRACE};
+pub use proof::{leading_zero_bits, solve, Challenge, ChallengeSigner, ProofRejected};
 pub use room::{Entry, Room};
 pub use routes::{
     __path_current_token, __path_issue_token, current_token, issue_token, CurrentTokenApi,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use infra::problem::{Problem, ProblemBody};
 
+use super::challenge::require_proof;
 use super::error::QueueError;
 use super::extract::{caller_id, mounted_queue};
 use super::pass::QueuePass;
@@ -66,6 +67,7 @@ pub struct JoinRoom {
     tag = "queue",
     params(
         ("X-User-Id" = uuid::Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (trusted)."),
+        ("X-Queue-Proof" = Option<String>, Header, description = "When the room asks for a proof of work: `<challenge>.<counter>` (see `GET /v1/queue/challenge`)."),
     ),
     request_body(content = Option<JoinRoom>, description = "Optional: a schedule's room. No body (or an empty one): the global room.", content_type = "application/json"),
     responses(
@@ -74,6 +76,7 @@ pub struct JoinRoom {
         (status = 400, description = "A body that is not `{\"schedule_id\": <uuid>}` (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such schedule (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "The room asks for a proof of work (`X-Queue-Proof`, from `GET /v1/queue/challenge`) and it is missing, unsolved, forged, expired, easier than the room now asks, or for another user or room (`QUEUE_PROOF_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The schedule's room does not take fans yet: more than `QUEUE_PREQUEUE_LEAD_SECONDS` before booking opens (`BOOKING_NOT_OPEN`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The queue store is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -82,6 +85,7 @@ pub async fn issue_token(request: HttpRequest, body: web::Bytes) -> Result<HttpR
     let user_id = caller_id(&request)?;
     let queue = mounted_queue(&request)?;
     let entry = entry(&request, &body, queue.settings().prequeue_lead).await?;
+    require_proof(&request, &queue, user_id, entry.room).await?;
     let ticket = queue.enter(user_id, entry).await?;
     let mut response = if ticket.created {
         HttpResponse::Created()

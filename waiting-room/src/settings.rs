@@ -17,6 +17,8 @@ pub const MIN_SECRET_BYTES: usize = 32;
 pub const DEFAULT_WAITING_GRACE: Duration = Duration::from_secs(60);
 /// Default lead of a room's pre-queue before its booking opens.
 pub const DEFAULT_PREQUEUE_LEAD: Duration = Duration::from_secs(30 * 60);
+/// Default time to answer a proof-of-work challenge.
+pub const DEFAULT_CHALLENGE_TTL: Duration = Duration::from_secs(120);
 /// Default idle period after which an ACTIVE fan gives the slot back.
 pub const DEFAULT_ACTIVE_IDLE: Duration = Duration::from_secs(120);
 
@@ -69,6 +71,13 @@ pub struct QueueSettings {
     /// Most users one admission step moves, so one script never blocks Redis
     /// for long whatever the rate and cap are.
     pub admit_batch_max: u32,
+    /// Proof-of-work difficulty of a token request where the room sets none
+    /// (QUEUE_CHALLENGE_BITS); 0 asks for no proof.
+    pub challenge_bits: u8,
+    /// How long an issued challenge may be answered: long enough for a slow
+    /// phone at the highest sensible difficulty, short enough that a solved
+    /// one cannot be stockpiled for a later on-sale.
+    pub challenge_ttl: Duration,
 }
 
 impl QueueSettings {
@@ -93,6 +102,8 @@ impl QueueSettings {
             lease_ttl: Duration::from_secs(2),
             redis_timeout: Duration::from_secs(1),
             admit_batch_max: 500,
+            challenge_bits: 0,
+            challenge_ttl: DEFAULT_CHALLENGE_TTL,
         }
     }
 
@@ -117,6 +128,7 @@ impl QueueSettings {
         settings.waiting_idle_timeout = Duration::from_secs(config.waiting_grace_seconds);
         settings.active_idle_timeout = Duration::from_secs(config.active_idle_seconds);
         settings.prequeue_lead = Duration::from_secs(config.prequeue_lead_seconds);
+        settings.challenge_bits = config.challenge_bits;
         settings
     }
 

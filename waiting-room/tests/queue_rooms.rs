@@ -141,6 +141,7 @@ async fn every_order_of_three_pre_queued_fans_is_equally_likely() {
                 Limits {
                     rate_per_second: None,
                     active_max: Some(1),
+                    challenge_bits: None,
                 },
                 "test",
             )
@@ -191,6 +192,7 @@ async fn a_room_keeps_its_own_cap_and_the_global_cap_with_two_admitters_running(
             Limits {
                 rate_per_second: None,
                 active_max: Some(3),
+                challenge_bits: None,
             },
             "test",
         )

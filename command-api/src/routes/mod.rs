@@ -15,6 +15,9 @@ use infra::http::resource;
 /// methods answer 405 problems.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/queue/tokens").route(web::post().to(waiting_room::issue_token)))
+        .service(
+            resource("/v1/queue/challenge").route(web::get().to(waiting_room::issue_challenge)),
+        )
         .service(resource("/v1/reservations").route(web::post().to(reservations::place_hold)))
         .service(
             resource("/v1/reservations/{reservation_id}")

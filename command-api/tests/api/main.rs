@@ -1,3 +1,4 @@
+mod challenge;
 mod decisions;
 mod health;
 mod helpers;

@@ -287,6 +287,6 @@ async fn operator_controls_need_the_admin_key_and_a_real_room() {
         .unwrap();
     assert_eq!(
         view["limits"],
-        json!({"rate_per_second": 5, "active_max": 10})
+        json!({"rate_per_second": 5, "active_max": 10, "challenge_bits": null})
     );
 }

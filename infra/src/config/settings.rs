@@ -88,6 +88,7 @@ impl Settings {
                 )?,
                 active_idle_seconds: vars.positive("QUEUE_ACTIVE_IDLE_SECONDS", 120)?,
                 prequeue_lead_seconds: vars.positive("QUEUE_PREQUEUE_LEAD_SECONDS", 1800)?,
+                challenge_bits: challenge_bits(vars.at_least("QUEUE_CHALLENGE_BITS", 0, 0)?)?,
             },
             reservation: ReservationPolicy {
                 hold_ttl_seconds: vars.positive("HOLD_TTL_SECONDS", 300)?,
@@ -275,6 +276,10 @@ pub struct QueueSettings {
     pub active_idle_seconds: u64,
     /// A schedule's room takes fans this long before its booking opens.
     pub prequeue_lead_seconds: u64,
+    /// Leading zero bits of SHA-256 a token request must prove it searched
+    /// for (QUEUE_CHALLENGE_BITS); 0, the default, asks for no proof. Rooms
+    /// may override it (operator limits).
+    pub challenge_bits: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,4 +346,20 @@ impl Choice for AdmissionMode {
 
 impl Choice for LogFormat {
     const NAMES: &'static [(&'static str, Self)] = &[("text", Self::Text), ("json", Self::Json)];
+}
+
+/// The most bits a proof of work may ask for: 2^32 hashes is minutes of a
+/// phone's time already, so anything above is a typo, not a setting.
+pub const MAX_CHALLENGE_BITS: u8 = 32;
+
+fn challenge_bits(bits: u64) -> Result<u8, ConfigError> {
+    u8::try_from(bits)
+        .ok()
+        .filter(|bits| *bits <= MAX_CHALLENGE_BITS)
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                "QUEUE_CHALLENGE_BITS",
+                format!("must be 0 to {MAX_CHALLENGE_BITS}, got {bits}"),
+            )
+        })
 }

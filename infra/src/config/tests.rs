@@ -256,3 +256,23 @@ fn admission_is_adaptive_unless_set_fixed() {
     assert_eq!(err.variable, "QUEUE_ADMISSION");
     assert!(err.to_string().contains("adaptive|fixed"), "{err}");
 }
+
+#[test]
+fn the_proof_of_work_is_off_by_default_and_bounded() {
+    let settings = load(&[("QUEUE_TOKEN_SECRET", SECRET)]).unwrap();
+    assert_eq!(settings.queue.challenge_bits, 0);
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("QUEUE_CHALLENGE_BITS", "20"),
+    ])
+    .unwrap();
+    assert_eq!(settings.queue.challenge_bits, 20);
+    for bad in ["33", "300", "-1", "lots"] {
+        let err = load(&[
+            ("QUEUE_TOKEN_SECRET", SECRET),
+            ("QUEUE_CHALLENGE_BITS", bad),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("QUEUE_CHALLENGE_BITS"), "{err}");
+    }
+}

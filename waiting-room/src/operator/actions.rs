@@ -41,6 +41,11 @@ pub struct Limits {
     /// Fans ACTIVE in this room at once, at most.
     #[schema(minimum = 1, example = 200)]
     pub active_max: Option<u32>,
+    /// Proof-of-work bits a token request into this room must show, in
+    /// place of `QUEUE_CHALLENGE_BITS` (0 turns the proof off here).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 32, example = 20)]
+    pub challenge_bits: Option<u8>,
 }
 
 pub(crate) async fn act(
@@ -118,6 +123,15 @@ pub(crate) async fn set_limits(
             "limits must be at least 1 (or null to clear them)".into(),
         ));
     }
+    if limits
+        .challenge_bits
+        .is_some_and(|bits| bits > infra::config::MAX_CHALLENGE_BITS)
+    {
+        return Err(QueueError::InvalidRequest(format!(
+            "challenge_bits must be 0 to {} (or null for QUEUE_CHALLENGE_BITS)",
+            infra::config::MAX_CHALLENGE_BITS
+        )));
+    }
     let key = &store.keys.room(room).limits;
     store
         .run(|mut connection| async move {
@@ -125,6 +139,7 @@ pub(crate) async fn set_limits(
             for (field, value) in [
                 ("rate", limits.rate_per_second),
                 ("active_max", limits.active_max),
+                ("challenge_bits", limits.challenge_bits.map(u32::from)),
             ] {
                 match value {
                     Some(value) => pipe.hset(key, field, value).ignore(),
@@ -142,9 +157,10 @@ pub(crate) async fn set_limits(
         by: by.into(),
         at: Utc::now(),
         detail: format!(
-            "rate {} per second, active max {}",
+            "rate {} per second, active max {}, challenge bits {}",
             shown(limits.rate_per_second),
-            shown(limits.active_max)
+            shown(limits.active_max),
+            shown(limits.challenge_bits.map(u32::from))
         ),
     };
     record(store, &entry).await?;

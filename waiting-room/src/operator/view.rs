@@ -85,6 +85,7 @@ pub(crate) async fn view(store: &Store, room: Room) -> Result<RoomView, QueueErr
     let limits = Limits {
         rate_per_second: number(&limits, "rate").and_then(|rate| u32::try_from(rate).ok()),
         active_max: number(&limits, "active_max").and_then(|max| u32::try_from(max).ok()),
+        challenge_bits: number(&limits, "challenge_bits").and_then(|bits| u8::try_from(bits).ok()),
     };
     Ok(RoomView {
         room: room.to_string(),
