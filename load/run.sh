@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make load`: the k6 scenarios (queue, reservation, stampede), each once with
 # CACHE_STRATEGY=naive and once with protected, then load/report/ (report.md,
-# summary.json, latency-<scenario>.svg).
+# summary.json, latency-<scenario>.svg); and the overload scenario, once with
+# the default settings (protected, adaptive admission), reported apart
+# (overload.md, overload.json, overload.svg).
 #
 #   load/run.sh [--short] [--sandbox [--bin-dir DIR]] [--out DIR] [--strict]
-#               [--scenarios "queue reservation stampede"] [--strategies "naive protected"]
+#               [--scenarios "queue reservation stampede overload"] [--strategies "naive protected"]
 #   load/run.sh --capacity [--short] [--sandbox [--bin-dir DIR]] [--out DIR]
 #
 # --capacity runs the capacity step benchmark instead (scenarios/capacity.js:
@@ -13,6 +15,11 @@
 # CPU of every process meanwhile and writes capacity.md, capacity.json and
 # capacity.svg: per step p95/p99, 5xx, connection errors, CPU, and the
 # highest step that held the SLO.
+#
+# overload: about OVERLOAD_FACTOR (3) times OVERLOAD_CAPACITY fans/s (default:
+# the highest step held in <out>/capacity.json) for OVERLOAD_SECONDS; LEAVER_SHARE
+# of them leave mid-wait; the services run with QUEUE_WAITING_GRACE_SECONDS=30.
+# command-api's /metrics is sampled every second meanwhile.
 #
 # By default it runs against the `make up` stack: it runs `make up` once (so
 # every run uses the same release binaries), then before every scenario
@@ -42,14 +49,14 @@ target=up
 out="$ROOT/load/report"
 strict=no
 bin_dir=
-scenarios="queue reservation stampede"
+scenarios="queue reservation stampede overload"
 strategies="naive protected"
 capacity=no
 # Extra settings for the services under test (NAME=VALUE).
 service_env=()
 
 usage() {
-  sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -88,7 +95,6 @@ done
 if [ "$capacity" = yes ]; then
   scenarios=capacity
   strategies=protected
-  service_env=(QUEUE_ADMISSION=fixed QUEUE_ADMIT_PER_SECOND=100000 QUEUE_ACTIVE_MAX=100000)
 fi
 
 for scenario in $scenarios; do
@@ -115,6 +121,7 @@ crossed=no
 
 cleanup() {
   stop_cpu_sampler
+  stop_metrics_sampler
   if [ -n "$sandbox_dir" ] && [ -f "$sandbox_dir/sandbox.json" ]; then
     python3 "$ROOT/load/sandbox.py" down --dir "$sandbox_dir" || true
   fi
@@ -274,6 +281,31 @@ stop_cpu_sampler() {
   sampler_pid=
 }
 
+# command-api's queue metrics every second (overload), for the report's time series.
+metrics_sampler_pid=
+start_metrics_sampler() {
+  PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m ticketfold_tools.overload sample \
+    --url "$COMMAND_API_URL" --out "$1/metrics.jsonl" &
+  metrics_sampler_pid=$!
+}
+
+stop_metrics_sampler() {
+  [ -n "$metrics_sampler_pid" ] || return 0
+  kill -TERM "$metrics_sampler_pid" 2>/dev/null || true
+  wait "$metrics_sampler_pid" 2>/dev/null || true
+  metrics_sampler_pid=
+}
+
+# The capacity the overload scenario is sized on: OVERLOAD_CAPACITY, else the
+# highest step held in the last capacity.json, else the scenario's default.
+overload_capacity() {
+  if [ -n "${OVERLOAD_CAPACITY:-}" ]; then
+    printf '%s given' "$OVERLOAD_CAPACITY"
+  elif [ "$mode" = full ] && [ -f "$out/capacity.json" ]; then
+    python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get("highest_step_held"); print(f"{v:g} from capacity.json" if v else "")' "$out/capacity.json"
+  fi
+}
+
 run_scenario() {
   local strategy=$1 scenario=$2 dir=$3 rc=0
   record_context "$dir/context.json"
@@ -289,6 +321,28 @@ json.dump(context, open(path, "w"))
 PY2
     start_cpu_sampler "$dir"
   fi
+  if [ "$scenario" = overload ]; then
+    SHORT=$([ "$mode" = short ] && echo 1 || echo 0) python3 - "$dir/context.json" <<'PY2'
+import json, os, sys
+path = sys.argv[1]
+short = os.environ["SHORT"] == "1"
+context = json.load(open(path))
+capacity = float(os.environ.get("OVERLOAD_CAPACITY") or (5 if short else 50))
+factor = float(os.environ.get("OVERLOAD_FACTOR") or 3)
+context.update(
+    capacity=capacity,
+    capacity_source=os.environ.get("CAPACITY_SOURCE") or "the scenario's default",
+    overload_factor=factor,
+    overload_rate=max(1, round(capacity * factor)),
+    overload_seconds=float(os.environ.get("OVERLOAD_SECONDS") or (8 if short else 60)),
+    give_up_seconds=float(os.environ.get("OVERLOAD_GIVE_UP_SECONDS") or (45 if short else 300)),
+    leaver_share=float(os.environ.get("LEAVER_SHARE") or 0.2),
+    waiting_grace_seconds=30,
+)
+json.dump(context, open(path, "w"))
+PY2
+    start_metrics_sampler "$dir"
+  fi
   say "k6: $scenario, CACHE_STRATEGY=$strategy ($mode)"
   SHORT=$([ "$mode" = short ] && echo 1 || echo 0) \
     CACHE_STRATEGY=$strategy \
@@ -298,6 +352,7 @@ PY2
     "$K6_BIN" run --quiet --no-color --out "json=$dir/points.json.gz" \
     "$ROOT/load/scenarios/$scenario.js" >"$dir/k6.log" 2>&1 || rc=$?
   stop_cpu_sampler
+  stop_metrics_sampler
   cut -d' ' -f1 /proc/loadavg >"$dir/loadavg-after.txt"
   snapshot_metrics "$dir/metrics-after.txt"
   grep -v '^time=' "$dir/k6.log" | sed 's/^/    /' || true
@@ -314,6 +369,21 @@ PY2
 [ "$target" = sandbox ] || bring_up_stack
 for strategy in $strategies; do
   for scenario in $scenarios; do
+    # overload runs once, with the default settings (protected).
+    if [ "$scenario" = overload ] && [ "$strategy" != protected ]; then
+      continue
+    fi
+    service_env=()
+    if [ "$capacity" = yes ]; then
+      service_env=(QUEUE_ADMISSION=fixed QUEUE_ADMIT_PER_SECOND=100000 QUEUE_ACTIVE_MAX=100000)
+    elif [ "$scenario" = overload ]; then
+      # The grace at its floor: places of fans who left are dropped soonest.
+      service_env=(QUEUE_WAITING_GRACE_SECONDS=30)
+      found=$(overload_capacity)
+      if [ -n "$found" ]; then
+        export OVERLOAD_CAPACITY=${found%% *} CAPACITY_SOURCE=${found#* }
+      fi
+    fi
     dir="$raw/$strategy/$scenario"
     mkdir -p "$dir"
     if [ "$target" = sandbox ]; then
@@ -339,7 +409,14 @@ if [ "$capacity" = yes ]; then
     --raw "$raw/protected/capacity" --out "$out" --mode "$mode" --target "$description"
   exit 0
 fi
-python3 "$ROOT/load/report.py" --raw "$raw" --out "$out" --mode "$mode" --target "$description"
+if [ -d "$raw/protected/overload" ]; then
+  overload_args=(--raw "$raw/protected/overload" --out "$out" --mode "$mode" --target "$description")
+  overload_args+=(--capacity "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capacity"])' "$raw/protected/overload/context.json")")
+  PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m ticketfold_tools.overload report "${overload_args[@]}"
+fi
+if [ -n "$(ls "$raw"/*/{queue,reservation,stampede} -d 2>/dev/null)" ]; then
+  python3 "$ROOT/load/report.py" --raw "$raw" --out "$out" --mode "$mode" --target "$description"
+fi
 if [ "$crossed" = yes ]; then
   warn "k6 thresholds were crossed; see ${out#"$ROOT"/}/report.md"
   [ "$strict" = no ] || exit 1
