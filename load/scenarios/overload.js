@@ -61,7 +61,7 @@ export const options = judged(
 export function setup() {
   const catalog = createCatalog({
     schedules: number('OVERLOAD_SCHEDULES', 30, 3),
-    seatsPerSchedule: number('OVERLOAD_SEATS_PER_SCHEDULE', 1000, 200),
+    seatsPerSchedule: number('OVERLOAD_SEATS_PER_SCHEDULE', 400, 200),
     opensInSeconds: number('OPENS_IN_SECONDS', 10, 3),
     label: 'overload',
   });
