@@ -41,6 +41,10 @@ SERIES = (
     "queue_admit_rate_per_second",
     "queue_signal_p95_seconds",
     "queue_prequeued_users",
+    # Why the controller set the rate it did.
+    "queue_signal_in_flight",
+    "queue_signal_lag_records",
+    "queue_target_p95_seconds",
 )
 ADMITTED_SHARE_TARGET = 0.8
 
