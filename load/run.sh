@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
 # `make load`: the k6 scenarios (queue, reservation, stampede), each once with
 # CACHE_STRATEGY=naive and once with protected, then load/report/ (report.md,
-# summary.json, latency-<scenario>.svg).
+# summary.json, latency-<scenario>.svg); and the overload scenario, once with
+# the default settings (protected, adaptive admission), reported apart
+# (overload.md, overload.json, overload.svg).
 #
 #   load/run.sh [--short] [--sandbox [--bin-dir DIR]] [--out DIR] [--strict]
-#               [--scenarios "queue reservation stampede"] [--strategies "naive protected"]
+#               [--scenarios "queue reservation stampede overload"] [--strategies "naive protected"]
+#   load/run.sh --capacity [--short] [--sandbox [--bin-dir DIR]] [--out DIR]
+#
+# --capacity runs the capacity step benchmark instead (scenarios/capacity.js:
+# CAPACITY_STEPS fans/s, CAPACITY_STEP_SECONDS each, admission fixed at
+# 100000/s so every fan books at once, CACHE_STRATEGY=protected), samples the
+# CPU of every process meanwhile and writes capacity.md, capacity.json and
+# capacity.svg: per step p95/p99, 5xx, connection errors, CPU, and the
+# highest step that held the SLO.
+#
+# overload: about OVERLOAD_FACTOR (3) times OVERLOAD_CAPACITY fans/s (default:
+# the highest step held in <out>/capacity.json) for OVERLOAD_SECONDS; LEAVER_SHARE
+# of them leave mid-wait; the services run with QUEUE_WAITING_GRACE_SECONDS=30.
+# command-api's /metrics is sampled every second meanwhile.
 #
 # By default it runs against the `make up` stack: it runs `make up` once (so
 # every run uses the same release binaries), then before every scenario
@@ -34,11 +49,14 @@ target=up
 out="$ROOT/load/report"
 strict=no
 bin_dir=
-scenarios="queue reservation stampede"
+scenarios="queue reservation stampede overload"
 strategies="naive protected"
+capacity=no
+# Extra settings for the services under test (NAME=VALUE).
+service_env=()
 
 usage() {
-  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -47,6 +65,7 @@ while [ $# -gt 0 ]; do
     --short) mode=short ;;
     --sandbox) target=sandbox ;;
     --strict) strict=yes ;;
+    --capacity) capacity=yes ;;
     --out)
       [ $# -ge 2 ] || usage
       out=$2
@@ -73,6 +92,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+if [ "$capacity" = yes ]; then
+  scenarios=capacity
+  strategies=protected
+fi
+
 for scenario in $scenarios; do
   [ -f "$ROOT/load/scenarios/$scenario.js" ] || die "no scenario load/scenarios/$scenario.js"
 done
@@ -87,12 +111,17 @@ if [ -z "$K6_BIN" ]; then
 fi
 
 raw="$out/raw"
+# The capacity run keeps its raw results apart from the scenarios' report.
+[ "$capacity" = no ] || raw="$out/raw-capacity"
 rm -rf "$raw"
 mkdir -p "$raw"
 sandbox_dir=
+sampler_pid=
 crossed=no
 
 cleanup() {
+  stop_cpu_sampler
+  stop_metrics_sampler
   if [ -n "$sandbox_dir" ] && [ -f "$sandbox_dir/sandbox.json" ]; then
     python3 "$ROOT/load/sandbox.py" down --dir "$sandbox_dir" || true
   fi
@@ -136,10 +165,13 @@ restart_up_services() {
     local args=()
     read -r -a args <<<"$(service_args "$svc")"
     printf '=== %s: started by load/run.sh, CACHE_STRATEGY=%s ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$strategy" >>"$(service_log "$svc")"
-    CACHE_STRATEGY=$strategy \
-      QUEUE_TOKEN_SECRET=${QUEUE_TOKEN_SECRET:-$(cat "$RUN_DIR/queue_token_secret")} \
-      ADMIN_KEY=${ADMIN_KEY:-$(cat "$RUN_DIR/admin_key")} \
-      start_background "$(service_pidfile "$svc")" "$(service_log "$svc")" "$ROOT/target/release/$svc" "${args[@]}"
+    (
+      [ "${#service_env[@]}" -eq 0 ] || export "${service_env[@]}"
+      CACHE_STRATEGY=$strategy \
+        QUEUE_TOKEN_SECRET=${QUEUE_TOKEN_SECRET:-$(cat "$RUN_DIR/queue_token_secret")} \
+        ADMIN_KEY=${ADMIN_KEY:-$(cat "$RUN_DIR/admin_key")} \
+        start_background "$(service_pidfile "$svc")" "$(service_log "$svc")" "$ROOT/target/release/$svc" "${args[@]}"
+    )
   done
   deadline=$((SECONDS + ${UP_READY_TIMEOUT:-120}))
   for svc in "${STACK_SERVICES[@]}"; do
@@ -168,7 +200,10 @@ start_up_stack() {
 
 start_sandbox() {
   local strategy=$1 dir=$2 assignments
-  local args=(up --dir "$dir" --env "CACHE_STRATEGY=$strategy")
+  local args=(up --dir "$dir" --env "CACHE_STRATEGY=$strategy") setting
+  for setting in "${service_env[@]}"; do
+    args+=(--env "$setting")
+  done
   [ -z "$bin_dir" ] || args+=(--bin-dir "$bin_dir")
   sandbox_dir=$dir
   assignments=$(python3 "$ROOT/load/sandbox.py" "${args[@]}") || die "the sandbox stack did not start (logs in $dir)"
@@ -214,10 +249,100 @@ record_context() {
     "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" "$commit" "$K6_VERSION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$file"
 }
 
+# The pid of each service under test, as NAME=PID arguments for the CPU sampler.
+service_pids() {
+  local svc pid
+  for svc in command-api query-api projector; do
+    if [ -n "$sandbox_dir" ]; then
+      pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pids"][sys.argv[2]])' "$sandbox_dir/sandbox.json" "$svc")
+    else
+      pid=$(head -n 1 "$(service_pidfile "$svc")")
+    fi
+    printf -- '--pid %s=%s\n' "$svc" "$pid"
+  done
+}
+
+# CPU of every process while k6 runs (tools/ticketfold_tools/capacity.py
+# sample): the services by pid; the broker, Postgres, Redis and k6 by name
+# (on a shared machine they may serve others too).
+start_cpu_sampler() {
+  local dir=$1 args=()
+  read -r -a args <<<"$(service_pids | tr '\n' ' ')"
+  PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m ticketfold_tools.capacity sample \
+    --out "$dir/cpu.jsonl" "${args[@]}" \
+    --comm tansu=tansu --comm postgres=postgres --comm redis=redis-server --comm k6=k6 &
+  sampler_pid=$!
+}
+
+stop_cpu_sampler() {
+  [ -n "$sampler_pid" ] || return 0
+  kill -TERM "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=
+}
+
+# command-api's queue metrics every second (overload), for the report's time series.
+metrics_sampler_pid=
+start_metrics_sampler() {
+  PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m ticketfold_tools.overload sample \
+    --url "$COMMAND_API_URL" --out "$1/metrics.jsonl" &
+  metrics_sampler_pid=$!
+}
+
+stop_metrics_sampler() {
+  [ -n "$metrics_sampler_pid" ] || return 0
+  kill -TERM "$metrics_sampler_pid" 2>/dev/null || true
+  wait "$metrics_sampler_pid" 2>/dev/null || true
+  metrics_sampler_pid=
+}
+
+# The capacity the overload scenario is sized on: OVERLOAD_CAPACITY, else the
+# highest step held in the last capacity.json, else the scenario's default.
+overload_capacity() {
+  if [ -n "${OVERLOAD_CAPACITY:-}" ]; then
+    printf '%s given' "$OVERLOAD_CAPACITY"
+  elif [ "$mode" = full ] && [ -f "$out/capacity.json" ]; then
+    python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get("highest_step_held"); print(f"{v:g} from capacity.json" if v else "")' "$out/capacity.json"
+  fi
+}
+
 run_scenario() {
   local strategy=$1 scenario=$2 dir=$3 rc=0
   record_context "$dir/context.json"
   snapshot_metrics "$dir/metrics-before.txt"
+  if [ "$capacity" = yes ]; then
+    python3 - "$dir/context.json" "$mode" <<'PY2'
+import json, os, sys
+path, mode = sys.argv[1], sys.argv[2]
+context = json.load(open(path))
+context["step_seconds"] = float(os.environ.get("CAPACITY_STEP_SECONDS") or (5 if mode == "short" else 30))
+context["steps"] = os.environ.get("CAPACITY_STEPS") or ("5 10" if mode == "short" else "20 50 100 150 200 300")
+json.dump(context, open(path, "w"))
+PY2
+    start_cpu_sampler "$dir"
+  fi
+  if [ "$scenario" = overload ]; then
+    SHORT=$([ "$mode" = short ] && echo 1 || echo 0) python3 - "$dir/context.json" <<'PY2'
+import json, os, sys
+path = sys.argv[1]
+short = os.environ["SHORT"] == "1"
+context = json.load(open(path))
+capacity = float(os.environ.get("OVERLOAD_CAPACITY") or (5 if short else 50))
+factor = float(os.environ.get("OVERLOAD_FACTOR") or 3)
+context.update(
+    capacity=capacity,
+    capacity_source=os.environ.get("CAPACITY_SOURCE") or "the scenario's default",
+    overload_factor=factor,
+    overload_rate=max(1, round(capacity * factor)),
+    overload_seconds=float(os.environ.get("OVERLOAD_SECONDS") or (8 if short else 60)),
+    give_up_seconds=float(os.environ.get("OVERLOAD_GIVE_UP_SECONDS") or (45 if short else 300)),
+    leaver_share=float(os.environ.get("LEAVER_SHARE") or 0.2),
+    waiting_grace_seconds=30,
+)
+json.dump(context, open(path, "w"))
+PY2
+    start_metrics_sampler "$dir"
+  fi
   say "k6: $scenario, CACHE_STRATEGY=$strategy ($mode)"
   SHORT=$([ "$mode" = short ] && echo 1 || echo 0) \
     CACHE_STRATEGY=$strategy \
@@ -226,6 +351,9 @@ run_scenario() {
     SUMMARY_FILE="$dir/summary.json" K6_NO_USAGE_REPORT=true \
     "$K6_BIN" run --quiet --no-color --out "json=$dir/points.json.gz" \
     "$ROOT/load/scenarios/$scenario.js" >"$dir/k6.log" 2>&1 || rc=$?
+  stop_cpu_sampler
+  stop_metrics_sampler
+  cut -d' ' -f1 /proc/loadavg >"$dir/loadavg-after.txt"
   snapshot_metrics "$dir/metrics-after.txt"
   grep -v '^time=' "$dir/k6.log" | sed 's/^/    /' || true
   case "$rc" in
@@ -241,6 +369,21 @@ run_scenario() {
 [ "$target" = sandbox ] || bring_up_stack
 for strategy in $strategies; do
   for scenario in $scenarios; do
+    # overload runs once, with the default settings (protected).
+    if [ "$scenario" = overload ] && [ "$strategy" != protected ]; then
+      continue
+    fi
+    service_env=()
+    if [ "$capacity" = yes ]; then
+      service_env=(QUEUE_ADMISSION=fixed QUEUE_ADMIT_PER_SECOND=100000 QUEUE_ACTIVE_MAX=100000)
+    elif [ "$scenario" = overload ]; then
+      # The grace at its floor: places of fans who left are dropped soonest.
+      service_env=(QUEUE_WAITING_GRACE_SECONDS=30)
+      found=$(overload_capacity)
+      if [ -n "$found" ]; then
+        export OVERLOAD_CAPACITY=${found%% *} CAPACITY_SOURCE=${found#* }
+      fi
+    fi
     dir="$raw/$strategy/$scenario"
     mkdir -p "$dir"
     if [ "$target" = sandbox ]; then
@@ -261,7 +404,19 @@ if [ "$target" = sandbox ]; then
 else
   description="the \`make up\` stack ($(service_url command-api), $(service_url query-api))"
 fi
-python3 "$ROOT/load/report.py" --raw "$raw" --out "$out" --mode "$mode" --target "$description"
+if [ "$capacity" = yes ]; then
+  PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m ticketfold_tools.capacity report \
+    --raw "$raw/protected/capacity" --out "$out" --mode "$mode" --target "$description"
+  exit 0
+fi
+if [ -d "$raw/protected/overload" ]; then
+  overload_args=(--raw "$raw/protected/overload" --out "$out" --mode "$mode" --target "$description")
+  overload_args+=(--capacity "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capacity"])' "$raw/protected/overload/context.json")")
+  PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m ticketfold_tools.overload report "${overload_args[@]}"
+fi
+if [ -n "$(ls "$raw"/*/{queue,reservation,stampede} -d 2>/dev/null)" ]; then
+  python3 "$ROOT/load/report.py" --raw "$raw" --out "$out" --mode "$mode" --target "$description"
+fi
 if [ "$crossed" = yes ]; then
   warn "k6 thresholds were crossed; see ${out#"$ROOT"/}/report.md"
   [ "$strict" = no ] || exit 1

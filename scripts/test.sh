@@ -133,11 +133,18 @@ missing = [
     for scenario in ("queue", "reservation", "stampede")
     if not summary["runs"].get(strategy, {}).get(scenario, {}).get("booking", {}).get("requests")
 ]
-files = ["report.md"] + [f"latency-{s}.svg" for s in ("queue", "reservation", "stampede")]
+files = ["report.md", "overload.md", "overload.svg"] + [f"latency-{s}.svg" for s in ("queue", "reservation", "stampede")]
 missing += [name for name in files if not (report / name).is_file()]
+overload = json.loads((report / "overload.json").read_text()) if (report / "overload.json").is_file() else {}
+if not overload.get("requests"):
+    missing.append("overload (no booking request)")
+if not overload.get("fans", {}).get("arrivals") or not overload.get("admissions"):
+    missing.append("overload (no arrival or admission counted)")
+if not any(second.get("waiting") is not None for second in overload.get("timeline", [])):
+    missing.append("overload (no queue length sampled)")
 if missing:
     sys.exit(f"load report incomplete: {', '.join(missing)}")
-print("==> load report complete: 3 scenarios x 2 strategies, report.md, summary.json, charts")
+print("==> load report complete: 3 scenarios x 2 strategies and overload, report.md, summary.json, overload.md, charts")
 PY
 }
 

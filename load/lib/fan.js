@@ -84,7 +84,13 @@ export function bookingJourney(catalog, { seatMapReads = 1 } = {}) {
   if (!token) {
     return;
   }
+  book(catalog, user, token, { seatMapReads });
+}
 
+// An admitted fan books: concerts, schedules, a seat map, a hold (another
+// seat when someone was faster), top-up, payment, read back. Returns true
+// when the fan paid for a ticket.
+export function book(catalog, user, token, { seatMapReads = 1 } = {}) {
   api.concerts();
   api.schedules(catalog.concert_id);
   think(0.1, 0.4);
@@ -98,7 +104,7 @@ export function bookingJourney(catalog, { seatMapReads = 1 } = {}) {
     }
     if (available !== null && available.length === 0) {
       fansSoldOut.add(1);
-      return;
+      return false;
     }
     // Without a seat map (the read path not deployed, or failing) the fan
     // still tries a seat, so the write path is measured either way.
@@ -109,28 +115,30 @@ export function bookingJourney(catalog, { seatMapReads = 1 } = {}) {
       held = api.body(attemptHold.res);
     } else if (attemptHold.result !== 'refused') {
       journeysBroken.add(1, { step: 'hold' });
-      return;
+      return false;
     }
   }
   if (!held || held.status !== 'HELD') {
     // Refused every time, or still PENDING after the wait budget.
     fansLostRace.add(1);
-    return;
+    return false;
   }
 
   const topUp = api.charge(user, held.price);
   if (topUp.result !== 'ok') {
     journeysBroken.add(1, { step: 'charge' });
-    return;
+    return false;
   }
   const paid = api.pay(user, token, held.reservation_id);
-  if (paid.result === 'ok' && paid.res.status === 201) {
+  const sold = paid.result === 'ok' && paid.res.status === 201;
+  if (sold) {
     ticketsSold.add(1);
   } else if (paid.result !== 'refused') {
     journeysBroken.add(1, { step: 'pay' });
-    return;
+    return false;
   }
   // Read your own write, as a fan's ticket page would.
   api.reservation(user, held.reservation_id);
   api.balance(user);
+  return sold;
 }
