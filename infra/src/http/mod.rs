@@ -10,6 +10,7 @@ mod in_flight;
 mod openapi;
 mod rejections;
 mod request_span;
+mod shedding_doc;
 
 pub use app::{base_app, resource, Operational};
 pub use connections::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE};
@@ -22,3 +23,4 @@ pub use rejections::{
     payload_config, problem_fallback, query_config, MAX_BODY_BYTES,
 };
 pub use request_span::{ACCESS_TARGET, CORRELATION_HEADER};
+pub use shedding_doc::SHED_NOTE;

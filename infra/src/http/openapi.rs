@@ -2,6 +2,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
 use super::health::{__path_healthz, __path_readyz};
+use super::shedding_doc::describe_shedding;
 use crate::problem::{ErrorCode, ProblemBody};
 use crate::telemetry::__path_metrics_text;
 
@@ -24,8 +25,10 @@ pub fn operational_api() -> utoipa::openapi::OpenApi {
 pub struct ApiDocument(String);
 
 impl ApiDocument {
-    /// `service_api` merged with the operational endpoints.
+    /// `service_api` merged with the operational endpoints; the service's
+    /// own operations are the ones the in-flight bound can shed.
     pub fn new(mut service_api: utoipa::openapi::OpenApi) -> Self {
+        describe_shedding(&mut service_api);
         service_api.merge(operational_api());
         Self(service_api.to_json().unwrap_or_else(|_| "{}".to_owned()))
     }

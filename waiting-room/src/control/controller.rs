@@ -5,20 +5,27 @@
 //! Why AIMD and not a fixed guess: the rate the stack sustains depends on
 //! the machine, the mix of reads and writes and the log's length; the
 //! controller finds it by raising the rate while the booking commands' p95
-//! stays under the target and cutting it by 30 % the moment it does not,
-//! which is how TCP and Netflix's concurrency limits settle on a capacity
-//! nobody configured. The signal lags admission (an admitted fan books a few
-//! seconds later and the signal is read over a window), so after every cut
-//! the controller holds for as many periods as the window is long, letting
-//! the cut show before judging again.
+//! stays under the target and cutting it the moment it does not, which is
+//! how TCP and Netflix's concurrency limits settle on a capacity nobody
+//! configured. The cut follows the miss, as in Netflix's gradient limiter:
+//! the rate is scaled by target/observed (at most to half, at least by
+//! 10 %), so a p95 just past the target trims the rate instead of throwing
+//! away a third of a capacity the stack nearly holds (a fixed 30 % cut made
+//! the rate swing between the floor and twice its mean). The signal lags
+//! admission (an admitted fan books a few seconds later and the signal is
+//! read over a window), so after every cut the controller holds for as many
+//! periods as the window is long, letting the cut show before judging
+//! again.
 
 use super::reading::SignalReading;
 use crate::pacing::ControlTargets;
 
 /// Fewer booking answers than this in the window say nothing about latency.
 pub const MIN_SAMPLES: u64 = 10;
-/// The cut when the target is missed.
-const BACK_OFF: f64 = 0.7;
+/// The deepest cut, however far the target is missed.
+const DEEPEST_CUT: f64 = 0.5;
+/// The shallowest cut: a miss always costs at least this much.
+const SHALLOWEST_CUT: f64 = 0.9;
 /// Growth per period while the p95 is under half the target (or unknown).
 const FAST_GROWTH: f64 = 0.25;
 /// Growth per period between half the target and the target.
@@ -81,12 +88,25 @@ impl RateController {
             .p95_ms
             .filter(|_| reading.samples >= MIN_SAMPLES)
             .map(|p95| p95 as f64);
-        let crowded = reading.in_flight > f64::from(self.targets.in_flight)
-            || reading
+        // Each signal over its target asks for target/observed of the rate;
+        // the worst one decides.
+        let asked = [
+            p95.map(|p95| (target, p95)),
+            Some((f64::from(self.targets.in_flight), reading.in_flight)),
+            reading
                 .lag_records
-                .is_some_and(|lag| lag > self.targets.lag_records as f64);
-        if crowded || p95.is_some_and(|p95| p95 > target) {
-            self.rate = self.bounded(self.rate * BACK_OFF);
+                .map(|lag| (self.targets.lag_records as f64, lag)),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|&(target, observed)| observed > target)
+        .map(|(target, observed)| target / observed)
+        .fold(None, |worst: Option<f64>, share| {
+            Some(worst.map_or(share, |worst| worst.min(share)))
+        });
+        if let Some(share) = asked {
+            let cut = share.clamp(DEEPEST_CUT, SHALLOWEST_CUT);
+            self.rate = self.bounded(self.rate * cut);
             self.settling = self.settle_periods;
             return Verdict::BackOff;
         }
@@ -166,12 +186,47 @@ mod tests {
     fn over_the_target_it_backs_off_and_lets_the_cut_settle() {
         let mut controller = RateController::new(targets(), 500, 100.0, 3);
         assert_eq!(controller.step(&reading(750), 1000), Verdict::BackOff);
-        assert_eq!(controller.rate(), 70);
+        assert_eq!(
+            controller.rate(),
+            50,
+            "three times the target: the deepest cut, half"
+        );
         for _ in 0..3 {
             assert_eq!(controller.step(&reading(750), 1000), Verdict::Hold);
         }
         assert_eq!(controller.step(&reading(750), 1000), Verdict::BackOff);
-        assert_eq!(controller.rate(), 49);
+        assert_eq!(controller.rate(), 25);
+    }
+
+    #[test]
+    fn the_cut_follows_how_far_the_target_was_missed() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        assert_eq!(controller.step(&reading(300), 1000), Verdict::BackOff);
+        assert_eq!(controller.rate(), 83, "250/300 of 100");
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        assert_eq!(controller.step(&reading(251), 1000), Verdict::BackOff);
+        assert_eq!(controller.rate(), 90, "a miss costs at least 10 %");
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        assert_eq!(
+            controller.step(&reading(250), 1000),
+            Verdict::Raise,
+            "at the target holds"
+        );
+    }
+
+    #[test]
+    fn the_worst_signal_decides_the_cut() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        let both = SignalReading {
+            in_flight: 800.0,
+            ..reading(300)
+        };
+        assert_eq!(controller.step(&both, 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.rate(),
+            50,
+            "in flight at twice its target asks for half"
+        );
     }
 
     #[test]
@@ -247,5 +302,39 @@ mod tests {
             "mean rate {mean}"
         );
         assert!(late.iter().all(|&rate| rate <= capacity * 1.3), "{late:?}");
+    }
+
+    #[test]
+    fn on_a_smooth_latency_curve_it_holds_most_of_what_the_target_allows() {
+        // A stack whose p95 climbs as it nears saturation (40 ms idle,
+        // 40 / (1 - rate/150)), read three periods late as the real signal
+        // is. The target (250 ms) allows 126 admissions a second.
+        let allowed = 150.0 * (1.0 - 40.0 / 250.0);
+        let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        let mut past = std::collections::VecDeque::from([5.0; 3]);
+        let mut rates = Vec::new();
+        for _ in 0..300 {
+            let seen = past.pop_front().unwrap();
+            let load: f64 = seen / 150.0;
+            let p95 = if load < 0.99 {
+                40.0 / (1.0 - load)
+            } else {
+                4000.0
+            };
+            controller.step(&reading(p95.round() as u64), 10_000);
+            let rate = f64::from(controller.rate());
+            past.push_back(rate);
+            rates.push(rate);
+        }
+        let late = &rates[100..];
+        let mean = late.iter().sum::<f64>() / late.len() as f64;
+        assert!(
+            mean >= 0.8 * allowed,
+            "mean rate {mean} of {allowed} allowed"
+        );
+        assert!(
+            mean <= 1.1 * allowed,
+            "mean rate {mean} of {allowed} allowed"
+        );
     }
 }

@@ -6,7 +6,8 @@
 pub struct SignalReading {
     /// Booking commands answered in the window.
     pub samples: u64,
-    /// Their p95 (upper bucket edge), if any were answered.
+    /// Their p95, interpolated inside its latency bucket, if any were
+    /// answered.
     pub p95_ms: Option<u64>,
     /// Commands in flight, cluster-wide, averaged over the window.
     pub in_flight: f64,

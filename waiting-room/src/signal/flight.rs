@@ -12,10 +12,19 @@ pub struct BookingSignal {
     shared: Arc<Counts>,
 }
 
-#[derive(Default)]
 struct Counts {
     buckets: [AtomicU64; BUCKETS],
     in_flight: AtomicI64,
+}
+
+// Arrays past 32 elements have no derived Default.
+impl Default for Counts {
+    fn default() -> Self {
+        Self {
+            buckets: std::array::from_fn(|_| AtomicU64::new(0)),
+            in_flight: AtomicI64::new(0),
+        }
+    }
 }
 
 impl BookingSignal {

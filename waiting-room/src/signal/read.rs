@@ -32,7 +32,8 @@ pub(crate) async fn read_signal(
     let in_flight = u64::try_from(in_flight).unwrap_or(0);
     Ok(SignalReading {
         samples: merged.iter().sum(),
-        p95_ms: quantile_ms(&merged, 0.95),
+        // Whole milliseconds: finer than any target is set in.
+        p95_ms: quantile_ms(&merged, 0.95).map(|p95| p95.round() as u64),
         in_flight: in_flight as f64 / seconds as f64,
         // Averaged over the seconds a projector reported in; none reported:
         // unknown, not zero.
