@@ -297,12 +297,13 @@ stop_metrics_sampler() {
 }
 
 # The capacity the overload scenario is sized on: OVERLOAD_CAPACITY, else the
-# highest step held in the last capacity.json, else the scenario's default.
+# fans/s served while the SLO held in the last capacity.json (older reports:
+# the highest step held), else the scenario's default.
 overload_capacity() {
   if [ -n "${OVERLOAD_CAPACITY:-}" ]; then
     printf '%s given' "$OVERLOAD_CAPACITY"
   elif [ "$mode" = full ] && [ -f "$out/capacity.json" ]; then
-    python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get("highest_step_held"); print(f"{v:g} from capacity.json" if v else "")' "$out/capacity.json"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d.get("capacity_fans_per_second") or d.get("highest_step_held"); print(f"{round(v)} from capacity.json" if v else "")' "$out/capacity.json"
   fi
 }
 

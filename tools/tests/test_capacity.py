@@ -153,6 +153,23 @@ def test_the_highest_step_held_is_below_the_first_that_missed(tmp_path: Path) ->
     assert capacity.highest_held(steps[3:]) is None
 
 
+def test_the_capacity_is_what_held_steps_served_not_their_names(tmp_path: Path) -> None:
+    steps = capacity.analyse_steps(rows(tmp_path), [], 100, 10.0)
+    served = capacity.capacity_served(steps)
+    assert served is not None and served == steps[0]["fans_per_second"]
+    # k6 out of VUs: every step brought in half its rate, all held.
+    held = []
+    for step in steps:
+        short = step.copy()
+        short["fans_per_second"] = step["rate"] / 2
+        short["slo_held"] = True
+        held.append(short)
+    assert capacity.capacity_served(held) == max(s["rate"] for s in steps) / 2
+    missed = steps[0].copy()
+    missed["slo_held"] = False
+    assert capacity.capacity_served([missed]) is None
+
+
 def test_each_step_gets_the_cpu_of_its_own_window(tmp_path: Path) -> None:
     # The projector busy only during step 100 (its window starts at 31 s).
     samples = [sample(EPOCH + t, projector={"7": 0 if t < 31 else (t - 31) * 100}) for t in range(0, 45)]
@@ -182,6 +199,7 @@ def test_the_report_writes_markdown_json_and_a_chart(tmp_path: Path) -> None:
     )
     data = json.loads((out / "capacity.json").read_text())
     assert data["highest_step_held"] == 10.0
+    assert data["capacity_fans_per_second"] == data["steps"][0]["fans_per_second"]
     assert data["dropped_iterations"] == 7
     assert data["load_average_after"] == "4.20"
     assert [s["rate"] for s in data["steps"]] == [10.0, 20.0, 50.0, 100.0]

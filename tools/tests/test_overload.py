@@ -56,6 +56,7 @@ def reading(seconds: float, admissions: float, waiting: float, abandoned: float 
             "queue_waiting_users": waiting,
             "queue_abandoned_total": abandoned,
             "queue_admit_rate_per_second": 10.0,
+            "queue_signal_p95_seconds": 0.2 if seconds < 3 else float("nan"),
         },
     }
 
@@ -135,6 +136,16 @@ def test_the_timeline_has_every_second(tmp_path: Path) -> None:
     assert [s.get("admissions_per_second") for s in line] == [None, 0.0, 4.0, 4.0, 2.0]
     assert [s.get("waiting") for s in line] == [0, 8, 6, 2, 0]
     assert line[3]["booking_p95_ms"] == pytest.approx(395.0)
+    assert [s.get("server_p95_ms") for s in line] == [200.0, 200.0, 200.0, None, None]
+
+
+def test_seconds_over_the_slo_are_counted_on_both_sides() -> None:
+    series: list[dict[str, Any]] = [
+        {"second": 0, "booking_p95_ms": 1500.0, "server_p95_ms": 90.0},
+        {"second": 1, "booking_p95_ms": 400.0, "server_p95_ms": 1200.0},
+        {"second": 2, "booking_p95_ms": None},
+    ]
+    assert overload.seconds_over_slo(series) == {"client": 1, "client_seconds": 2, "server": 1, "server_seconds": 2}
 
 
 class Metrics(BaseHTTPRequestHandler):

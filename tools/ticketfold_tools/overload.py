@@ -106,8 +106,11 @@ def per_second(rows: Sequence[CapacityRow], start: float) -> dict[int, list[Capa
 
 def timeline(rows: Sequence[CapacityRow], readings: Sequence[Reading], start: float) -> list[dict[str, Any]]:
     """One entry per second since start: arrivals (token issues), booking
-    p95 (every booking request that second), admissions (the counter's
-    increase since the reading before), queue length and admit rate."""
+    p95 (every booking request that second, as k6 saw it), admissions (the
+    counter's increase since the reading before), queue length, admit rate
+    and the server's own booking-command p95 (the controller's signal over
+    its 3 s window, measured inside command-api: what k6 cannot add its own
+    delays to)."""
     buckets = per_second(rows, start)
     seconds: dict[int, dict[str, Any]] = {}
     for second, bucket in buckets.items():
@@ -127,6 +130,9 @@ def timeline(rows: Sequence[CapacityRow], readings: Sequence[Reading], start: fl
             entry = seconds.setdefault(second, {"arrivals": 0, "booking_p95_ms": None, "requests": 0})
             entry["waiting"] = metrics.get("queue_waiting_users")
             entry["admit_rate"] = metrics.get("queue_admit_rate_per_second")
+            signal = metrics.get("queue_signal_p95_seconds")
+            if signal is not None and math.isfinite(signal):
+                entry["server_p95_ms"] = signal * 1000.0
             if previous is not None and "queue_admissions_total" in metrics:
                 elapsed = max(float(reading["t"]) - float(previous["t"]), 1e-3)
                 gained = metrics["queue_admissions_total"] - previous["metrics"].get("queue_admissions_total", 0.0)
@@ -201,6 +207,7 @@ def analyse(raw: Path, capacity: float | None) -> dict[str, Any]:
             None if capacity is None or rate is None else rate >= ADMITTED_SHARE_TARGET * capacity
         ),
     }
+    line = timeline(rows, readings, start)
     return {
         "context": context,
         "load_average_after": (raw / "loadavg-after.txt").read_text().split()[0] if (raw / "loadavg-after.txt").is_file() else None,
@@ -222,11 +229,27 @@ def analyse(raw: Path, capacity: float | None) -> dict[str, Any]:
         "peak_waiting": max([r["metrics"].get("queue_waiting_users", 0.0) for r in readings] or [0.0]),
         "dropped_iterations": counter(summary, "dropped_iterations"),
         "targets": targets,
-        "timeline": timeline(rows, readings, start),
+        "timeline": line,
+        "seconds_over_slo": seconds_over_slo(line),
     }
 
 
 # -- chart ---------------------------------------------------------------------
+
+
+def seconds_over_slo(series: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Seconds whose booking p95 passed the SLO, as k6 saw it and as the
+    server measured it, out of the seconds each had a figure for. When k6
+    sees seconds over the SLO that the server does not, the delay is on the
+    client's side (a load generator starved of CPU), not the stack's."""
+    client = [s["booking_p95_ms"] for s in series if s.get("booking_p95_ms") is not None]
+    server = [s["server_p95_ms"] for s in series if s.get("server_p95_ms") is not None]
+    return {
+        "client": sum(1 for v in client if v >= SLO_MS),
+        "client_seconds": len(client),
+        "server": sum(1 for v in server if v >= SLO_MS),
+        "server_seconds": len(server),
+    }
 
 
 def svg_chart(data: Mapping[str, Any]) -> str:
@@ -286,8 +309,10 @@ def svg_chart(data: Mapping[str, Any]) -> str:
     line([(px(s["second"] + 0.5), wy(s["waiting"])) for s in series if s.get("waiting") is not None], "#9467bd")
 
     # 3: booking p95, log scale.
-    y0 = frame(2, "booking requests p95 per second (log scale), SLO 1 s")
-    floor, ceiling = 1.0, max([SLO_MS * 2] + [(s.get("booking_p95_ms") or 0) * 1.2 for s in series])
+    y0 = frame(2, "booking p95 per second (log scale): k6 (black), server booking commands (orange); SLO 1 s")
+    floor, ceiling = 1.0, max(
+        [SLO_MS * 2] + [max(s.get("booking_p95_ms") or 0, s.get("server_p95_ms") or 0) * 1.2 for s in series]
+    )
     decades = math.log10(ceiling / floor)
 
     def ly(value: float) -> float:
@@ -299,11 +324,21 @@ def svg_chart(data: Mapping[str, Any]) -> str:
         out.append(f'<text x="{margin_l - 4}" y="{ly(value) + 4:.1f}" text-anchor="end">{label}</text>')
     out.append(f'<line x1="{margin_l}" x2="{margin_l + panel_w}" y1="{ly(SLO_MS):.1f}" y2="{ly(SLO_MS):.1f}" stroke="#d62728" stroke-dasharray="6 3"/>')
     line([(px(s["second"] + 0.5), ly(s["booking_p95_ms"])) for s in series if s.get("booking_p95_ms") is not None], "black")
+    line([(px(s["second"] + 0.5), ly(s["server_p95_ms"])) for s in series if s.get("server_p95_ms") is not None], "#ff7f0e", "4 2")
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
 # -- report ----------------------------------------------------------------------
+
+
+def over_slo_text(over: Mapping[str, int]) -> str:
+    if not over:
+        return "-"
+    return (
+        f"{over['client']} of {over['client_seconds']} as k6 saw them, "
+        f"{over['server']} of {over['server_seconds']} as the server measured them"
+    )
 
 
 def verdict(value: bool | None) -> str:
@@ -349,6 +384,12 @@ def markdown(data: Mapping[str, Any]) -> str:
         f"| admitted rate >= 80 % of the capacity | "
         + (f"{rate:.1f} fans/s while fans waited{share}" if rate is not None else "no line formed")
         + f" | {verdict(targets['admitted_rate_at_least_80pct_of_capacity'])} |",
+        "",
+        "Seconds with a booking p95 over the SLO: "
+        + over_slo_text(data.get("seconds_over_slo") or {})
+        + ". The server's figure is the admission controller's signal (booking commands only, merged over 3 s,"
+        " measured in command-api from intake to answer); k6's includes every booking request and any delay of"
+        " k6's own.",
         "",
         "## Who was admitted",
         "",

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::admission::Admission;
 use super::admit::{admit_step, Pace};
 use super::control::{
-    load_record, save_record, ControlRecord, RateControl, RateController, CONTROL_PERIOD,
+    load_record, save_record, ControlRecord, Demand, RateControl, RateController, CONTROL_PERIOD,
     SIGNAL_WINDOW,
 };
 use super::error::QueueError;
@@ -35,6 +35,10 @@ pub struct Admitter {
     /// this admitter last became the leader.
     resumed: bool,
     next_control: Instant,
+    /// Fans this admitter admitted since the last control step, and when
+    /// that step was.
+    admitted_since_control: u64,
+    last_control: Instant,
     /// Which room goes first next tick.
     rotation: usize,
 }
@@ -63,6 +67,8 @@ impl Admitter {
             controller,
             resumed: false,
             next_control: Instant::now(),
+            admitted_since_control: 0,
+            last_control: Instant::now(),
             rotation: 0,
         }
     }
@@ -117,6 +123,7 @@ impl Admitter {
         self.rotation = self.rotation.wrapping_add(1);
         let admission =
             admit_step(self.queue.store(), &self.owner, self.pace(), self.rotation).await?;
+        self.admitted_since_control += admission.admitted.len() as u64;
         let now = Instant::now();
         if now >= self.next_control {
             self.next_control = now + CONTROL_PERIOD;
@@ -128,6 +135,7 @@ impl Admitter {
     /// One control period: the leader steps the controller on the booking
     /// signal and files the step; a follower reads what the leader filed.
     async fn control(&mut self, admission: &Admission) -> Result<(), QueueError> {
+        let demand = self.demand(admission);
         let store = self.queue.store();
         let settings = &store.settings;
         let RateControl::Adaptive(targets) = settings.rate_control else {
@@ -164,7 +172,7 @@ impl Admitter {
             self.resumed = true;
         }
         let reading = read_signal(store, SIGNAL_WINDOW).await?;
-        let verdict = controller.step(&reading, admission.waiting);
+        let verdict = controller.step(&reading, demand);
         let verdict: &'static str = verdict.into();
         let record = ControlRecord {
             rate: f64::from(controller.rate()),
@@ -185,6 +193,19 @@ impl Admitter {
         store.metrics.control_step(verdict);
         tracing::debug!(rate = record.rate, p95_ms = ?record.p95_ms, in_flight = record.in_flight, samples = record.samples, verdict, "admission control step");
         Ok(())
+    }
+
+    /// The line and this admitter's admissions per second since the last
+    /// control step (a leader admits alone, so its own are all there were).
+    fn demand(&mut self, admission: &Admission) -> Demand {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last_control).as_secs_f64();
+        let admitted = std::mem::take(&mut self.admitted_since_control);
+        self.last_control = now;
+        Demand {
+            waiting: admission.waiting,
+            admitted_per_second: admitted as f64 / elapsed.max(1e-3),
+        }
     }
 
     /// Gives the lease up, if held, so another instance takes over at once.

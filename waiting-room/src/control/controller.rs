@@ -17,7 +17,7 @@
 //! periods as the window is long, letting the cut show before judging
 //! again.
 
-use super::reading::SignalReading;
+use super::reading::{Demand, SignalReading};
 use crate::pacing::ControlTargets;
 
 /// Fewer booking answers than this in the window say nothing about latency.
@@ -27,9 +27,17 @@ const DEEPEST_CUT: f64 = 0.5;
 /// The shallowest cut: a miss always costs at least this much.
 const SHALLOWEST_CUT: f64 = 0.9;
 /// Growth per period while the p95 is under half the target (or unknown).
-const FAST_GROWTH: f64 = 0.25;
+/// Admitted fans reach the booking commands seconds later (when they next
+/// poll, then their first steps), so a faster growth runs far past the
+/// capacity before the signal shows it: 25 % took the rate from 116 to 500
+/// in four seconds of an overload run.
+const FAST_GROWTH: f64 = 0.15;
 /// Growth per period between half the target and the target.
-const SLOW_GROWTH: f64 = 0.05;
+const SLOW_GROWTH: f64 = 0.03;
+/// The share of the rate that must have been used in the last period for a
+/// raise: below it something else binds (the active cap, a short line) and
+/// a higher rate would only let a burst through once that frees up.
+const USED_SHARE: f64 = 0.8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
@@ -77,8 +85,8 @@ impl RateController {
     }
 
     /// One control period: `reading` is the booking signal over the window,
-    /// `waiting` the fans in line.
-    pub fn step(&mut self, reading: &SignalReading, waiting: u64) -> Verdict {
+    /// `demand` the line and what was admitted from it.
+    pub fn step(&mut self, reading: &SignalReading, demand: Demand) -> Verdict {
         if self.settling > 0 {
             self.settling -= 1;
             return Verdict::Hold;
@@ -110,7 +118,8 @@ impl RateController {
             self.settling = self.settle_periods;
             return Verdict::BackOff;
         }
-        if waiting == 0 || self.rate >= self.ceiling {
+        let unused = demand.admitted_per_second < USED_SHARE * self.rate.floor();
+        if demand.waiting == 0 || unused || self.rate >= self.ceiling {
             // Raising a rate nobody uses would claim a capacity never seen.
             return Verdict::Hold;
         }
@@ -154,6 +163,14 @@ mod tests {
         }
     }
 
+    /// A line of `waiting` fans that took every admission offered.
+    fn used(controller: &RateController, waiting: u64) -> Demand {
+        Demand {
+            waiting,
+            admitted_per_second: f64::from(controller.rate()),
+        }
+    }
+
     fn quiet() -> SignalReading {
         SignalReading {
             samples: 0,
@@ -166,10 +183,13 @@ mod tests {
     #[test]
     fn given_fans_waiting_and_a_fast_stack_the_rate_rises_fast() {
         let mut controller = RateController::new(targets(), 500, 5.0, 3);
-        assert_eq!(controller.step(&reading(20), 1000), Verdict::Raise);
-        assert_eq!(controller.rate(), 7, "5 * 1.25 + 1");
         assert_eq!(
-            controller.step(&quiet(), 1000),
+            controller.step(&reading(20), used(&controller, 1000)),
+            Verdict::Raise
+        );
+        assert_eq!(controller.rate(), 6, "5 * 1.15 + 1");
+        assert_eq!(
+            controller.step(&quiet(), used(&controller, 1000)),
             Verdict::Raise,
             "no samples yet"
         );
@@ -178,37 +198,55 @@ mod tests {
     #[test]
     fn near_the_target_it_rises_slowly() {
         let mut controller = RateController::new(targets(), 500, 100.0, 3);
-        assert_eq!(controller.step(&reading(200), 1000), Verdict::Raise);
-        assert_eq!(controller.rate(), 106, "100 * 1.05 + 1");
+        assert_eq!(
+            controller.step(&reading(200), used(&controller, 1000)),
+            Verdict::Raise
+        );
+        assert_eq!(controller.rate(), 104, "100 * 1.03 + 1");
     }
 
     #[test]
     fn over_the_target_it_backs_off_and_lets_the_cut_settle() {
         let mut controller = RateController::new(targets(), 500, 100.0, 3);
-        assert_eq!(controller.step(&reading(750), 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.step(&reading(750), used(&controller, 1000)),
+            Verdict::BackOff
+        );
         assert_eq!(
             controller.rate(),
             50,
             "three times the target: the deepest cut, half"
         );
         for _ in 0..3 {
-            assert_eq!(controller.step(&reading(750), 1000), Verdict::Hold);
+            assert_eq!(
+                controller.step(&reading(750), used(&controller, 1000)),
+                Verdict::Hold
+            );
         }
-        assert_eq!(controller.step(&reading(750), 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.step(&reading(750), used(&controller, 1000)),
+            Verdict::BackOff
+        );
         assert_eq!(controller.rate(), 25);
     }
 
     #[test]
     fn the_cut_follows_how_far_the_target_was_missed() {
         let mut controller = RateController::new(targets(), 500, 100.0, 0);
-        assert_eq!(controller.step(&reading(300), 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.step(&reading(300), used(&controller, 1000)),
+            Verdict::BackOff
+        );
         assert_eq!(controller.rate(), 83, "250/300 of 100");
         let mut controller = RateController::new(targets(), 500, 100.0, 0);
-        assert_eq!(controller.step(&reading(251), 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.step(&reading(251), used(&controller, 1000)),
+            Verdict::BackOff
+        );
         assert_eq!(controller.rate(), 90, "a miss costs at least 10 %");
         let mut controller = RateController::new(targets(), 500, 100.0, 0);
         assert_eq!(
-            controller.step(&reading(250), 1000),
+            controller.step(&reading(250), used(&controller, 1000)),
             Verdict::Raise,
             "at the target holds"
         );
@@ -221,7 +259,10 @@ mod tests {
             in_flight: 800.0,
             ..reading(300)
         };
-        assert_eq!(controller.step(&both, 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.step(&both, used(&controller, 1000)),
+            Verdict::BackOff
+        );
         assert_eq!(
             controller.rate(),
             50,
@@ -236,7 +277,10 @@ mod tests {
             in_flight: 401.0,
             ..reading(10)
         };
-        assert_eq!(controller.step(&crowded, 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.step(&crowded, used(&controller, 1000)),
+            Verdict::BackOff
+        );
     }
 
     #[test]
@@ -246,7 +290,10 @@ mod tests {
             lag_records: Some(5001.0),
             ..reading(10)
         };
-        assert_eq!(controller.step(&behind, 1000), Verdict::BackOff);
+        assert_eq!(
+            controller.step(&behind, used(&controller, 1000)),
+            Verdict::BackOff
+        );
     }
 
     #[test]
@@ -256,13 +303,35 @@ mod tests {
             samples: MIN_SAMPLES - 1,
             ..reading(5000)
         };
-        assert_eq!(controller.step(&thin, 1000), Verdict::Raise);
+        assert_eq!(
+            controller.step(&thin, used(&controller, 1000)),
+            Verdict::Raise
+        );
+    }
+
+    #[test]
+    fn a_rate_the_line_does_not_use_is_not_raised() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        let capped = Demand {
+            waiting: 1000,
+            admitted_per_second: 60.0,
+        };
+        assert_eq!(controller.step(&reading(10), capped), Verdict::Hold);
+        assert_eq!(controller.rate(), 100);
+        let taken = Demand {
+            waiting: 1000,
+            admitted_per_second: 80.0,
+        };
+        assert_eq!(controller.step(&reading(10), taken), Verdict::Raise);
     }
 
     #[test]
     fn without_fans_waiting_the_rate_stays() {
         let mut controller = RateController::new(targets(), 500, 40.0, 0);
-        assert_eq!(controller.step(&reading(10), 0), Verdict::Hold);
+        assert_eq!(
+            controller.step(&reading(10), used(&controller, 0)),
+            Verdict::Hold
+        );
         assert_eq!(controller.rate(), 40);
     }
 
@@ -270,11 +339,11 @@ mod tests {
     fn the_rate_stays_between_the_floor_and_the_ceiling() {
         let mut controller = RateController::new(targets(), 60, 5.0, 0);
         for _ in 0..50 {
-            controller.step(&reading(10), 1000);
+            controller.step(&reading(10), used(&controller, 1000));
         }
         assert_eq!(controller.rate(), 60);
         for _ in 0..50 {
-            controller.step(&reading(5000), 1000);
+            controller.step(&reading(5000), used(&controller, 1000));
         }
         assert_eq!(controller.rate(), 5);
         controller.resume_at(f64::NAN);
@@ -292,7 +361,7 @@ mod tests {
         for _ in 0..200 {
             let rate = f64::from(controller.rate());
             let p95 = if rate > capacity { 900 } else { 40 };
-            controller.step(&reading(p95), 10_000);
+            controller.step(&reading(p95), used(&controller, 10_000));
             rates.push(f64::from(controller.rate()));
         }
         let late = &rates[100..];
@@ -321,7 +390,7 @@ mod tests {
             } else {
                 4000.0
             };
-            controller.step(&reading(p95.round() as u64), 10_000);
+            controller.step(&reading(p95.round() as u64), used(&controller, 10_000));
             let rate = f64::from(controller.rate());
             past.push_back(rate);
             rates.push(rate);

@@ -15,3 +15,12 @@ pub struct SignalReading {
     /// over the window; `None` when no projector reported.
     pub lag_records: Option<f64>,
 }
+
+/// The line the controller serves, over the last control period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Demand {
+    /// Fans in line now.
+    pub waiting: u64,
+    /// Fans admitted per second over the last period.
+    pub admitted_per_second: f64,
+}
