@@ -76,7 +76,7 @@ impl Settings {
                 admission: vars.choice("QUEUE_ADMISSION", AdmissionMode::Adaptive)?,
                 admit_per_second: vars.positive("QUEUE_ADMIT_PER_SECOND", 500)?,
                 admit_floor_per_second: vars.positive("QUEUE_ADMIT_FLOOR_PER_SECOND", 5)?,
-                target_p95_ms: vars.positive("QUEUE_TARGET_P95_MS", 500)?,
+                target_p95_ms: vars.positive("QUEUE_TARGET_P95_MS", 300)?,
                 target_in_flight: vars.positive("QUEUE_TARGET_IN_FLIGHT", 400)?,
                 target_lag_records: vars.positive("QUEUE_TARGET_LAG_RECORDS", 5000)?,
                 active_ttl_seconds: vars.positive("QUEUE_ACTIVE_TTL_SECONDS", 600)?,

@@ -38,7 +38,7 @@ fn defaults_apply_when_only_the_secret_is_set() {
     assert_eq!(settings.queue.admit_per_second, 500);
     assert_eq!(settings.queue.admission, AdmissionMode::Adaptive);
     assert_eq!(settings.queue.admit_floor_per_second, 5);
-    assert_eq!(settings.queue.target_p95_ms, 500);
+    assert_eq!(settings.queue.target_p95_ms, 300);
     assert_eq!(settings.queue.target_in_flight, 400);
     assert_eq!(settings.queue.active_ttl_seconds, 600);
     assert_eq!(settings.queue.token_secret.expose(), SECRET);

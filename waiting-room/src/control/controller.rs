@@ -26,14 +26,15 @@ pub const MIN_SAMPLES: u64 = 10;
 const DEEPEST_CUT: f64 = 0.5;
 /// The shallowest cut: a miss always costs at least this much.
 const SHALLOWEST_CUT: f64 = 0.9;
-/// Growth per period while the p95 is under half the target (or unknown).
+/// Growth per period with the p95 unknown or near zero; it shrinks in
+/// proportion to the headroom left (at half the target, half of this).
 /// Admitted fans reach the booking commands seconds later (when they next
 /// poll, then their first steps), so a faster growth runs far past the
-/// capacity before the signal shows it: 25 % took the rate from 116 to 500
-/// in four seconds of an overload run.
+/// capacity before the signal shows it: 25 % a second took the rate from
+/// 116 to 500 in four seconds of an overload run.
 const FAST_GROWTH: f64 = 0.15;
-/// Growth per period between half the target and the target.
-const SLOW_GROWTH: f64 = 0.03;
+/// Growth per period however close to the target: the rate keeps probing.
+const SLOW_GROWTH: f64 = 0.01;
 /// The share of the rate that must have been used in the last period for a
 /// raise: below it something else binds (the active cap, a short line) and
 /// a higher rate would only let a burst through once that frees up.
@@ -123,10 +124,8 @@ impl RateController {
             // Raising a rate nobody uses would claim a capacity never seen.
             return Verdict::Hold;
         }
-        let growth = match p95 {
-            Some(p95) if p95 > target / 2.0 => SLOW_GROWTH,
-            _ => FAST_GROWTH,
-        };
+        let headroom = p95.map_or(1.0, |p95| 1.0 - p95 / target);
+        let growth = (FAST_GROWTH * headroom).max(SLOW_GROWTH);
         self.rate = self.bounded(self.rate * (1.0 + growth) + 1.0);
         Verdict::Raise
     }
@@ -187,7 +186,7 @@ mod tests {
             controller.step(&reading(20), used(&controller, 1000)),
             Verdict::Raise
         );
-        assert_eq!(controller.rate(), 6, "5 * 1.15 + 1");
+        assert_eq!(controller.rate(), 6, "5 * (1 + 0.15 * 0.92) + 1");
         assert_eq!(
             controller.step(&quiet(), used(&controller, 1000)),
             Verdict::Raise,
@@ -196,13 +195,16 @@ mod tests {
     }
 
     #[test]
-    fn near_the_target_it_rises_slowly() {
+    fn the_nearer_the_target_the_slower_it_rises() {
         let mut controller = RateController::new(targets(), 500, 100.0, 3);
         assert_eq!(
-            controller.step(&reading(200), used(&controller, 1000)),
+            controller.step(&reading(125), used(&controller, 1000)),
             Verdict::Raise
         );
-        assert_eq!(controller.rate(), 104, "100 * 1.03 + 1");
+        assert_eq!(controller.rate(), 108, "100 * (1 + 0.15 * 0.5) + 1");
+        let mut controller = RateController::new(targets(), 500, 100.0, 3);
+        controller.step(&reading(245), used(&controller, 1000));
+        assert_eq!(controller.rate(), 102, "at least 1 %: 100 * 1.01 + 1");
     }
 
     #[test]
