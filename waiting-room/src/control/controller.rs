@@ -21,7 +21,7 @@ use super::reading::{Demand, SignalReading};
 use crate::pacing::ControlTargets;
 
 /// Fewer booking answers than this in the window say nothing about latency.
-pub const MIN_SAMPLES: u64 = 10;
+pub const MIN_SAMPLES: u64 = 30;
 /// The deepest cut, however far the target is missed.
 const DEEPEST_CUT: f64 = 0.5;
 /// The shallowest cut: a miss always costs at least this much.
@@ -32,7 +32,7 @@ const SHALLOWEST_CUT: f64 = 0.9;
 /// poll, then their first steps), so a faster growth runs far past the
 /// capacity before the signal shows it: 25 % a second took the rate from
 /// 116 to 500 in four seconds of an overload run.
-const FAST_GROWTH: f64 = 0.15;
+const FAST_GROWTH: f64 = 0.25;
 /// Growth per period however close to the target: the rate keeps probing.
 const SLOW_GROWTH: f64 = 0.01;
 /// The share of the rate that must have been used in the last period for a
@@ -186,7 +186,7 @@ mod tests {
             controller.step(&reading(20), used(&controller, 1000)),
             Verdict::Raise
         );
-        assert_eq!(controller.rate(), 6, "5 * (1 + 0.15 * 0.92) + 1");
+        assert_eq!(controller.rate(), 7, "5 * (1 + 0.25 * 0.92) + 1");
         assert_eq!(
             controller.step(&quiet(), used(&controller, 1000)),
             Verdict::Raise,
@@ -201,7 +201,7 @@ mod tests {
             controller.step(&reading(125), used(&controller, 1000)),
             Verdict::Raise
         );
-        assert_eq!(controller.rate(), 108, "100 * (1 + 0.15 * 0.5) + 1");
+        assert_eq!(controller.rate(), 113, "100 * (1 + 0.25 * 0.5) + 1");
         let mut controller = RateController::new(targets(), 500, 100.0, 3);
         controller.step(&reading(245), used(&controller, 1000));
         assert_eq!(controller.rate(), 102, "at least 1 %: 100 * 1.01 + 1");
