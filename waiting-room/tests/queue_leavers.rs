@@ -1,7 +1,8 @@
 //! Fans who leave (issue 18), against a real Redis: a waiting fan who stops
 //! polling loses the place after the grace and joins again at the back; an
 //! ACTIVE fan who does nothing gives the slot back after the idle period,
-//! unless a hold they placed is still live.
+//! unless a hold they placed is still live; an admitted fan who never shows
+//! up gives it back after the waiting grace.
 
 mod queue_support;
 
@@ -190,6 +191,46 @@ async fn an_idle_active_fan_gives_the_slot_back_to_the_next_in_line() {
     let back = queue.join(idle).await.unwrap();
     assert!(back.created);
     assert_eq!(back.state.status, TokenStatus::Waiting);
+}
+
+#[tokio::test]
+async fn an_admitted_fan_who_never_shows_up_gives_the_slot_back_after_the_grace() {
+    let prefix = Prefix::new();
+    let registry = Registry::new();
+    let mut settings = short(2);
+    // Idle for a minute once seen; a no-show within a second.
+    settings.waiting_idle_timeout = Duration::from_secs(1);
+    settings.active_idle_timeout = Duration::from_secs(60);
+    let queue = prefix.queue_with(settings, &registry);
+    let (absent, present) = (Uuid::new_v4(), Uuid::new_v4());
+    let absent_token = queue.join(absent).await.unwrap().token;
+    let present_token = queue.join(present).await.unwrap().token;
+    queue.admit_once().await.unwrap();
+    // The present fan opens the seat map (a guarded request) at once.
+    queue
+        .active_pass(present, Some(&present_token))
+        .await
+        .unwrap();
+
+    let mut given_back = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        given_back += queue.admit_once().await.unwrap().idle;
+        if given_back > 0 {
+            break;
+        }
+    }
+    assert_eq!(given_back, 1, "the no-show, and only it");
+    assert_eq!(
+        status(&queue, absent, &absent_token).await.status,
+        TokenStatus::Expired
+    );
+    assert_eq!(
+        status(&queue, present, &present_token).await.status,
+        TokenStatus::Active,
+        "a fan seen after admission keeps the idle period"
+    );
+    assert_eq!(prefix.active_count().await, 1);
 }
 
 #[tokio::test]

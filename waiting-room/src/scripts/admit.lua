@@ -73,7 +73,8 @@ for i = 1, #abandoned, 2 do
 end
 
 -- ACTIVE fans idle past their mark (last guarded request, or a live hold's
--- expiry) give their slots back. A member whose token lapsed or completed
+-- expiry; for a fan not seen since admission, the grace after it) give
+-- their slots back. A member whose token lapsed or completed
 -- meanwhile is only tidied away: its place already ended.
 local idlers = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', below(now - active_idle), 'WITHSCORES', 'LIMIT', 0, batch_max)
 local idled = 0
@@ -136,7 +137,12 @@ while #admitted < budget and popped < budget + batch_max do
   elseif iat then
     local lapse = now + ttl
     redis.call('ZADD', KEYS[3], lapse, uid)
-    redis.call('ZADD', KEYS[7], now, uid)
+    -- A fan who does not show up (no guarded request) within the waiting
+    -- grace is a no-show: a present fan polls at least three times within
+    -- it, so it has learnt of its turn and opened the seat map by then.
+    -- The mark is set as if its last request were that much before the
+    -- idle period ends; its first guarded request moves it to now.
+    redis.call('ZADD', KEYS[7], now - active_idle + math.min(idle, active_idle), uid)
     redis.call('HSET', token_key, 'admitted', now, 'lapse', lapse)
     redis.call('PEXPIRE', token_key, ttl + ended_ttl)
     redis.call('PEXPIRE', user_key, ttl + ended_ttl)
