@@ -2,14 +2,13 @@
 //! one, which is how tests spawn it), with the waiting queue's admitter,
 //! the decision board and the idempotency-key purge running beside it.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{
-    base_app, ApiDocument, InFlightBound, Operational, CLIENT_DISCONNECT_TIMEOUT,
+    base_app, bind_listener, ApiDocument, InFlightBound, Operational, CLIENT_DISCONNECT_TIMEOUT,
     CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
 };
 use infra::kafka::{Appender, BrokerProbe, Topics};
@@ -137,7 +136,7 @@ impl Application {
 
         let addr = settings.http.command_api_addr;
         let bind_error = |source| StartupError::Bind { addr, source };
-        let listener = TcpListener::bind(addr).map_err(bind_error)?;
+        let listener = bind_listener(addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
 
         let admitter = Admitter::new(queue.clone()).spawn();

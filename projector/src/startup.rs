@@ -2,14 +2,13 @@
 //! operational endpoints, on the configured address (port 0 picks a free
 //! one, which is how tests spawn it).
 
-use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::HttpServer;
 use infra::http::{
-    base_app, ApiDocument, Operational, CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT,
-    KEEP_ALIVE,
+    base_app, bind_listener, ApiDocument, Operational, CLIENT_DISCONNECT_TIMEOUT,
+    CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
 };
 use infra::kafka::BrokerProbe;
 use infra::redis::Redis;
@@ -79,7 +78,7 @@ impl Application {
         );
         let addr = settings.http.projector_addr;
         let bind_error = |source| StartupError::Bind { addr, source };
-        let listener = TcpListener::bind(addr).map_err(bind_error)?;
+        let listener = bind_listener(addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
         let server = HttpServer::new(move || base_app(&ops))
             .workers(1)

@@ -1,12 +1,10 @@
 //! Builds the HTTP server on the configured address (port 0 picks a free
 //! one, which is how tests spawn it).
 
-use std::net::TcpListener;
-
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{
-    base_app, ApiDocument, InFlightBound, Operational, CLIENT_DISCONNECT_TIMEOUT,
+    base_app, bind_listener, ApiDocument, InFlightBound, Operational, CLIENT_DISCONNECT_TIMEOUT,
     CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
 };
 use infra::redis::Redis;
@@ -102,7 +100,7 @@ impl Application {
 
         let addr = settings.http.query_api_addr;
         let bind_error = |source| StartupError::Bind { addr, source };
-        let listener = TcpListener::bind(addr).map_err(bind_error)?;
+        let listener = bind_listener(addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
 
         let pool = web::Data::new(pool);

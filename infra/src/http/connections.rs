@@ -27,3 +27,8 @@ pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// server decided to close it (shutdown, `Connection: close`); actix's
 /// default 0 can cut the last bytes off.
 pub const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Connections the kernel queues for accepting (std listens with 128; see
+/// `listener`). Linux caps this at `net.core.somaxconn` (4096 by default
+/// since 5.4): raise that on the hosts to use all of it.
+pub const LISTEN_BACKLOG: u32 = 8192;

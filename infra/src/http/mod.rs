@@ -7,16 +7,20 @@ mod connections;
 mod cors;
 mod health;
 mod in_flight;
+mod listener;
 mod openapi;
 mod rejections;
 mod request_span;
 mod shedding_doc;
 
 pub use app::{base_app, resource, Operational};
-pub use connections::{CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE};
+pub use connections::{
+    CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE, LISTEN_BACKLOG,
+};
 pub use cors::cors;
 pub use health::{healthz, readyz, Readiness, DEFAULT_PROBE_TIMEOUT};
 pub use in_flight::{bound_in_flight, InFlightBound};
+pub use listener::bind_listener;
 pub use openapi::{openapi_json, operational_api, ApiDocument};
 pub use rejections::{
     contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,

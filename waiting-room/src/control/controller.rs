@@ -124,6 +124,12 @@ impl RateController {
             // Raising a rate nobody uses would claim a capacity never seen.
             return Verdict::Hold;
         }
+        if p95.is_none() && reading.in_flight >= MIN_SAMPLES as f64 {
+            // Commands under way and too few answered to judge: the stack
+            // is stalling, not idle (an overload run raised 49 to 251 in
+            // such seconds).
+            return Verdict::Hold;
+        }
         let headroom = p95.map_or(1.0, |p95| 1.0 - p95 / target);
         let growth = (FAST_GROWTH * headroom).max(SLOW_GROWTH);
         self.rate = self.bounded(self.rate * (1.0 + growth) + 1.0);
@@ -309,6 +315,20 @@ mod tests {
             controller.step(&thin, used(&controller, 1000)),
             Verdict::Raise
         );
+    }
+
+    #[test]
+    fn commands_in_flight_but_not_answered_hold_the_rate() {
+        let mut controller = RateController::new(targets(), 500, 100.0, 0);
+        let stalled = SignalReading {
+            in_flight: MIN_SAMPLES as f64,
+            ..quiet()
+        };
+        assert_eq!(
+            controller.step(&stalled, used(&controller, 1000)),
+            Verdict::Hold
+        );
+        assert_eq!(controller.rate(), 100);
     }
 
     #[test]
