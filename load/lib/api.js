@@ -4,6 +4,7 @@
 // unexpected 4xx) or server error (5xx, or no answer at all).
 
 import http from 'k6/http';
+import { sleep } from 'k6';
 import { Counter } from 'k6/metrics';
 import { COMMAND_API_URL, QUERY_API_URL, ADMIN_KEY } from './config.js';
 
@@ -164,8 +165,29 @@ export function adminPost(path, payload, endpoint) {
     JSON.stringify(payload),
     params(endpoint, jsonHeaders({ 'X-Admin-Key': ADMIN_KEY, Prefer: 'wait=10' }), false),
   );
+  if (res.status === 202) {
+    // Appended, not decided within the wait (a busy machine): follow it on
+    // query-api until it shows, as a client of the contract would.
+    return followPending(path, res);
+  }
   if (res.status !== 201) {
     throw new Error(`set-up failed: POST ${path} answered ${res.status}: ${res.body}`);
   }
   return res.json();
+}
+
+function followPending(path, res) {
+  const pending = res.json();
+  const location = res.headers.Location || res.headers.location;
+  for (let attempt = 0; attempt < 60 && location; attempt++) {
+    sleep(1);
+    const read = http.get(`${QUERY_API_URL}${location}`, params('admin_follow', {}, false));
+    const shown =
+      read.status === 200 &&
+      (!pending.schedule_id || (read.json() || []).some((s) => s.schedule_id === pending.schedule_id));
+    if (shown) {
+      return pending;
+    }
+  }
+  throw new Error(`set-up failed: POST ${path} stayed pending: ${res.body}`);
 }
