@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use infra::http::QueryLinks;
 use infra::problem::{Problem, ProblemBody};
 
 use super::challenge::require_proof;
@@ -101,7 +102,7 @@ pub async fn issue_token(request: HttpRequest, body: web::Bytes) -> Result<HttpR
         poll_after_seconds,
     } = ticket.state;
     Ok(response
-        .insert_header((header::LOCATION, "/v1/queue/tokens/current"))
+        .insert_header((header::LOCATION, current_token_url(&request)))
         // The token is a credential: keep it out of shared caches.
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(IssuedToken {
@@ -112,6 +113,17 @@ pub async fn issue_token(request: HttpRequest, body: web::Bytes) -> Result<HttpR
             expires_at,
             poll_after_seconds,
         }))
+}
+
+/// Where a token is read: on query-api, absolute where the service knows
+/// query-api's public URL (command-api does), so a browser on another
+/// origin can follow it.
+fn current_token_url(request: &HttpRequest) -> String {
+    const CURRENT: &str = "/v1/queue/tokens/current";
+    match request.app_data::<web::Data<QueryLinks>>() {
+        Some(links) => links.absolute(CURRENT),
+        None => CURRENT.to_owned(),
+    }
 }
 
 /// Where the caller's queue token stands.

@@ -8,6 +8,7 @@ mod cors;
 mod health;
 mod in_flight;
 mod openapi;
+mod query_links;
 mod rejections;
 mod request_span;
 mod shedding_doc;
@@ -18,6 +19,7 @@ pub use cors::cors;
 pub use health::{healthz, readyz, Readiness, DEFAULT_PROBE_TIMEOUT};
 pub use in_flight::{bound_in_flight, InFlightBound};
 pub use openapi::{openapi_json, operational_api, ApiDocument};
+pub use query_links::QueryLinks;
 pub use rejections::{
     contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
     payload_config, problem_fallback, query_config, MAX_BODY_BYTES,
