@@ -21,6 +21,7 @@ use super::windows::BookingWindows;
 
 /// `POST /v1/queue/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"token": "AgGTCGzS...the signed token, opaque to clients", "status": "WAITING", "position": 42, "eta_seconds": 9, "expires_at": "2026-12-05T10:10:00Z", "poll_after_seconds": 2}))]
 pub struct IssuedToken {
     /// Opaque; send it back as `X-Queue-Token`.
     pub token: String,
@@ -47,6 +48,7 @@ pub struct IssuedToken {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"schedule_id": "0192f0c4-1b7e-7cc3-9a51-4b1d5e3f9a10"}))]
+#[schema(example = json!({"schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02"}))]
 pub struct JoinRoom {
     /// The schedule whose booking window's room to join. Its token admits
     /// to that schedule's seat map, holds and payments only.

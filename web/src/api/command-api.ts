@@ -321,7 +321,12 @@ export interface components {
             /** @description Always `ok`. */
             status: string;
         };
-        /** @description `GET /v1/balance`. */
+        /**
+         * @description `GET /v1/balance`.
+         * @example {
+         *       "balance": 50000
+         *     }
+         */
         BalanceView: {
             /**
              * Format: int64
@@ -332,6 +337,10 @@ export interface components {
         /**
          * @description `POST /v1/balance/charges` 202: the charge is in the log but not
          *     decided yet; follow `Location`.
+         * @example {
+         *       "charge_id": "0193a0d3-3c4d-7f55-9e46-7d5e6f7a8b05",
+         *       "status": "PENDING"
+         *     }
          */
         ChargePending: {
             /**
@@ -341,7 +350,12 @@ export interface components {
             charge_id: string;
             status: components["schemas"]["PendingStatus"];
         };
-        /** @description `POST /v1/balance/charges`. */
+        /**
+         * @description `POST /v1/balance/charges`.
+         * @example {
+         *       "amount": 50000
+         *     }
+         */
         ChargeRequest: {
             /**
              * Format: int64
@@ -352,25 +366,49 @@ export interface components {
         /**
          * @description `POST /v1/admin/concerts` 202: the registration is in the log but not
          *     decided yet.
+         * @example {
+         *       "concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01",
+         *       "status": "PENDING"
+         *     }
          */
         ConcertPending: {
             /** Format: uuid */
             concert_id: string;
             status: components["schemas"]["PendingStatus"];
         };
-        /** @description `POST /v1/admin/concerts` 201. */
+        /**
+         * @description `POST /v1/admin/concerts` 201.
+         * @example {
+         *       "concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01"
+         *     }
+         */
         ConcertRegistered: {
             /** Format: uuid */
             concert_id: string;
         };
-        /** @description `POST /v1/admin/concerts`. */
+        /**
+         * @description `POST /v1/admin/concerts`.
+         * @example {
+         *       "title": "The Foldbacks: Live",
+         *       "venue": "Olympic Hall, Seoul"
+         *     }
+         */
         ConcertRequest: {
             /** @description 1 to 200 characters after trimming. */
             title: string;
             /** @description 1 to 200 characters after trimming. */
             venue: string;
         };
-        /** @description One operator action. */
+        /**
+         * @description One operator action.
+         * @example {
+         *       "action": "pause",
+         *       "at": "2026-12-05T09:58:12Z",
+         *       "by": "ops-on-call",
+         *       "detail": "paused",
+         *       "room": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02"
+         *     }
+         */
         ControlEntry: {
             /**
              * @description `pause`, `resume`, `queue_everyone` or `limits`.
@@ -400,6 +438,12 @@ export interface components {
         /**
          * @description `POST /v1/reservations` 202: the hold is in the log but not decided
          *     yet; follow `Location`.
+         * @example {
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "seat_number": 12,
+         *       "status": "PENDING"
+         *     }
          */
         HoldPending: {
             /** Format: uuid */
@@ -416,14 +460,26 @@ export interface components {
          *     `HELD` and `price` set.
          */
         HoldPlaced: components["schemas"]["ReservationView"];
-        /** @description `DELETE /v1/reservations/{id}` 200: the seat is free again. */
+        /**
+         * @description `DELETE /v1/reservations/{id}` 200: the seat is free again.
+         * @example {
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "status": "RELEASED"
+         *     }
+         */
         HoldReleased: {
             /** Format: uuid */
             reservation_id: string;
             /** @description `RELEASED`. */
             status: components["schemas"]["ReservationStatus"];
         };
-        /** @description `POST /v1/reservations`. */
+        /**
+         * @description `POST /v1/reservations`.
+         * @example {
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "seat_number": 12
+         *     }
+         */
         HoldRequest: {
             /** Format: uuid */
             schedule_id: string;
@@ -433,6 +489,13 @@ export interface components {
              */
             seat_number: number;
         };
+        /**
+         * @example {
+         *       "challenge": "AV9fX19fX19fX19fX19fX6EBAZLwxBt-fMOaUUsdXj-aEAwAAAGa71s_gMPDw8PDw8PDw8PDw8PDw8N-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fg",
+         *       "difficulty_bits": 12,
+         *       "expires_at": "2026-12-05T10:02:00Z"
+         *     }
+         */
         IssuedChallenge: {
             /**
              * @description Opaque. Find a decimal `counter` such that SHA-256 of the ASCII bytes
@@ -453,7 +516,17 @@ export interface components {
              */
             expires_at: string;
         };
-        /** @description `POST /v1/queue/tokens`. */
+        /**
+         * @description `POST /v1/queue/tokens`.
+         * @example {
+         *       "eta_seconds": 9,
+         *       "expires_at": "2026-12-05T10:10:00Z",
+         *       "poll_after_seconds": 2,
+         *       "position": 42,
+         *       "status": "WAITING",
+         *       "token": "AgGTCGzS...the signed token, opaque to clients"
+         *     }
+         */
         IssuedToken: {
             /**
              * Format: int64
@@ -489,7 +562,7 @@ export interface components {
         /**
          * @description `POST /v1/queue/tokens` body, optional: without it, the global room.
          * @example {
-         *       "schedule_id": "0192f0c4-1b7e-7cc3-9a51-4b1d5e3f9a10"
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02"
          *     }
          */
         JoinRoom: {
@@ -503,6 +576,11 @@ export interface components {
         /**
          * @description A room's operator limits: they narrow the global rate and cap, never
          *     widen them. `None` clears a limit.
+         * @example {
+         *       "active_max": 500,
+         *       "challenge_bits": null,
+         *       "rate_per_second": 50
+         *     }
          */
         Limits: {
             /**
@@ -528,6 +606,13 @@ export interface components {
         /**
          * @description `POST /v1/payments` 201: the seat is sold to the caller; their queue
          *     token has expired.
+         * @example {
+         *       "amount": 50000,
+         *       "balance": 0,
+         *       "payment_id": "0193a0d3-2b3c-7e44-8d35-6c4d5e6f7a04",
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "status": "COMPLETED"
+         *     }
          */
         PaymentCompleted: {
             /**
@@ -550,6 +635,11 @@ export interface components {
         /**
          * @description `POST /v1/payments` 202: the payment is in the log but not finished
          *     yet; follow `Location`.
+         * @example {
+         *       "payment_id": "0193a0d3-2b3c-7e44-8d35-6c4d5e6f7a04",
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "status": "PENDING"
+         *     }
          */
         PaymentPending: {
             /** Format: uuid */
@@ -558,7 +648,12 @@ export interface components {
             reservation_id: string;
             status: components["schemas"]["PendingStatus"];
         };
-        /** @description `POST /v1/payments`. */
+        /**
+         * @description `POST /v1/payments`.
+         * @example {
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03"
+         *     }
+         */
         PaymentRequest: {
             /** Format: uuid */
             reservation_id: string;
@@ -576,6 +671,13 @@ export interface components {
         /**
          * @description What every error answers with (`application/problem+json`); the one
          *     owner of its shape.
+         * @example {
+         *       "code": "SEAT_UNAVAILABLE",
+         *       "detail": "seat 12 is held",
+         *       "status": 409,
+         *       "title": "The seat is not available",
+         *       "type": "https://ticketfold.dev/problems/seat-unavailable"
+         *     }
          */
         ProblemBody: {
             code: components["schemas"]["ErrorCode"];
@@ -596,6 +698,10 @@ export interface components {
         /**
          * @description `DELETE /v1/reservations/{id}` 202: the release is in the log but not
          *     decided yet; follow `Location`.
+         * @example {
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "status": "PENDING"
+         *     }
          */
         ReleasePending: {
             /** Format: uuid */
@@ -609,7 +715,17 @@ export interface components {
          * @enum {string}
          */
         ReservationStatus: "PENDING" | "HELD" | "REJECTED" | "EXPIRED" | "RELEASED" | "CONFIRMED";
-        /** @description `GET /v1/reservations/{id}`. */
+        /**
+         * @description `GET /v1/reservations/{id}`.
+         * @example {
+         *       "expires_at": "2026-12-05T10:05:00Z",
+         *       "price": 50000,
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "seat_number": 12,
+         *       "status": "HELD"
+         *     }
+         */
         ReservationView: {
             /**
              * Format: date-time
@@ -631,6 +747,26 @@ export interface components {
             seat_number: number;
             status: components["schemas"]["ReservationStatus"];
         };
+        /**
+         * @example {
+         *       "active": 350,
+         *       "limits": {
+         *         "active_max": 500,
+         *         "challenge_bits": null,
+         *         "rate_per_second": null
+         *       },
+         *       "mode": "adaptive",
+         *       "opened_at": "2026-12-05T10:00:01Z",
+         *       "opens_at": "2026-12-05T10:00:00Z",
+         *       "paused": false,
+         *       "prequeued": 0,
+         *       "rate_per_second": 40,
+         *       "room": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "shuffle_seed": "9f86d081884c7d65",
+         *       "shuffled": 830,
+         *       "waiting": 1200
+         *     }
+         */
         RoomView: {
             /** Format: int64 */
             active: number;
@@ -683,7 +819,12 @@ export interface components {
              */
             waiting: number;
         };
-        /** @description `POST /v1/admin/concerts/{id}/schedules` 201. */
+        /**
+         * @description `POST /v1/admin/concerts/{id}/schedules` 201.
+         * @example {
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02"
+         *     }
+         */
         ScheduleAdded: {
             /** Format: uuid */
             schedule_id: string;
@@ -691,6 +832,11 @@ export interface components {
         /**
          * @description `POST /v1/admin/concerts/{id}/schedules` 202: the schedule is in the
          *     log but not decided yet.
+         * @example {
+         *       "concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01",
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "status": "PENDING"
+         *     }
          */
         SchedulePending: {
             /** Format: uuid */
@@ -699,7 +845,27 @@ export interface components {
             schedule_id: string;
             status: components["schemas"]["PendingStatus"];
         };
-        /** @description `POST /v1/admin/concerts/{id}/schedules`. */
+        /**
+         * @description `POST /v1/admin/concerts/{id}/schedules`.
+         * @example {
+         *       "booking_opens_at": "2026-12-05T10:00:00Z",
+         *       "seats": [
+         *         {
+         *           "number": 1,
+         *           "price": 50000
+         *         },
+         *         {
+         *           "number": 2,
+         *           "price": 50000
+         *         },
+         *         {
+         *           "number": 3,
+         *           "price": 70000
+         *         }
+         *       ],
+         *       "starts_at": "2027-01-04T10:00:00Z"
+         *     }
+         */
         ScheduleRequest: {
             /**
              * Format: date-time
@@ -714,7 +880,13 @@ export interface components {
              */
             starts_at: string;
         };
-        /** @description One seat of a schedule. */
+        /**
+         * @description One seat of a schedule.
+         * @example {
+         *       "number": 1,
+         *       "price": 50000
+         *     }
+         */
         SeatRequest: {
             /**
              * Format: int64
@@ -778,6 +950,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP http_requests_in_flight Requests being worked on.
+                     *     # TYPE http_requests_in_flight gauge
+                     *     http_requests_in_flight 3
+                     */
                     "text/plain": string;
                 };
             };
@@ -798,6 +975,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "info": {
+                     *         "title": "ticketfold query-api",
+                     *         "version": "0.1.0"
+                     *       },
+                     *       "openapi": "3.1.0",
+                     *       "paths": {},
+                     *       "servers": [
+                     *         {
+                     *           "url": "http://127.0.0.1:8081"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": unknown;
                 };
             };

@@ -236,7 +236,12 @@ export interface components {
             /** @description Always `ok`. */
             status: string;
         };
-        /** @description `GET /v1/balance`. */
+        /**
+         * @description `GET /v1/balance`.
+         * @example {
+         *       "balance": 50000
+         *     }
+         */
         BalanceView: {
             /**
              * Format: int64
@@ -252,6 +257,13 @@ export interface components {
         /**
          * @description `GET /v1/balance/charges/{id}`: what became of a charge (the `Location`
          *     of its 202; the charge id is the command id).
+         * @example {
+         *       "amount": 50000,
+         *       "balance": 50000,
+         *       "charge_id": "0193a0d3-3c4d-7f55-9e46-7d5e6f7a8b05",
+         *       "code": null,
+         *       "status": "COMPLETED"
+         *     }
          */
         ChargeView: {
             /**
@@ -273,7 +285,14 @@ export interface components {
             code: string | null;
             status: components["schemas"]["ChargeStatus"];
         };
-        /** @description `GET /v1/concerts` answers a list of these. */
+        /**
+         * @description `GET /v1/concerts` answers a list of these.
+         * @example {
+         *       "concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01",
+         *       "title": "The Foldbacks: Live",
+         *       "venue": "Olympic Hall, Seoul"
+         *     }
+         */
         ConcertView: {
             /** Format: uuid */
             concert_id: string;
@@ -287,7 +306,17 @@ export interface components {
          * @enum {string}
          */
         PaymentStatus: "PENDING" | "COMPLETED" | "FAILED";
-        /** @description `GET /v1/payments/{id}`: where a payment stands (the `Location` of its 202). */
+        /**
+         * @description `GET /v1/payments/{id}`: where a payment stands (the `Location` of its 202).
+         * @example {
+         *       "amount": 50000,
+         *       "balance": 0,
+         *       "code": null,
+         *       "payment_id": "0193a0d3-2b3c-7e44-8d35-6c4d5e6f7a04",
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "status": "COMPLETED"
+         *     }
+         */
         PaymentView: {
             /**
              * Format: int64
@@ -314,6 +343,13 @@ export interface components {
         /**
          * @description What every error answers with (`application/problem+json`); the one
          *     owner of its shape.
+         * @example {
+         *       "code": "SEAT_UNAVAILABLE",
+         *       "detail": "seat 12 is held",
+         *       "status": 409,
+         *       "title": "The seat is not available",
+         *       "type": "https://ticketfold.dev/problems/seat-unavailable"
+         *     }
          */
         ProblemBody: {
             code: components["schemas"]["ErrorCode"];
@@ -338,7 +374,17 @@ export interface components {
          * @enum {string}
          */
         ReservationStatus: "PENDING" | "HELD" | "REJECTED" | "EXPIRED" | "RELEASED" | "CONFIRMED";
-        /** @description `GET /v1/reservations/{id}`. */
+        /**
+         * @description `GET /v1/reservations/{id}`.
+         * @example {
+         *       "expires_at": "2026-12-05T10:05:00Z",
+         *       "price": 50000,
+         *       "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03",
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "seat_number": 12,
+         *       "status": "HELD"
+         *     }
+         */
         ReservationView: {
             /**
              * Format: date-time
@@ -360,7 +406,16 @@ export interface components {
             seat_number: number;
             status: components["schemas"]["ReservationStatus"];
         };
-        /** @description `GET /v1/concerts/{id}/schedules` answers a list of these. */
+        /**
+         * @description `GET /v1/concerts/{id}/schedules` answers a list of these.
+         * @example {
+         *       "available_seats": 212,
+         *       "booking_opens_at": "2026-12-05T10:00:00Z",
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "starts_at": "2027-01-04T10:00:00Z",
+         *       "total_seats": 300
+         *     }
+         */
         ScheduleView: {
             /**
              * Format: int64
@@ -376,7 +431,29 @@ export interface components {
             /** Format: int64 */
             total_seats: number;
         };
-        /** @description `GET /v1/schedules/{id}/seats`. */
+        /**
+         * @description `GET /v1/schedules/{id}/seats`.
+         * @example {
+         *       "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02",
+         *       "seats": [
+         *         {
+         *           "number": 11,
+         *           "price": 50000,
+         *           "status": "AVAILABLE"
+         *         },
+         *         {
+         *           "number": 12,
+         *           "price": 50000,
+         *           "status": "HELD"
+         *         },
+         *         {
+         *           "number": 13,
+         *           "price": 70000,
+         *           "status": "SOLD"
+         *         }
+         *       ]
+         *     }
+         */
         SeatMapView: {
             /** Format: uuid */
             schedule_id: string;
@@ -398,7 +475,16 @@ export interface components {
             price: number;
             status: components["schemas"]["SeatStatus"];
         };
-        /** @description `GET /v1/queue/tokens/current`. */
+        /**
+         * @description `GET /v1/queue/tokens/current`.
+         * @example {
+         *       "eta_seconds": 9,
+         *       "expires_at": "2026-12-05T10:10:00Z",
+         *       "poll_after_seconds": 2,
+         *       "position": 42,
+         *       "status": "WAITING"
+         *     }
+         */
         TokenState: {
             /**
              * Format: int64
@@ -485,6 +571,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP http_requests_in_flight Requests being worked on.
+                     *     # TYPE http_requests_in_flight gauge
+                     *     http_requests_in_flight 3
+                     */
                     "text/plain": string;
                 };
             };
@@ -505,6 +596,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "info": {
+                     *         "title": "ticketfold query-api",
+                     *         "version": "0.1.0"
+                     *       },
+                     *       "openapi": "3.1.0",
+                     *       "paths": {},
+                     *       "servers": [
+                     *         {
+                     *           "url": "http://127.0.0.1:8081"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": unknown;
                 };
             };
