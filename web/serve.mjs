@@ -6,6 +6,7 @@
 //
 //   node serve.mjs [--host 127.0.0.1] [--port 8083] [--dir dist]
 //                  [--command-api http://127.0.0.1:8080] [--query-api http://127.0.0.1:8081]
+//                  [--prefer-wait SECONDS]   (sent as Prefer: wait=SECONDS on commands)
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -18,6 +19,7 @@ const { values: options } = parseArgs({
     dir: { type: 'string', default: new URL('./dist', import.meta.url).pathname },
     'command-api': { type: 'string', default: 'http://127.0.0.1:8080' },
     'query-api': { type: 'string', default: 'http://127.0.0.1:8081' },
+    'prefer-wait': { type: 'string' },
   },
 });
 
@@ -34,6 +36,7 @@ const types = {
 const config = `window.TICKETFOLD_CONFIG = ${JSON.stringify({
   commandApi: options['command-api'],
   queryApi: options['query-api'],
+  ...(options['prefer-wait'] === undefined ? {} : { preferWait: Number(options['prefer-wait']) }),
 })};\n`;
 
 async function file(path) {

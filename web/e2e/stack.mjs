@@ -33,7 +33,8 @@ function parseExports(text) {
   return found;
 }
 
-export async function startStack(settings = {}) {
+/** `settings`: the services' environment; `page`: serve.mjs options (preferWait). */
+export async function startStack(settings = {}, page = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'tf-web-'));
   const webPort = await freePort();
   const origin = `http://127.0.0.1:${webPort}`;
@@ -58,7 +59,7 @@ export async function startStack(settings = {}) {
     },
   };
   try {
-    stack.server = await serve(webPort, stack);
+    stack.server = await serve(webPort, stack, page);
   } catch (error) {
     await stack.stop();
     throw error;
@@ -67,12 +68,10 @@ export async function startStack(settings = {}) {
 }
 
 /** serve.mjs on the port, answering once it printed its first line. */
-function serve(port, stack) {
-  const child = spawn(
-    process.execPath,
-    [join(WEB, 'serve.mjs'), '--port', String(port), '--command-api', stack.commandApi, '--query-api', stack.queryApi],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+function serve(port, stack, page) {
+  const args = [join(WEB, 'serve.mjs'), '--port', String(port), '--command-api', stack.commandApi, '--query-api', stack.queryApi];
+  if (page.preferWait !== undefined) args.push('--prefer-wait', String(page.preferWait));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`serve.mjs exited (${code})`)));
     child.stdout.once('data', () => resolve(child));

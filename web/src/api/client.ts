@@ -9,6 +9,16 @@ import type { components as QuerySchemas, paths as QueryPaths } from './query-ap
 export const commands = createClient<CommandPaths>({ baseUrl: config.commandApi });
 export const queries = createClient<QueryPaths>({ baseUrl: config.queryApi });
 
+if (config.preferWait !== undefined) {
+  const wait = `wait=${config.preferWait}`;
+  commands.use({
+    onRequest({ request }) {
+      if (request.method === 'POST') request.headers.set('Prefer', wait);
+      return request;
+    },
+  });
+}
+
 export type Problem = QuerySchemas['schemas']['ProblemBody'];
 export type ErrorCode = QuerySchemas['schemas']['ErrorCode'];
 export type Concert = QuerySchemas['schemas']['ConcertView'];
