@@ -115,12 +115,12 @@ export function bookingPage(root: HTMLElement, scheduleId: string, concertId: st
   function showLine(position: number | null, eta: number, first: number | null): void {
     if (position === null) {
       progress.removeAttribute('value');
-      line.textContent = `Booking opens in about ${eta} seconds; your place is drawn at random then.`;
+      line.textContent = `Booking opens in about ${seconds(eta)}; your place is drawn at random then.`;
       say('You are in the pre-queue.');
       return;
     }
     progress.value = first ? Math.round(((first - position) / first) * 100) : 0;
-    line.textContent = `Number ${position} in line, about ${eta} seconds to go.`;
+    line.textContent = `Number ${position} in line, about ${seconds(eta)} to go.`;
     say(`You are number ${position} in line.`);
   }
 
@@ -273,6 +273,8 @@ export function bookingPage(root: HTMLElement, scheduleId: string, concertId: st
     }
   }
 }
+
+const seconds = (n: number): string => (n === 1 ? '1 second' : `${n} seconds`);
 
 /** The concert's title and the schedule's date, when the link named its concert. */
 async function describeSchedule(
