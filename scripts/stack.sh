@@ -5,6 +5,8 @@
 STACK_SERVICES=(projector command-api query-api)
 UP_BROKER_NAME=up
 UP_BROKER_PORT=9092
+# The fan's booking page (web/, served by web/serve.mjs).
+UP_WEB_PORT=8083
 
 # Where a service listens, as "<host> <port>", from the variable it reads.
 service_endpoint() {
@@ -43,3 +45,9 @@ service_log() { printf '%s' "$RUN_DIR/$1.log"; }
 : "${KAFKA_PARTITIONS_WALLETS:=1}"
 : "${KAFKA_FETCH_WAIT_MS:=10}"
 export KAFKA_PARTITIONS_CATALOG KAFKA_PARTITIONS_RESERVATIONS KAFKA_PARTITIONS_WALLETS KAFKA_FETCH_WAIT_MS
+
+# The web app calls both APIs from its own origin, so they allow it, and
+# command-api's Location headers name the query-api this stack serves.
+: "${CORS_ALLOWED_ORIGINS:=http://127.0.0.1:$UP_WEB_PORT,http://localhost:$UP_WEB_PORT}"
+: "${PUBLIC_QUERY_URL:=$(service_url query-api)}"
+export CORS_ALLOWED_ORIGINS PUBLIC_QUERY_URL

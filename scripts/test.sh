@@ -5,6 +5,8 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/web.sh
+source "$ROOT/scripts/web.sh"
 
 TEST_BROKER_NAME="test"
 TEST_BROKER_PORT=19092
@@ -101,6 +103,20 @@ step_service_binaries() {
   done
 }
 
+# The fan's booking page in a real browser: Debian's Chromium, headless,
+# driven by playwright-core, against throw-away stacks of the debug binaries
+# (web/e2e/stack.mjs, on free ports beside everything else). Screenshots of
+# each step are written to web/test-results/.
+step_browser() {
+  needs node chromium
+  web_install
+  quietly "web: generated client matches openapi/*.json (npm run check-generated)" \
+    npm --prefix "$WEB_DIR" run --silent check-generated
+  quietly "web: tsc and vite build" npm --prefix "$WEB_DIR" run --silent build
+  say "web: browser tests (node --test web/e2e/*.test.mjs; screenshots in web/test-results/)"
+  (cd "$WEB_DIR" && BIN_DIR="$ROOT/target/debug" npm test)
+}
+
 # The dashboards tell the truth: a real Prometheus scraping a throw-away
 # stack under a short load; every panel query and recording rule must
 # return data (see dashboards/check.py).
@@ -153,5 +169,6 @@ step_prometheus_rules
 step_test_broker
 step_cargo_tests
 step_service_binaries
+step_browser
 step_dashboards_truth
 step_load_short

@@ -8,6 +8,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/stack.sh
 source "$ROOT/scripts/stack.sh"
+# shellcheck source=scripts/web.sh
+source "$ROOT/scripts/web.sh"
 
 READY_TIMEOUT=${UP_READY_TIMEOUT:-120}
 
@@ -22,7 +24,7 @@ CONFIG_VARS=(
   QUEUE_WAITING_GRACE_SECONDS QUEUE_ACTIVE_IDLE_SECONDS QUEUE_PREQUEUE_LEAD_SECONDS
   HOLD_TTL_SECONDS MAX_HOLDS_PER_USER MAX_SINGLE_CHARGE MAX_BALANCE
   CACHE_STRATEGY CACHE_TTL_SECONDS CACHE_WARM_LEAD_SECONDS
-  CORS_ALLOWED_ORIGINS RUST_LOG LOG_FORMAT
+  CORS_ALLOWED_ORIGINS PUBLIC_QUERY_URL RUST_LOG LOG_FORMAT
 )
 
 stack_running() {
@@ -31,6 +33,7 @@ stack_running() {
   for svc in "${STACK_SERVICES[@]}"; do
     live_pid "$(service_pidfile "$svc")" "$svc" >/dev/null || return 1
   done
+  live_pid "$RUN_DIR/web.pid" node >/dev/null
 }
 
 # A secret generated once and kept in .run/, readable by its owner only.
@@ -73,6 +76,7 @@ print_urls() {
   command-api  $(service_url command-api)
   query-api    $(service_url query-api)
   projector    $(service_url projector)/metrics
+  web app      http://127.0.0.1:$UP_WEB_PORT/ (the fan's booking page)
   Kafka        127.0.0.1:$UP_BROKER_PORT (tansu, log kept in .run/tansu.db)
   admin key    ${admin_key_source:-see .run/env} (send it as X-Admin-Key)
   config       .run/env      logs: make logs      stop: make down
@@ -98,6 +102,26 @@ start_services() {
       "$ROOT/target/release/$svc" "${args[@]}"
     say "started $svc (pid $(head -n 1 "$(service_pidfile "$svc")"), log .run/$svc.log)"
   done
+}
+
+# web/dist served by web/serve.mjs, its /config.js naming this stack's APIs.
+start_web() {
+  local pidfile="$RUN_DIR/web.pid" log="$RUN_DIR/web.log" pid
+  if pid=$(live_pid "$pidfile" node); then
+    say "web app already running (pid $pid)"
+    return 0
+  fi
+  if port_open 127.0.0.1 "$UP_WEB_PORT"; then
+    die "127.0.0.1:$UP_WEB_PORT, where the web app should listen, is taken by another process"
+  fi
+  printf '=== %s: started by make up ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$log"
+  start_background "$pidfile" "$log" node "$WEB_DIR/serve.mjs" --host 127.0.0.1 --port "$UP_WEB_PORT" \
+    --command-api "$(service_url command-api)" --query-api "$(service_url query-api)"
+  if ! wait_for_port 127.0.0.1 "$UP_WEB_PORT" 15 "$(head -n 1 "$pidfile")"; then
+    show_log_tail "$log"
+    die "the web app did not start; the rest of the stack is still running ('make down' stops it)"
+  fi
+  say "started the web app (pid $(head -n 1 "$pidfile"), log .run/web.log)"
 }
 
 fail_service() {
@@ -135,9 +159,10 @@ if stack_running; then
   exit 0
 fi
 
-"$ROOT/scripts/ensure-deps.sh"
+"$ROOT/scripts/ensure-deps.sh" base node
 say "building release binaries"
 "$ROOT/scripts/build.sh"
+web_build
 "$ROOT/scripts/broker.sh" start "$UP_BROKER_NAME" "$UP_BROKER_PORT" sqlite://tansu.db
 
 mkdir -p "$RUN_DIR"
@@ -157,5 +182,6 @@ fi
 start_services
 say "waiting for /readyz (up to ${READY_TIMEOUT}s)"
 wait_until_ready
+start_web
 say "the stack is up"
 print_urls

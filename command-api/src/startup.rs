@@ -8,8 +8,8 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::http::{
-    base_app, bind_listener, ApiDocument, InFlightBound, Operational, CLIENT_DISCONNECT_TIMEOUT,
-    CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
+    base_app, bind_listener, ApiDocument, InFlightBound, Operational, QueryLinks,
+    CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
 };
 use infra::kafka::{Appender, BrokerProbe, Topics};
 use infra::redis::Redis;
@@ -46,6 +46,9 @@ const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
             within the wait budget (`Prefer: wait=<seconds>`, 0..10, default 3), or `202` with a \
             `Location` to poll (served by the query-api where it names a query-api path). A hold's, \
             a payment's or a charge's `Location` reads `PENDING` until it is decided."
+    ),
+    servers(
+        (url = "http://127.0.0.1:8080", description = "`make up` on this machine; elsewhere the gateway's address"),
     ),
     paths(
         routes::reservations::place_hold,
@@ -121,7 +124,8 @@ impl Application {
             command_metrics,
             Topics::from_settings(&settings.kafka),
             signal.clone(),
-        );
+        )
+        .linking_to(QueryLinks::from_settings(&settings.http));
 
         let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())
@@ -147,12 +151,14 @@ impl Application {
         let commands = web::Data::new(commands);
         let queue = web::Data::new(queue);
         let policy = web::Data::new(policy);
+        let links = web::Data::new(QueryLinks::from_settings(&settings.http));
         let server = HttpServer::new(move || {
             base_app(&ops)
                 .app_data(commands.clone())
                 .app_data(windows.clone())
                 .app_data(queue.clone())
                 .app_data(policy.clone())
+                .app_data(links.clone())
                 .configure(routes::configure)
         })
         // Keep-alive and timeouts: see infra::http::connections for why.

@@ -4,6 +4,8 @@
 //! `kafka` feature. Features live in crates of their own (`waiting-room`,
 //! `read-model`).
 
+#[cfg(feature = "testing")]
+pub mod committed_spec;
 pub mod config;
 pub mod decision;
 pub mod flight;

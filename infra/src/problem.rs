@@ -30,6 +30,7 @@ pub struct Problem {
 /// owner of its shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"type": "https://ticketfold.dev/problems/seat-unavailable", "title": "The seat is not available", "status": 409, "detail": "seat 12 is held", "code": "SEAT_UNAVAILABLE"}))]
 pub struct ProblemBody {
     #[serde(rename = "type")]
     pub type_: String,

@@ -27,6 +27,9 @@ use crate::routes::{self, balance, catalog, payments, reservations, seats};
             `X-User-Id` is set by the upstream gateway that authenticated the user: it is \
             the trust boundary, and this service never sees credentials."
     ),
+    servers(
+        (url = "http://127.0.0.1:8081", description = "`make up` on this machine; elsewhere `PUBLIC_QUERY_URL`"),
+    ),
     paths(
         catalog::concerts,
         catalog::schedules,

@@ -169,6 +169,8 @@ class Sandbox:
         )
         for svc, port in ports.items():
             env[ADDR_VARS[svc]] = f"127.0.0.1:{port}"
+        # command-api's Location headers name this stack's query-api.
+        env["PUBLIC_QUERY_URL"] = f"http://127.0.0.1:{ports['query-api']}"
         env.update(overrides or {})
         self.state = {
             "bin_dir": str(binaries),

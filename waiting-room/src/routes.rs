@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use infra::http::QueryLinks;
 use infra::problem::{Problem, ProblemBody};
 
 use super::challenge::require_proof;
@@ -20,6 +21,7 @@ use super::windows::BookingWindows;
 
 /// `POST /v1/queue/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"token": "AgGTCGzS...the signed token, opaque to clients", "status": "WAITING", "position": 42, "eta_seconds": 9, "expires_at": "2026-12-05T10:10:00Z", "poll_after_seconds": 2}))]
 pub struct IssuedToken {
     /// Opaque; send it back as `X-Queue-Token`.
     pub token: String,
@@ -46,6 +48,7 @@ pub struct IssuedToken {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"schedule_id": "0192f0c4-1b7e-7cc3-9a51-4b1d5e3f9a10"}))]
+#[schema(example = json!({"schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02"}))]
 pub struct JoinRoom {
     /// The schedule whose booking window's room to join. Its token admits
     /// to that schedule's seat map, holds and payments only.
@@ -101,7 +104,7 @@ pub async fn issue_token(request: HttpRequest, body: web::Bytes) -> Result<HttpR
         poll_after_seconds,
     } = ticket.state;
     Ok(response
-        .insert_header((header::LOCATION, "/v1/queue/tokens/current"))
+        .insert_header((header::LOCATION, current_token_url(&request)))
         // The token is a credential: keep it out of shared caches.
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(IssuedToken {
@@ -112,6 +115,17 @@ pub async fn issue_token(request: HttpRequest, body: web::Bytes) -> Result<HttpR
             expires_at,
             poll_after_seconds,
         }))
+}
+
+/// Where a token is read: on query-api, absolute where the service knows
+/// query-api's public URL (command-api does), so a browser on another
+/// origin can follow it.
+fn current_token_url(request: &HttpRequest) -> String {
+    const CURRENT: &str = "/v1/queue/tokens/current";
+    match request.app_data::<web::Data<QueryLinks>>() {
+        Some(links) => links.absolute(CURRENT),
+        None => CURRENT.to_owned(),
+    }
 }
 
 /// Where the caller's queue token stands.

@@ -30,6 +30,7 @@ pub enum TokenStatus {
 
 /// `GET /v1/queue/tokens/current`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"status": "WAITING", "position": 42, "eta_seconds": 9, "expires_at": "2026-12-05T10:10:00Z", "poll_after_seconds": 2}))]
 pub struct TokenState {
     pub status: TokenStatus,
     /// 1 = next in line; 0 once ACTIVE (and when EXPIRED); null while the

@@ -4,6 +4,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use infra::decision::{Decision, Refusal, Verdict};
+use infra::http::QueryLinks;
 use infra::problem::{status_of, ErrorCode, Problem};
 use serde::Deserialize;
 use serde_json::Value;
@@ -112,17 +113,20 @@ impl Answer {
         }
     }
 
+    /// The HTTP answer; its `Location` (a query-api path, as stored with
+    /// the command) becomes an absolute URL of query-api.
     pub fn into_response(
         self,
         preference_applied: Option<String>,
         correlation_id: Uuid,
+        links: &QueryLinks,
     ) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response
             .content_type(self.content_type)
             .insert_header(("X-Correlation-Id", correlation_id.to_string()));
         if let Some(location) = self.location {
-            response.insert_header((header::LOCATION, location));
+            response.insert_header((header::LOCATION, links.absolute(&location)));
         }
         if let Some(applied) = preference_applied {
             response.insert_header(("Preference-Applied", applied));

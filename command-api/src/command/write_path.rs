@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
 use infra::decision::{CommandType, Decision, OutcomeError};
+use infra::http::QueryLinks;
 use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
 use read_model::PendingEntries;
 use sqlx::PgPool;
@@ -45,6 +46,7 @@ pub struct Commands {
     metrics: CommandMetrics,
     topics: Topics,
     signal: BookingSignal,
+    links: QueryLinks,
 }
 
 impl Commands {
@@ -59,6 +61,7 @@ impl Commands {
     ) -> Self {
         Self {
             signal,
+            links: QueryLinks::new(infra::config::DEFAULT_PUBLIC_QUERY_URL),
             keys: IdempotencyStore::new(pool.clone()),
             pool,
             appender,
@@ -67,6 +70,12 @@ impl Commands {
             metrics,
             topics,
         }
+    }
+
+    /// Where the `Location` of an answer points (`PUBLIC_QUERY_URL`).
+    pub fn linking_to(mut self, links: QueryLinks) -> Self {
+        self.links = links;
+        self
     }
 
     pub fn topics(&self) -> &Topics {
@@ -168,7 +177,11 @@ impl Commands {
         };
         self.metrics.answered(command_type.as_str(), outcome);
         result.map(|answer| {
-            answer.into_response(intake.budget.applied(), intake.origin.correlation_id)
+            answer.into_response(
+                intake.budget.applied(),
+                intake.origin.correlation_id,
+                &self.links,
+            )
         })
     }
 

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 /// `POST /v1/admin/concerts`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "The Foldbacks: Live", "venue": "Olympic Hall, Seoul"}))]
 pub struct ConcertRequest {
     /// 1 to 200 characters after trimming.
     #[schema(value_type = String, min_length = 1, max_length = 200)]
@@ -33,6 +34,7 @@ pub struct ConcertRequest {
 /// One seat of a schedule.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"number": 1, "price": 50000}))]
 pub struct SeatRequest {
     /// A JSON integer, 1 to 100000, each number once.
     #[schema(value_type = i64, minimum = 1, maximum = 100000)]
@@ -45,6 +47,7 @@ pub struct SeatRequest {
 /// `POST /v1/admin/concerts/{id}/schedules`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"starts_at": "2027-01-04T10:00:00Z", "booking_opens_at": "2026-12-05T10:00:00Z", "seats": [{"number": 1, "price": 50000}, {"number": 2, "price": 50000}, {"number": 3, "price": 70000}]}))]
 pub struct ScheduleRequest {
     /// RFC 3339.
     pub starts_at: DateTime<Utc>,

@@ -18,6 +18,7 @@ use crate::policy::Policy;
 /// `POST /v1/balance/charges`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": 50000}))]
 pub struct ChargeRequest {
     /// KRW, a JSON integer above 0 and at most `MAX_SINGLE_CHARGE`.
     #[schema(value_type = i64, minimum = 1)]

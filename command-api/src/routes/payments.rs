@@ -19,6 +19,7 @@ use crate::read_model::KnownReservation;
 /// `POST /v1/payments`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03"}))]
 pub struct PaymentRequest {
     #[schema(value_type = Uuid)]
     pub reservation_id: ReservationId,

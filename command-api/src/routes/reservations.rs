@@ -20,6 +20,7 @@ use crate::read_model::KnownReservation;
 /// `POST /v1/reservations`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "seat_number": 12}))]
 pub struct HoldRequest {
     #[schema(value_type = Uuid)]
     pub schedule_id: ScheduleId,

@@ -97,7 +97,11 @@ async fn a_hold_is_answered_201_with_the_contract_body() {
         .to_owned();
     let body: Value = response.json().await.unwrap();
     let reservation_id = body["reservation_id"].as_str().unwrap();
-    assert_eq!(location, format!("/v1/reservations/{reservation_id}"));
+    // Absolute, on query-api (PUBLIC_QUERY_URL's default), where it is read.
+    assert_eq!(
+        location,
+        format!("http://127.0.0.1:8081/v1/reservations/{reservation_id}")
+    );
     assert_eq!(body["schedule_id"], schedule_id.to_string());
     assert_eq!(body["seat_number"], 2);
     assert_eq!(body["status"], "HELD");
@@ -129,7 +133,7 @@ async fn a_hold_is_answered_201_with_the_contract_body() {
 
 #[tokio::test]
 async fn prefer_wait_0_answers_202_with_a_location() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("PUBLIC_QUERY_URL", "https://read.tickets.example/")]).await;
     let projector = app.spawn_projector().await;
     let schedule_id = app.open_schedule(1).await;
     let user = Uuid::new_v4();
@@ -161,7 +165,10 @@ async fn prefer_wait_0_answers_202_with_a_location() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "PENDING");
     let reservation_id = body["reservation_id"].as_str().unwrap();
-    assert_eq!(location, format!("/v1/reservations/{reservation_id}"));
+    assert_eq!(
+        location,
+        format!("https://read.tickets.example/v1/reservations/{reservation_id}")
+    );
     assert_eq!(body["schedule_id"], schedule_id.to_string());
     projector.stop().await;
 }

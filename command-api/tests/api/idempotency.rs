@@ -44,7 +44,7 @@ async fn a_retry_of_a_pending_command_follows_the_same_command_and_appends_once(
     let charge_id = first["charge_id"].as_str().unwrap().to_owned();
     assert_eq!(
         location.unwrap(),
-        format!("/v1/balance/charges/{charge_id}")
+        format!("http://127.0.0.1:8081/v1/balance/charges/{charge_id}")
     );
 
     // The same body as JSON values: other spacing and key order.

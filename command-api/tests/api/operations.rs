@@ -114,7 +114,7 @@ async fn cors_answers_preflights_from_configured_origins_and_exposes_headers() {
         .header("access-control-request-method", "POST")
         .header(
             "access-control-request-headers",
-            "content-type,x-user-id,x-queue-token",
+            "content-type,x-user-id,x-queue-token,idempotency-key,prefer,x-correlation-id",
         )
         .send()
         .await
@@ -127,6 +127,16 @@ async fn cors_answers_preflights_from_configured_origins_and_exposes_headers() {
             .unwrap(),
         "https://tickets.example"
     );
+    let allowed = preflight
+        .headers()
+        .get("access-control-allow-headers")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for name in ["idempotency-key", "prefer", "x-correlation-id", "x-user-id"] {
+        assert!(allowed.contains(name), "{name} not in {allowed}");
+    }
 
     let response = app
         .client
@@ -142,10 +152,15 @@ async fn cors_answers_preflights_from_configured_origins_and_exposes_headers() {
         .to_str()
         .unwrap()
         .to_lowercase();
-    assert!(
-        exposed.contains("location") && exposed.contains("retry-after"),
-        "{exposed}"
-    );
+    for name in [
+        "location",
+        "retry-after",
+        "x-correlation-id",
+        "idempotent-replayed",
+        "preference-applied",
+    ] {
+        assert!(exposed.contains(name), "{name} not in {exposed}");
+    }
 
     let stranger = app
         .client
@@ -158,4 +173,11 @@ async fn cors_answers_preflights_from_configured_origins_and_exposes_headers() {
         .headers()
         .get("access-control-allow-origin")
         .is_none());
+}
+
+#[tokio::test]
+async fn committed_openapi_matches_the_served_spec() {
+    let app = spawn_app_with(&[]).await;
+    let served = app.get("/openapi.json").await.text().await.unwrap();
+    infra::committed_spec::check_committed_openapi("command-api", &served);
 }

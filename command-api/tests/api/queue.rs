@@ -125,3 +125,19 @@ async fn a_fan_holding_a_seat_keeps_the_slot_past_the_idle_period() {
     assert_eq!(status, 201, "the idle fan's place ended: {back}");
     projector.stop().await;
 }
+
+#[tokio::test]
+async fn a_token_answer_links_to_where_query_api_reads_it() {
+    let app = spawn_app_with(&[("PUBLIC_QUERY_URL", "https://read.tickets.example")]).await;
+    let response = app
+        .post("/v1/queue/tokens")
+        .header("X-User-Id", Uuid::new_v4().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        response.headers().get("location").unwrap(),
+        "https://read.tickets.example/v1/queue/tokens/current"
+    );
+}

@@ -163,4 +163,27 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             })
             .collect()
     }
+
+    /// An absolute http(s) base URL, without a trailing slash, so paths can
+    /// be appended to it as they are.
+    pub(super) fn base_url(
+        &self,
+        name: &'static str,
+        default: &str,
+    ) -> Result<String, ConfigError> {
+        let url = self.text_or(name, default);
+        let url = url.trim_end_matches('/');
+        let host = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+            .unwrap_or_default();
+        let authority = host.split('/').next().unwrap_or_default();
+        if authority.is_empty() || url.contains(['?', '#', ' ']) {
+            return Err(ConfigError::invalid(
+                name,
+                format!("{url:?} is not a base URL like https://api.example.com"),
+            ));
+        }
+        Ok(url.to_owned())
+    }
 }

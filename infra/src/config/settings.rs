@@ -11,6 +11,8 @@ use super::ConfigError;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ticketfold";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// query-api as `make up` serves it.
+pub const DEFAULT_PUBLIC_QUERY_URL: &str = "http://127.0.0.1:8081";
 /// HMAC keys shorter than the hash output weaken the queue-token signature.
 pub const MIN_TOKEN_SECRET_BYTES: usize = 32;
 /// The least QUEUE_WAITING_GRACE_SECONDS: a waiting fan's grace must cover a
@@ -67,6 +69,7 @@ impl Settings {
                 query_api_addr: vars.socket_addr("QUERY_API_ADDR", "0.0.0.0:8081")?,
                 projector_addr: vars.socket_addr("PROJECTOR_ADDR", "0.0.0.0:8082")?,
                 max_in_flight: vars.positive("HTTP_MAX_IN_FLIGHT", 1024)?,
+                public_query_url: vars.base_url("PUBLIC_QUERY_URL", DEFAULT_PUBLIC_QUERY_URL)?,
             },
             admin: AdminSettings {
                 key: vars.text("ADMIN_KEY").map(Secret::new),
@@ -231,7 +234,7 @@ pub struct TopicPartitions {
     pub wallets: i32,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub command_api_addr: SocketAddr,
     pub query_api_addr: SocketAddr,
@@ -239,6 +242,11 @@ pub struct HttpSettings {
     /// Requests one API instance works on at once; past it, 503 with
     /// Retry-After (`HTTP_MAX_IN_FLIGHT`).
     pub max_in_flight: usize,
+    /// Where browsers reach query-api (`PUBLIC_QUERY_URL`, no trailing
+    /// slash): command-api's `Location` headers are absolute URLs under it,
+    /// because a `Location` relative to command-api would name a path that
+    /// only query-api serves.
+    pub public_query_url: String,
 }
 
 #[derive(Debug, Clone)]

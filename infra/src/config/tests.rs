@@ -65,6 +65,7 @@ fn defaults_apply_when_only_the_secret_is_set() {
         }
     );
     assert!(settings.cors.allowed_origins.is_empty());
+    assert_eq!(settings.http.public_query_url, "http://127.0.0.1:8081");
     assert_eq!(settings.telemetry.log_filter, "info");
     assert_eq!(settings.telemetry.log_format, LogFormat::Text);
 }
@@ -274,5 +275,27 @@ fn the_proof_of_work_is_off_by_default_and_bounded() {
         ])
         .unwrap_err();
         assert!(err.to_string().contains("QUEUE_CHALLENGE_BITS"), "{err}");
+    }
+}
+
+#[test]
+fn the_public_query_url_is_a_base_url() {
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("PUBLIC_QUERY_URL", "https://read.tickets.example/"),
+    ])
+    .unwrap();
+    assert_eq!(
+        settings.http.public_query_url,
+        "https://read.tickets.example"
+    );
+    for bad in [
+        "read.tickets.example",
+        "ftp://x",
+        "http://",
+        "https://x/?q=1",
+    ] {
+        let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("PUBLIC_QUERY_URL", bad)]).unwrap_err();
+        assert_eq!(err.variable, "PUBLIC_QUERY_URL", "{bad}");
     }
 }

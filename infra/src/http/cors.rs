@@ -1,27 +1,40 @@
 use actix_cors::Cors;
-use actix_web::http::{header, Method};
+use actix_web::http::Method;
 
 use crate::config::CorsSettings;
 
 /// Request headers browsers may send cross-origin (see the API contract).
-const ALLOWED_HEADERS: [&str; 7] = [
+const ALLOWED_HEADERS: [&str; 9] = [
     "content-type",
     "accept",
     "x-user-id",
     "x-queue-token",
+    "x-queue-proof",
     "idempotency-key",
     "prefer",
+    "x-correlation-id",
     "x-admin-key",
 ];
 
+/// Response headers a cross-origin page may read: where to follow a 202
+/// (`Location`), when to come back (`Retry-After`), how to report a request
+/// (`X-Correlation-Id`), and whether an answer was a replay or applied the
+/// caller's `Prefer`.
+const EXPOSED_HEADERS: [&str; 5] = [
+    "location",
+    "retry-after",
+    "x-correlation-id",
+    "idempotent-replayed",
+    "preference-applied",
+];
+
 /// CORS for the configured origins only; with none configured, browsers on
-/// other origins are refused. `Location` and `Retry-After` are exposed so
-/// frontends can follow pending commands and back off.
+/// other origins are refused.
 pub fn cors(settings: &CorsSettings) -> Cors {
     let cors = Cors::default()
         .allowed_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
         .allowed_headers(ALLOWED_HEADERS)
-        .expose_headers([header::LOCATION, header::RETRY_AFTER])
+        .expose_headers(EXPOSED_HEADERS)
         .max_age(3600);
     settings
         .allowed_origins

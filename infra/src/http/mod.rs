@@ -9,6 +9,7 @@ mod health;
 mod in_flight;
 mod listener;
 mod openapi;
+mod query_links;
 mod rejections;
 mod request_span;
 mod shedding_doc;
@@ -22,6 +23,7 @@ pub use health::{healthz, readyz, Readiness, DEFAULT_PROBE_TIMEOUT};
 pub use in_flight::{bound_in_flight, InFlightBound};
 pub use listener::bind_listener;
 pub use openapi::{openapi_json, operational_api, ApiDocument};
+pub use query_links::QueryLinks;
 pub use rejections::{
     contain_panics, json_config, limit_body_size, method_not_allowed, not_found, path_config,
     payload_config, problem_fallback, query_config, MAX_BODY_BYTES,

@@ -43,7 +43,8 @@ impl ApiDocument {
     get,
     path = "/openapi.json",
     tag = "operations",
-    responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json"))
+    responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json",
+        example = json!({"openapi": "3.1.0", "info": {"title": "ticketfold query-api", "version": "0.1.0"}, "servers": [{"url": "http://127.0.0.1:8081"}], "paths": {}})))
 )]
 pub async fn openapi_json(document: web::Data<ApiDocument>) -> HttpResponse {
     HttpResponse::Ok()

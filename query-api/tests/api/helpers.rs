@@ -114,7 +114,11 @@ impl TestApp {
         self.proxy.as_deref().expect("spawned behind a proxy")
     }
 
+    /// A path of this service, or an absolute URL (a `Location`) as given.
     pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            return path.to_owned();
+        }
         format!("{}{}", self.address, path)
     }
 

@@ -58,7 +58,10 @@ async fn a_hold_answered_202_reads_pending_to_its_owner_only_until_it_is_decided
         .await;
     assert_eq!(status, 202, "{answer}");
     let reservation = answer["reservation_id"].as_str().unwrap().to_owned();
-    assert_eq!(location, format!("/v1/reservations/{reservation}"));
+    assert_eq!(
+        location,
+        stack.query.url(&format!("/v1/reservations/{reservation}"))
+    );
     let (status, pending) = stack.query.get_as(&location, owner, None).await;
     assert_eq!(status, 200, "{pending}");
     let expires_at = pending["expires_at"].clone();
@@ -122,7 +125,10 @@ async fn a_charge_refused_after_its_202_polls_with_its_refusal() {
             .await;
         assert_eq!(status, 202, "{answer}");
         let id = answer["charge_id"].as_str().unwrap().to_owned();
-        assert_eq!(location, format!("/v1/balance/charges/{id}"));
+        assert_eq!(
+            location,
+            stack.query.url(&format!("/v1/balance/charges/{id}"))
+        );
         polls.push((id, location));
     }
     let [(accepted_id, accepted_poll), (refused_id, refused_poll)] = &polls[..] else {
@@ -208,7 +214,10 @@ async fn a_payment_answered_202_reads_pending_to_its_payer_until_it_completes() 
         .await;
     assert_eq!(status, 202, "{answer}");
     let payment = answer["payment_id"].as_str().unwrap().to_owned();
-    assert_eq!(location, format!("/v1/payments/{payment}"));
+    assert_eq!(
+        location,
+        stack.query.url(&format!("/v1/payments/{payment}"))
+    );
     let (status, body) = stack.query.get_as(&location, payer, None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(

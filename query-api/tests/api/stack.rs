@@ -40,13 +40,18 @@ pub async fn spawn_stack(overrides: &[(&str, &str)]) -> Stack {
         .await
         .expect("provisioning the test database and topics");
     let env = Arc::new(env);
-    let commands = command_api::startup::Application::build(env.settings.clone())
+    let query = start(env.clone(), None).await;
+    // command-api's `Location` headers name this query-api, as
+    // PUBLIC_QUERY_URL does in a deployment.
+    let mut command_settings = env.settings.clone();
+    command_settings.http.public_query_url = query.url("");
+    let commands = command_api::startup::Application::build(command_settings)
         .await
         .expect("command-api builds");
     let commands_url = format!("http://127.0.0.1:{}", commands.port());
     tokio::spawn(commands.run_until_stopped());
     let mut stack = Stack {
-        query: start(env.clone(), None).await,
+        query,
         commands: commands_url,
         projector: String::new(),
         projection: None,

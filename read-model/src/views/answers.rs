@@ -17,6 +17,7 @@ use super::reads::{BalanceView, PaymentStatus, ReservationStatus, ReservationVie
 /// `POST /v1/admin/concerts` 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01"}))]
 pub struct ConcertRegistered {
     pub concert_id: Uuid,
 }
@@ -24,6 +25,7 @@ pub struct ConcertRegistered {
 /// `POST /v1/admin/concerts/{id}/schedules` 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02"}))]
 pub struct ScheduleAdded {
     pub schedule_id: Uuid,
 }
@@ -33,11 +35,13 @@ pub struct ScheduleAdded {
 /// `HELD` and `price` set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(transparent)]
+#[schema(example = json!({"reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03", "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "seat_number": 12, "status": "HELD", "price": 50000, "expires_at": "2026-12-05T10:05:00Z"}))]
 pub struct HoldPlaced(pub ReservationView);
 
 /// `DELETE /v1/reservations/{id}` 200: the seat is free again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03", "status": "RELEASED"}))]
 pub struct HoldReleased {
     pub reservation_id: Uuid,
     /// `RELEASED`.
@@ -48,6 +52,7 @@ pub struct HoldReleased {
 /// token has expired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"payment_id": "0193a0d3-2b3c-7e44-8d35-6c4d5e6f7a04", "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03", "amount": 50000, "status": "COMPLETED", "balance": 0}))]
 pub struct PaymentCompleted {
     pub payment_id: Uuid,
     pub reservation_id: Uuid,
@@ -124,6 +129,7 @@ pub enum PendingStatus {
 /// decided yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "PENDING", "concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01"}))]
 pub struct ConcertPending {
     pub status: PendingStatus,
     pub concert_id: Uuid,
@@ -133,6 +139,7 @@ pub struct ConcertPending {
 /// log but not decided yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "PENDING", "concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01", "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02"}))]
 pub struct SchedulePending {
     pub status: PendingStatus,
     pub concert_id: Uuid,
@@ -143,6 +150,7 @@ pub struct SchedulePending {
 /// yet; follow `Location`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "PENDING", "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03", "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "seat_number": 12}))]
 pub struct HoldPending {
     pub status: PendingStatus,
     pub reservation_id: Uuid,
@@ -154,6 +162,7 @@ pub struct HoldPending {
 /// decided yet; follow `Location`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "PENDING", "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03"}))]
 pub struct ReleasePending {
     pub status: PendingStatus,
     pub reservation_id: Uuid,
@@ -163,6 +172,7 @@ pub struct ReleasePending {
 /// decided yet; follow `Location`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "PENDING", "charge_id": "0193a0d3-3c4d-7f55-9e46-7d5e6f7a8b05"}))]
 pub struct ChargePending {
     pub status: PendingStatus,
     /// Also the command's id, so its poll finds a refusal as well.
@@ -173,6 +183,7 @@ pub struct ChargePending {
 /// yet; follow `Location`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "PENDING", "payment_id": "0193a0d3-2b3c-7e44-8d35-6c4d5e6f7a04", "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03"}))]
 pub struct PaymentPending {
     pub status: PendingStatus,
     pub payment_id: Uuid,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 /// `GET /v1/concerts` answers a list of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"concert_id": "0193a0d2-7c4e-7b31-9a52-3f1c2d4e5a01", "title": "The Foldbacks: Live", "venue": "Olympic Hall, Seoul"}))]
 pub struct ConcertView {
     pub concert_id: Uuid,
     pub title: String,
@@ -18,6 +19,7 @@ pub struct ConcertView {
 /// `GET /v1/concerts/{id}/schedules` answers a list of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "starts_at": "2027-01-04T10:00:00Z", "booking_opens_at": "2026-12-05T10:00:00Z", "total_seats": 300, "available_seats": 212}))]
 pub struct ScheduleView {
     pub schedule_id: Uuid,
     pub starts_at: DateTime<Utc>,
@@ -30,6 +32,7 @@ pub struct ScheduleView {
 /// `GET /v1/schedules/{id}/seats`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "seats": [{"number": 11, "price": 50000, "status": "AVAILABLE"}, {"number": 12, "price": 50000, "status": "HELD"}, {"number": 13, "price": 70000, "status": "SOLD"}]}))]
 pub struct SeatMapView {
     pub schedule_id: Uuid,
     /// In seat-number order.
@@ -57,6 +60,7 @@ pub enum SeatStatus {
 /// `GET /v1/balance`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"balance": 50000}))]
 pub struct BalanceView {
     /// KRW; 0 for a user never seen.
     pub balance: i64,
@@ -65,6 +69,7 @@ pub struct BalanceView {
 /// `GET /v1/reservations/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03", "schedule_id": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "seat_number": 12, "status": "HELD", "price": 50000, "expires_at": "2026-12-05T10:05:00Z"}))]
 pub struct ReservationView {
     pub reservation_id: Uuid,
     pub schedule_id: Uuid,
@@ -96,6 +101,7 @@ pub enum ReservationStatus {
 /// `GET /v1/payments/{id}`: where a payment stands (the `Location` of its 202).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"payment_id": "0193a0d3-2b3c-7e44-8d35-6c4d5e6f7a04", "reservation_id": "0193a0d3-1a2b-7d33-9c24-5b3c4d5e6f03", "status": "COMPLETED", "amount": 50000, "balance": 0, "code": null}))]
 pub struct PaymentView {
     pub payment_id: Uuid,
     pub reservation_id: Uuid,
@@ -126,6 +132,7 @@ pub enum PaymentStatus {
 /// of its 202; the charge id is the command id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"charge_id": "0193a0d3-3c4d-7f55-9e46-7d5e6f7a8b05", "status": "COMPLETED", "amount": 50000, "balance": 50000, "code": null}))]
 pub struct ChargeView {
     pub charge_id: Uuid,
     pub status: ChargeStatus,

@@ -22,6 +22,7 @@ pub struct ChallengeQuery {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"challenge": "AV9fX19fX19fX19fX19fX6EBAZLwxBt-fMOaUUsdXj-aEAwAAAGa71s_gMPDw8PDw8PDw8PDw8PDw8N-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fn5-fg", "difficulty_bits": 12, "expires_at": "2026-12-05T10:02:00Z"}))]
 pub struct IssuedChallenge {
     /// Opaque. Find a decimal `counter` such that SHA-256 of the ASCII bytes
     /// `<challenge>.<counter>` starts with `difficulty_bits` zero bits, and

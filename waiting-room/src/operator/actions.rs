@@ -34,6 +34,7 @@ impl OperatorAction {
 /// widen them. `None` clears a limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"rate_per_second": 50, "active_max": 500, "challenge_bits": null}))]
 pub struct Limits {
     /// Admissions per second into this room, at most.
     #[schema(minimum = 1, example = 20)]

@@ -12,6 +12,7 @@ const KEPT: isize = 1000;
 
 /// One operator action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"action": "pause", "room": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "by": "ops-on-call", "at": "2026-12-05T09:58:12Z", "detail": "paused"}))]
 pub struct ControlEntry {
     /// `pause`, `resume`, `queue_everyone` or `limits`.
     #[schema(example = "pause")]

@@ -13,6 +13,7 @@ use crate::room::Room;
 use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"room": "0193a0d2-8e10-7c22-8b13-4a2b3c4d5e02", "mode": "adaptive", "rate_per_second": 40.0, "paused": false, "waiting": 1200, "prequeued": 0, "active": 350, "limits": {"rate_per_second": null, "active_max": 500, "challenge_bits": null}, "opens_at": "2026-12-05T10:00:00Z", "opened_at": "2026-12-05T10:00:01Z", "shuffle_seed": "9f86d081884c7d65", "shuffled": 830}))]
 pub struct RoomView {
     /// `global` or the schedule id.
     #[schema(example = "global")]
