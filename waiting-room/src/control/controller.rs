@@ -110,9 +110,7 @@ impl RateController {
         .flatten()
         .filter(|&(target, observed)| observed > target)
         .map(|(target, observed)| target / observed)
-        .fold(None, |worst: Option<f64>, share| {
-            Some(worst.map_or(share, |worst| worst.min(share)))
-        });
+        .reduce(f64::min);
         if let Some(share) = asked {
             let cut = share.clamp(DEEPEST_CUT, SHALLOWEST_CUT);
             self.rate = self.bounded(self.rate * cut);
@@ -124,17 +122,17 @@ impl RateController {
             // Raising a rate nobody uses would claim a capacity never seen.
             return Verdict::Hold;
         }
-        if p95.is_none() && reading.in_flight >= MIN_SAMPLES as f64 {
-            // Commands under way and too few answered to judge: the stack
-            // is stalling, not idle (an overload run raised 49 to 251 in
-            // such seconds).
-            return Verdict::Hold;
-        }
-        if p95.is_none() && reading.p95_ms.is_some_and(|thin| thin as f64 > target) {
-            // Too few answers to cut on, but slow ones: no evidence for
-            // more either (another run raised 30 to 251 on a handful of
-            // answers taking 4.9 s).
-            return Verdict::Hold;
+        if p95.is_none() {
+            // Too few answers to judge. Commands under way but unanswered
+            // mean a stalling stack, not an idle one (an overload run raised
+            // 49 to 251 in such seconds); a handful of slow answers is no
+            // evidence for more either (another raised 30 to 251 on answers
+            // taking 4.9 s).
+            let stalling = reading.in_flight >= MIN_SAMPLES as f64;
+            let slow = reading.p95_ms.is_some_and(|thin| thin as f64 > target);
+            if stalling || slow {
+                return Verdict::Hold;
+            }
         }
         let headroom = p95.map_or(1.0, |p95| 1.0 - p95 / target);
         let growth = (FAST_GROWTH * headroom).max(SLOW_GROWTH);
