@@ -2,25 +2,18 @@
 // countdown runs out and says so, and the seat reads available again in
 // both fans' maps without anyone acting.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { fan, launch, seatIs, shoot } from './browser.mjs';
-import { openSchedule, startStack } from './stack.mjs';
+import { fan, seatIs, shoot } from './browser.mjs';
+import { stackAndBrowser } from './harness.mjs';
+import { openSchedule } from './stack.mjs';
 import { alertSays, holdSeat, joinAndWaitForTurn, statusSays } from './steps.mjs';
 
-let stack;
-let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ HOLD_TTL_SECONDS: '6' }), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const world = stackAndBrowser({ HOLD_TTL_SECONDS: '6' });
 
 test('an unpaid hold runs out and frees the seat in both maps', async () => {
-  const { url } = await openSchedule(stack, { seats: 3 });
-  const [holder, other] = [await fan(browser), await fan(browser)];
+  const { url } = await openSchedule(world.stack, { seats: 3 });
+  const [holder, other] = [await fan(world.browser), await fan(world.browser)];
   await Promise.all([holder, other].map((page) => page.goto(url)));
   await Promise.all([holder, other].map(joinAndWaitForTurn));
 

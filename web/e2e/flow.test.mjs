@@ -2,27 +2,20 @@
 // booking page, the queue, a seat, a refused payment (no money yet), a
 // top-up, the payment, "Confirmed".
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { fan, launch, seatIs, shoot } from './browser.mjs';
-import { openSchedule, startStack } from './stack.mjs';
+import { fan, seatIs, shoot } from './browser.mjs';
+import { stackAndBrowser } from './harness.mjs';
+import { openSchedule } from './stack.mjs';
 import { alertSays, holdSeat, joinAndWaitForTurn, statusSays } from './steps.mjs';
 
-let stack;
-let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack(), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const world = stackAndBrowser();
 
 test('a fan books a seat from the concert list to "Confirmed"', async () => {
-  const { scheduleId } = await openSchedule(stack, { seats: 6, price: 50_000 });
-  const page = await fan(browser);
+  const { scheduleId } = await openSchedule(world.stack, { seats: 6, price: 50_000 });
+  const page = await fan(world.browser);
 
-  await page.goto(`${stack.web}/`);
+  await page.goto(`${world.stack.web}/`);
   // The schedule's own item, not its concert's (which contains it).
   const scheduleItem = (text) =>
     page.getByRole('listitem').filter({ hasText: text }).filter({ hasNot: page.getByRole('heading') });
@@ -63,6 +56,6 @@ test('a fan books a seat from the concert list to "Confirmed"', async () => {
   await shoot(page, 'flow-5-confirmed');
 
   // The sale reached the read model: the list now counts one seat fewer.
-  await page.goto(`${stack.web}/`);
+  await page.goto(`${world.stack.web}/`);
   await scheduleItem('5 of 6 seats available').waitFor();
 });

@@ -3,25 +3,18 @@
 // the payment are each answered `202` with an absolute `Location` on
 // query-api, which the page reads (CORS exposes it) and polls to the outcome.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { fan, launch, shoot } from './browser.mjs';
-import { openSchedule, startStack } from './stack.mjs';
+import { fan, shoot } from './browser.mjs';
+import { stackAndBrowser } from './harness.mjs';
+import { openSchedule } from './stack.mjs';
 import { holdSeat, joinAndWaitForTurn, statusSays } from './steps.mjs';
 
-let stack;
-let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({}, { preferWait: 0 }), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const world = stackAndBrowser({}, { preferWait: 0 });
 
 test('a fan whose every command is answered 202 still reaches "Confirmed"', async () => {
-  const { url } = await openSchedule(stack, { seats: 2, price: 30_000 });
-  const page = await fan(browser);
+  const { url } = await openSchedule(world.stack, { seats: 2, price: 30_000 });
+  const page = await fan(world.browser);
   const answered = [];
   page.on('response', (response) => {
     const request = response.request();
@@ -44,9 +37,9 @@ test('a fan whose every command is answered 202 still reaches "Confirmed"', asyn
     ['/v1/balance/charges', '/v1/balance/charges/'],
     ['/v1/payments', '/v1/payments/'],
   ]) {
-    assert.ok(answered.includes(`POST ${stack.commandApi}${command} 202`), `${command} not answered 202:\n${answered.join('\n')}`);
+    assert.ok(answered.includes(`POST ${world.stack.commandApi}${command} 202`), `${command} not answered 202:\n${answered.join('\n')}`);
     assert.ok(
-      answered.some((line) => line.startsWith(`GET ${stack.queryApi}${read}`) && line.endsWith(' 200')),
+      answered.some((line) => line.startsWith(`GET ${world.stack.queryApi}${read}`) && line.endsWith(' 200')),
       `no read of ${read} on query-api:\n${answered.join('\n')}`,
     );
   }

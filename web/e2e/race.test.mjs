@@ -2,28 +2,21 @@
 // seat at once: the log's order decides, exactly one holds it, and the
 // other is told it was taken and sees it held in the map.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { fan, launch, seatIs, shoot } from './browser.mjs';
-import { openSchedule, startStack } from './stack.mjs';
+import { fan, seatIs, shoot } from './browser.mjs';
+import { stackAndBrowser } from './harness.mjs';
+import { openSchedule } from './stack.mjs';
 import { firstOf, holdSeat, joinAndWaitForTurn } from './steps.mjs';
 
-let stack;
-let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack(), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const world = stackAndBrowser();
 
 const HELD = 'Seat 2 held';
 const TAKEN = 'Someone else got that seat first';
 
 test('two fans race for one seat: one holds it, the other sees it taken', async () => {
-  const { url } = await openSchedule(stack, { seats: 4 });
-  const fans = [await fan(browser), await fan(browser)];
+  const { url } = await openSchedule(world.stack, { seats: 4 });
+  const fans = [await fan(world.browser), await fan(world.browser)];
   await Promise.all(fans.map((page) => page.goto(url)));
   await Promise.all(fans.map(joinAndWaitForTurn));
 

@@ -3,30 +3,19 @@
 // and wait with their positions; once the room is resumed the pages,
 // polling at the pace the server sets, say it's their turn.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { fan, launch, seatIs, shoot } from './browser.mjs';
-import { openSchedule, roomAction, startStack } from './stack.mjs';
+import { fan, seatIs, shoot } from './browser.mjs';
+import { stackAndBrowser } from './harness.mjs';
+import { openSchedule, roomAction } from './stack.mjs';
 import { statusSays } from './steps.mjs';
 
-let stack;
-let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([
-    // A 30 s grace caps the server's poll interval at 10 s.
-    startStack({ QUEUE_ADMISSION: 'fixed', QUEUE_ADMIT_PER_SECOND: '1', QUEUE_WAITING_GRACE_SECONDS: '30' }),
-    launch(),
-  ]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const world = stackAndBrowser({ QUEUE_ADMISSION: 'fixed', QUEUE_ADMIT_PER_SECOND: '1', QUEUE_WAITING_GRACE_SECONDS: '30' });
 
 test('waiting fans move from their positions to "It\'s your turn"', async () => {
-  const { url, scheduleId } = await openSchedule(stack, { seats: 2 });
-  await roomAction(stack, scheduleId, 'pause');
-  const [first, second] = [await fan(browser), await fan(browser)];
+  const { url, scheduleId } = await openSchedule(world.stack, { seats: 2 });
+  await roomAction(world.stack, scheduleId, 'pause');
+  const [first, second] = [await fan(world.browser), await fan(world.browser)];
   for (const [page, position] of [[first, 1], [second, 2]]) {
     await page.goto(url);
     await page.getByRole('button', { name: 'Join the queue' }).press('Enter');
@@ -36,7 +25,7 @@ test('waiting fans move from their positions to "It\'s your turn"', async () => 
   assert.equal(await second.getByRole('progressbar').getAttribute('aria-label'), 'Your progress through the queue');
   await shoot(second, 'waiting-1-in-line');
 
-  await roomAction(stack, scheduleId, 'resume');
+  await roomAction(world.stack, scheduleId, 'resume');
   await statusSays(first, "It's your turn");
   await statusSays(second, "It's your turn");
   await seatIs(second, 1, 'available').waitFor();
