@@ -136,10 +136,15 @@ redis_cli() {
 
 # The waiting queue of the `make up` stack, emptied while its services are
 # stopped: a scenario's fans stay ACTIVE for QUEUE_ACTIVE_TTL_SECONDS and
-# would otherwise fill the next scenario's active set.
+# would otherwise fill the next scenario's active set. The admission
+# controller's record (`queue:control`: its rate and the rate the stack was
+# proven to sustain) is the stack's, not a scenario's, and stays, as it does
+# across restarts in production; COLD_START=1 drops it too.
 empty_up_queue() {
-  local pattern="${REDIS_KEY_PREFIX:-tf:}queue:*"
-  redis_cli --scan --pattern "$pattern" | xargs -r -n 500 redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" UNLINK >/dev/null
+  local root="${REDIS_KEY_PREFIX:-tf:}queue:"
+  redis_cli --scan --pattern "${root}*" |
+    { if [ "${COLD_START:-0}" = 1 ]; then cat; else grep -vxF "${root}control" || true; fi; } |
+    xargs -r -n 500 redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" UNLINK >/dev/null
 }
 
 # `make up` once (build, broker, set-up), so every run uses the same binaries.

@@ -210,3 +210,25 @@ def test_the_report_refuses_a_run_without_requests(tmp_path: Path) -> None:
     write_run(tmp_path, [], READINGS, FANS)
     with pytest.raises(SystemExit):
         overload.build_report(tmp_path, tmp_path / "out", 4.0, "full", "nowhere")
+
+
+def test_the_start_of_the_line_tells_a_warm_start_from_a_cold_one() -> None:
+    def sample(seconds: float, waiting: float, rate: float, proven: float) -> dict[str, Any]:
+        return {
+            "t": EPOCH + seconds,
+            "metrics": {
+                "queue_waiting_users": waiting,
+                "queue_admit_rate_per_second": rate,
+                "queue_proven_rate_per_second": proven,
+            },
+        }
+
+    warm = [sample(0, 0, 5, 96), sample(1, 400, 5, 96), sample(2, 900, 96, 96), sample(9, 900, 140, 120)]
+    start = overload.start_of_line(warm)
+    assert start == {"proven_before": 96, "start_rate": 96}
+    assert "Warm start" in overload.start_text(start)
+    cold = [sample(0, 0, 5, float("nan")), sample(1, 400, 5, float("nan")), sample(2, 900, 7, float("nan"))]
+    start = overload.start_of_line(cold)
+    assert start == {"proven_before": None, "start_rate": 7}
+    assert "Cold start" in overload.start_text(start)
+    assert overload.start_of_line([sample(0, 0, 5, 1)])["start_rate"] is None

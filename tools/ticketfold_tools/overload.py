@@ -39,6 +39,7 @@ SERIES = (
     "queue_abandoned_total",
     "queue_waiting_users",
     "queue_admit_rate_per_second",
+    "queue_proven_rate_per_second",
     "queue_signal_p95_seconds",
     "queue_prequeued_users",
     # Why the controller set the rate it did.
@@ -130,6 +131,9 @@ def timeline(rows: Sequence[CapacityRow], readings: Sequence[Reading], start: fl
             entry = seconds.setdefault(second, {"arrivals": 0, "booking_p95_ms": None, "requests": 0})
             entry["waiting"] = metrics.get("queue_waiting_users")
             entry["admit_rate"] = metrics.get("queue_admit_rate_per_second")
+            proven = metrics.get("queue_proven_rate_per_second")
+            if proven is not None and math.isfinite(proven):
+                entry["proven_rate"] = proven
             signal = metrics.get("queue_signal_p95_seconds")
             if signal is not None and math.isfinite(signal):
                 entry["server_p95_ms"] = signal * 1000.0
@@ -161,6 +165,26 @@ def admitted_rate(readings: Sequence[Reading]) -> float | None:
         return None
     gained = last["metrics"].get("queue_admissions_total", 0.0) - first["metrics"].get("queue_admissions_total", 0.0)
     return float(gained) / span
+
+
+def start_of_line(readings: Sequence[Reading]) -> dict[str, float | None]:
+    """How the line started: the rate proven before it formed (None: a cold
+    start) and the highest rate the controller set in its first 5 s."""
+    waiting = [r for r in readings if (r["metrics"].get("queue_waiting_users") or 0) > 0]
+    if not waiting:
+        return {"proven_before": None, "start_rate": None}
+    began = float(waiting[0]["t"])
+    before = [r for r in readings if float(r["t"]) <= began]
+    proven = before[0]["metrics"].get("queue_proven_rate_per_second") if before else None
+    rates = [
+        r["metrics"]["queue_admit_rate_per_second"]
+        for r in readings
+        if began <= float(r["t"]) <= began + 5.0 and "queue_admit_rate_per_second" in r["metrics"]
+    ]
+    return {
+        "proven_before": proven if proven is not None and math.isfinite(proven) else None,
+        "start_rate": max(rates) if rates else None,
+    }
 
 
 def analyse(raw: Path, capacity: float | None) -> dict[str, Any]:
@@ -226,6 +250,7 @@ def analyse(raw: Path, capacity: float | None) -> dict[str, Any]:
         "leavers_admitted_after_leaving": admitted_after_leaving,
         "places_dropped": delta(readings, "queue_abandoned_total"),
         "admitted_rate_per_second": rate,
+        "start": start_of_line(readings),
         "peak_waiting": max([r["metrics"].get("queue_waiting_users", 0.0) for r in readings] or [0.0]),
         "dropped_iterations": counter(summary, "dropped_iterations"),
         "targets": targets,
@@ -341,6 +366,18 @@ def over_slo_text(over: Mapping[str, int]) -> str:
     )
 
 
+def start_text(start: Mapping[str, float | None]) -> str:
+    rate, proven = start.get("start_rate"), start.get("proven_before")
+    if rate is None:
+        return "No admission rate was sampled at the start of the line."
+    if proven is None:
+        return f"Cold start: nothing was proven before the line formed; the rate set in its first 5 s peaked at {rate:g} fans/s."
+    return (
+        f"Warm start: the stack had proven {proven:g} fans/s in an earlier window; "
+        f"the rate set in the line's first 5 s peaked at {rate:g} fans/s."
+    )
+
+
 def verdict(value: bool | None) -> str:
     return "not judged (no capacity given)" if value is None else ("✅ held" if value else "❌ missed")
 
@@ -384,6 +421,8 @@ def markdown(data: Mapping[str, Any]) -> str:
         f"| admitted rate >= 80 % of the capacity | "
         + (f"{rate:.1f} fans/s while fans waited{share}" if rate is not None else "no line formed")
         + f" | {verdict(targets['admitted_rate_at_least_80pct_of_capacity'])} |",
+        "",
+        start_text(data.get("start") or {}),
         "",
         "Seconds with a booking p95 over the SLO: "
         + over_slo_text(data.get("seconds_over_slo") or {})

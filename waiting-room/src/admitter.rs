@@ -16,9 +16,9 @@ use uuid::Uuid;
 use super::admission::Admission;
 use super::admit::{admit_step, Pace};
 use super::control::{
-    load_record, save_record, ControlRecord, Demand, RateControl, RateController, CONTROL_PERIOD,
-    SIGNAL_WINDOW,
+    ControlRecord, Demand, RateControl, RateController, CONTROL_PERIOD, SIGNAL_WINDOW,
 };
+use super::control_record::{load_record, save_record};
 use super::error::QueueError;
 use super::handle::Queue;
 use super::lease::{hold_lease, release_lease};
@@ -144,9 +144,7 @@ impl Admitter {
                 verdict: "fixed".into(),
                 ..ControlRecord::default()
             };
-            store
-                .metrics
-                .control(record.rate, record.p95_ms, record.in_flight, None, None);
+            store.metrics.control(&record, None);
             return Ok(());
         };
         let Some(controller) = self.controller.as_mut() else {
@@ -155,19 +153,13 @@ impl Admitter {
         if !admission.led {
             self.resumed = false;
             if let Some(record) = load_record(store).await? {
-                store.metrics.control(
-                    record.rate,
-                    record.p95_ms,
-                    record.in_flight,
-                    record.lag_records,
-                    Some(targets.p95_ms),
-                );
+                store.metrics.control(&record, Some(targets.p95_ms));
             }
             return Ok(());
         }
         if !self.resumed {
             if let Some(record) = load_record(store).await? {
-                controller.resume_at(record.rate);
+                controller.resume(record.rate, record.proven, record.waiting);
             }
             self.resumed = true;
         }
@@ -181,15 +173,11 @@ impl Admitter {
             lag_records: reading.lag_records,
             samples: reading.samples,
             verdict: verdict.into(),
+            proven: controller.proven(),
+            waiting: demand.waiting,
         };
         save_record(store, &record).await?;
-        store.metrics.control(
-            record.rate,
-            record.p95_ms,
-            record.in_flight,
-            record.lag_records,
-            Some(targets.p95_ms),
-        );
+        store.metrics.control(&record, Some(targets.p95_ms));
         store.metrics.control_step(verdict);
         tracing::debug!(rate = record.rate, p95_ms = ?record.p95_ms, in_flight = record.in_flight, samples = record.samples, verdict, "admission control step");
         Ok(())

@@ -29,6 +29,7 @@ mod admit;
 mod admitter;
 mod challenge;
 mod control;
+mod control_record;
 mod error;
 mod eta;
 mod expire;
@@ -63,7 +64,7 @@ pub use admitter::{Admitter, AdmitterHandle};
 pub use challenge::{issue_challenge, require_proof, ChallengeApi, IssuedChallenge, PROOF_HEADER};
 pub use control::{
     ControlRecord, ControlTargets, RateControl, RateController, SignalReading, Verdict,
-    CONTROL_PERIOD, SIGNAL_WINDOW,
+    CONTROL_PERIOD, IDLE_PERIODS, PROVING_PERIODS, SIGNAL_WINDOW,
 };
 pub use error::QueueError;
 pub use expire::Departures;

@@ -7,6 +7,7 @@ use prometheus::{
 };
 
 use super::admission::Admission;
+use super::control::ControlRecord;
 use super::error::QueueError;
 
 /// Arrival-to-admission buckets, from 0.1 s to 30 min.
@@ -26,6 +27,7 @@ pub(crate) struct QueueMetrics {
     wait_seconds: Histogram,
     lease_held: IntGauge,
     admit_rate: Gauge,
+    proven_rate: Gauge,
     signal_p95: Gauge,
     signal_in_flight: Gauge,
     signal_lag: Gauge,
@@ -69,6 +71,10 @@ impl QueueMetrics {
                 "queue_admit_rate_per_second",
                 "Admissions per second the admitter uses now (fixed, or set by the controller)",
             )?,
+            proven_rate: Gauge::new(
+                "queue_proven_rate_per_second",
+                "The highest admission rate the stack was seen to sustain with every signal on target, where a new line starts (NaN until one is proven)",
+            )?,
             signal_p95: Gauge::new(
                 "queue_signal_p95_seconds",
                 "Booking commands' p95 over the controller's window, cluster-wide (NaN without samples)",
@@ -94,6 +100,7 @@ impl QueueMetrics {
             )?,
         };
         registry.register(Box::new(metrics.admit_rate.clone()))?;
+        registry.register(Box::new(metrics.proven_rate.clone()))?;
         registry.register(Box::new(metrics.signal_p95.clone()))?;
         registry.register(Box::new(metrics.signal_in_flight.clone()))?;
         registry.register(Box::new(metrics.signal_lag.clone()))?;
@@ -124,19 +131,17 @@ impl QueueMetrics {
 
     /// The controller's state, as the record in Redis has it: the rate,
     /// the signal's p95 and commands in flight, and the target.
-    pub fn control(
-        &self,
-        rate: f64,
-        p95_ms: Option<u64>,
-        in_flight: f64,
-        lag_records: Option<f64>,
-        target_p95_ms: Option<u64>,
-    ) {
-        self.signal_lag.set(lag_records.unwrap_or(f64::NAN));
-        self.admit_rate.set(rate);
-        self.signal_p95
-            .set(p95_ms.map(|p95| p95 as f64 / 1000.0).unwrap_or(f64::NAN));
-        self.signal_in_flight.set(in_flight);
+    pub fn control(&self, record: &ControlRecord, target_p95_ms: Option<u64>) {
+        self.signal_lag.set(record.lag_records.unwrap_or(f64::NAN));
+        self.admit_rate.set(record.rate);
+        self.proven_rate.set(record.proven.unwrap_or(f64::NAN));
+        self.signal_p95.set(
+            record
+                .p95_ms
+                .map(|p95| p95 as f64 / 1000.0)
+                .unwrap_or(f64::NAN),
+        );
+        self.signal_in_flight.set(record.in_flight);
         self.target_p95
             .set(target_p95_ms.map(|p95| p95 as f64 / 1000.0).unwrap_or(0.0));
     }

@@ -1,7 +1,8 @@
 //! Adaptive admission against the real Redis: command-api instances file
 //! the booking signal, the leading admitter steps its rate on it. A fast
 //! stack raises the rate; an injected slowdown cuts it; a new leader resumes
-//! at the rate the old one had found.
+//! at the rate the old one had found; a line after a restart starts at the
+//! rate the stack proved.
 
 mod queue_support;
 
@@ -222,4 +223,61 @@ async fn a_projector_falling_behind_cuts_the_rate_though_answers_are_fast() {
         admitter.rate()
     );
     assert!(metric(&registry, "queue_signal_lag_records") > 500.0);
+}
+
+#[tokio::test]
+async fn a_new_line_after_a_restart_starts_at_the_rate_the_stack_proved() {
+    let prefix = Prefix::new();
+    let registry = Registry::new();
+    let queue = prefix.queue_with(adaptive(), &registry);
+    fill(&queue, 3000).await;
+    let signal = BookingSignal::new();
+    let mut first = Admitter::new(queue.clone());
+    run(
+        &queue,
+        &mut first,
+        &signal,
+        Duration::from_millis(5),
+        30,
+        |_| metric(&registry, "queue_proven_rate_per_second") >= 10.0,
+    )
+    .await;
+    let proven = metric(&registry, "queue_proven_rate_per_second");
+    assert!(
+        proven >= 10.0,
+        "five fast periods in a row prove a rate: {proven}"
+    );
+
+    // The line is served and the stack is restarted before the next window.
+    let mut redis = prefix.redis().await;
+    let _: () = redis::cmd("DEL")
+        .arg(format!("{}queue:line", prefix.0))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    for _ in 0..12 {
+        first.tick().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    first.release().await.unwrap();
+
+    let registry = Registry::new();
+    let queue = prefix.queue_with(adaptive(), &registry);
+    let mut second = Admitter::new(queue.clone());
+    assert_eq!(second.rate(), 5, "a fresh admitter knows only the floor");
+    fill(&queue, 500).await;
+    second.tick().await.unwrap();
+    assert!(second.is_leading());
+    assert_eq!(
+        f64::from(second.rate()),
+        proven.floor(),
+        "the new line starts at the proven rate, not the floor"
+    );
+    let text = prometheus::TextEncoder::new()
+        .encode_to_string(&registry.gather())
+        .unwrap();
+    assert!(
+        text.contains("queue_control_steps_total{verdict=\"warm_start\"}"),
+        "{text}"
+    );
 }

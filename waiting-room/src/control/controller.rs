@@ -16,7 +16,13 @@
 //! read over a window), so after every cut the controller holds for as many
 //! periods as the window is long, letting the cut show before judging
 //! again.
+//!
+//! A line that forms after the room stood idle starts at the proven rate
+//! (`proven`): the highest rate the stack was seen to sustain, rather than
+//! the floor. Ramping from the floor cost a third of an overload run's
+//! admissions; the proven rate is a measurement, and a miss lowers it.
 
+use super::proven::ProvenRate;
 use super::reading::{Demand, SignalReading};
 use crate::pacing::ControlTargets;
 
@@ -39,6 +45,10 @@ const SLOW_GROWTH: f64 = 0.01;
 /// raise: below it something else binds (the active cap, a short line) and
 /// a higher rate would only let a burst through once that frees up.
 const USED_SHARE: f64 = 0.8;
+/// Periods without anyone waiting after which the room counts as idle and
+/// the next line is a new one: long enough that a line emptying for a few
+/// seconds mid-window keeps its rate.
+pub const IDLE_PERIODS: u32 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
@@ -49,6 +59,9 @@ pub enum Verdict {
     Hold,
     /// The target was missed: the rate was cut.
     BackOff,
+    /// A line formed after the room stood idle: the rate started at the
+    /// proven rate.
+    WarmStart,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +71,9 @@ pub struct RateController {
     rate: f64,
     settling: u32,
     settle_periods: u32,
+    proven: ProvenRate,
+    /// Consecutive periods nobody waited.
+    idle_periods: u32,
 }
 
 impl RateController {
@@ -69,6 +85,8 @@ impl RateController {
             rate: start,
             settling: 0,
             settle_periods,
+            proven: ProvenRate::default(),
+            idle_periods: IDLE_PERIODS,
         };
         controller.rate = controller.bounded(start);
         controller
@@ -79,44 +97,56 @@ impl RateController {
         self.rate.floor().max(1.0) as u32
     }
 
-    /// Takes over a rate another admitter left (a lease hand-over keeps the
-    /// rate the stack was found to sustain).
-    pub fn resume_at(&mut self, rate: f64) {
+    /// The highest rate the stack was seen to sustain, if any.
+    pub fn proven(&self) -> Option<f64> {
+        self.proven.rate()
+    }
+
+    /// Takes over where another admitter left off (a lease hand-over or a
+    /// restart keeps what the stack was found to sustain): its rate, its
+    /// proven rate, and whether its line was still there.
+    pub fn resume(&mut self, rate: f64, proven: Option<f64>, waiting: u64) {
         self.rate = self.bounded(rate);
+        self.proven = ProvenRate::resumed(proven.filter(|rate| rate.is_finite() && *rate > 0.0));
+        if waiting > 0 {
+            self.idle_periods = 0;
+        }
     }
 
     /// One control period: `reading` is the booking signal over the window,
     /// `demand` the line and what was admitted from it.
     pub fn step(&mut self, reading: &SignalReading, demand: Demand) -> Verdict {
+        let cut = self
+            .asked(reading)
+            .map(|share| share.clamp(DEEPEST_CUT, SHALLOWEST_CUT));
+        self.proven.observe(
+            demand.admitted_per_second,
+            cut,
+            reading.samples >= MIN_SAMPLES,
+        );
+        if demand.waiting == 0 {
+            self.idle_periods = self.idle_periods.saturating_add(1);
+        } else if std::mem::take(&mut self.idle_periods) >= IDLE_PERIODS {
+            if let Some(proven) = self.proven.rate() {
+                self.rate = self.bounded(proven);
+                self.settling = 0;
+                return Verdict::WarmStart;
+            }
+        }
         if self.settling > 0 {
             self.settling -= 1;
             return Verdict::Hold;
+        }
+        if let Some(cut) = cut {
+            self.rate = self.bounded(self.rate * cut);
+            self.settling = self.settle_periods;
+            return Verdict::BackOff;
         }
         let target = self.targets.p95_ms as f64;
         let p95 = reading
             .p95_ms
             .filter(|_| reading.samples >= MIN_SAMPLES)
             .map(|p95| p95 as f64);
-        // Each signal over its target asks for target/observed of the rate;
-        // the worst one decides.
-        let asked = [
-            p95.map(|p95| (target, p95)),
-            Some((f64::from(self.targets.in_flight), reading.in_flight)),
-            reading
-                .lag_records
-                .map(|lag| (self.targets.lag_records as f64, lag)),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|&(target, observed)| observed > target)
-        .map(|(target, observed)| target / observed)
-        .reduce(f64::min);
-        if let Some(share) = asked {
-            let cut = share.clamp(DEEPEST_CUT, SHALLOWEST_CUT);
-            self.rate = self.bounded(self.rate * cut);
-            self.settling = self.settle_periods;
-            return Verdict::BackOff;
-        }
         let unused = demand.admitted_per_second < USED_SHARE * self.rate.floor();
         if demand.waiting == 0 || unused || self.rate >= self.ceiling {
             // Raising a rate nobody uses would claim a capacity never seen.
@@ -140,6 +170,28 @@ impl RateController {
         Verdict::Raise
     }
 
+    /// The share of the rate the signals ask for when one is over its
+    /// target (target/observed, the worst one), `None` when all hold.
+    fn asked(&self, reading: &SignalReading) -> Option<f64> {
+        let target = self.targets.p95_ms as f64;
+        let p95 = reading
+            .p95_ms
+            .filter(|_| reading.samples >= MIN_SAMPLES)
+            .map(|p95| p95 as f64);
+        [
+            p95.map(|p95| (target, p95)),
+            Some((f64::from(self.targets.in_flight), reading.in_flight)),
+            reading
+                .lag_records
+                .map(|lag| (self.targets.lag_records as f64, lag)),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|&(target, observed)| observed > target)
+        .map(|(target, observed)| target / observed)
+        .reduce(f64::min)
+    }
+
     fn bounded(&self, rate: f64) -> f64 {
         let floor = f64::from(self.targets.floor_per_second.max(1)).min(self.ceiling);
         if rate.is_finite() {
@@ -153,6 +205,7 @@ impl RateController {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control::PROVING_PERIODS;
 
     fn targets() -> ControlTargets {
         ControlTargets {
@@ -381,9 +434,9 @@ mod tests {
             controller.step(&reading(5000), used(&controller, 1000));
         }
         assert_eq!(controller.rate(), 5);
-        controller.resume_at(f64::NAN);
+        controller.resume(f64::NAN, None, 0);
         assert_eq!(controller.rate(), 5);
-        controller.resume_at(1e9);
+        controller.resume(1e9, None, 0);
         assert_eq!(controller.rate(), 60);
     }
 
@@ -440,5 +493,71 @@ mod tests {
             mean <= 1.1 * allowed,
             "mean rate {mean} of {allowed} allowed"
         );
+    }
+
+    fn idle(controller: &mut RateController, periods: u32) {
+        for _ in 0..periods {
+            controller.step(&quiet(), used(controller, 0));
+        }
+    }
+
+    /// Runs `periods` periods of a line taking `admitted` a second at a
+    /// p95 of `p95_ms`.
+    fn busy(controller: &mut RateController, admitted: f64, p95_ms: u64, periods: usize) {
+        for _ in 0..periods {
+            let demand = Demand {
+                waiting: 1000,
+                admitted_per_second: admitted,
+            };
+            controller.step(&reading(p95_ms), demand);
+        }
+    }
+
+    #[test]
+    fn a_line_after_an_idle_spell_starts_at_the_proven_rate() {
+        let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        busy(&mut controller, 90.0, 100, PROVING_PERIODS);
+        assert_eq!(controller.proven(), Some(90.0));
+        idle(&mut controller, IDLE_PERIODS);
+        controller.resume(5.0, controller.proven(), 0);
+        assert_eq!(
+            controller.step(&quiet(), used(&controller, 1000)),
+            Verdict::WarmStart
+        );
+        assert_eq!(controller.rate(), 90);
+    }
+
+    #[test]
+    fn a_line_that_empties_briefly_keeps_its_rate() {
+        let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        busy(&mut controller, 90.0, 100, PROVING_PERIODS);
+        controller.resume(40.0, controller.proven(), 1000);
+        idle(&mut controller, IDLE_PERIODS - 1);
+        assert_ne!(
+            controller.step(&reading(100), used(&controller, 1000)),
+            Verdict::WarmStart
+        );
+        assert!(controller.rate() < 90, "{}", controller.rate());
+    }
+
+    #[test]
+    fn without_a_proven_rate_a_new_line_starts_where_the_rate_stands() {
+        let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        assert_eq!(
+            controller.step(&reading(20), used(&controller, 1000)),
+            Verdict::Raise,
+            "a cold start ramps from the floor"
+        );
+    }
+
+    #[test]
+    fn a_new_leader_mid_line_keeps_the_rate_it_takes_over() {
+        let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        controller.resume(70.0, Some(120.0), 800);
+        assert_eq!(
+            controller.step(&reading(100), used(&controller, 800)),
+            Verdict::Raise
+        );
+        assert!(controller.rate() < 120, "{}", controller.rate());
     }
 }

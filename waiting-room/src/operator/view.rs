@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::actions::Limits;
-use crate::control::load_record;
+use crate::control_record::load_record;
 use crate::error::QueueError;
 use crate::pacing::RateControl;
 use crate::room::Room;
