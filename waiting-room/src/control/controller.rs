@@ -86,7 +86,7 @@ impl RateController {
             settling: 0,
             settle_periods,
             proven: ProvenRate::default(),
-            idle_periods: IDLE_PERIODS,
+            idle_periods: 0,
         };
         controller.rate = controller.bounded(start);
         controller
@@ -104,13 +104,12 @@ impl RateController {
 
     /// Takes over where another admitter left off (a lease hand-over or a
     /// restart keeps what the stack was found to sustain): its rate, its
-    /// proven rate, and whether its line was still there.
+    /// proven rate, and whether its line was still there (if not, the next
+    /// line is a new one).
     pub fn resume(&mut self, rate: f64, proven: Option<f64>, waiting: u64) {
         self.rate = self.bounded(rate);
         self.proven = ProvenRate::resumed(proven.filter(|rate| rate.is_finite() && *rate > 0.0));
-        if waiting > 0 {
-            self.idle_periods = 0;
-        }
+        self.idle_periods = if waiting > 0 { 0 } else { IDLE_PERIODS };
     }
 
     /// One control period: `reading` is the booking signal over the window,
@@ -127,10 +126,16 @@ impl RateController {
         if demand.waiting == 0 {
             self.idle_periods = self.idle_periods.saturating_add(1);
         } else if std::mem::take(&mut self.idle_periods) >= IDLE_PERIODS {
-            if let Some(proven) = self.proven.rate() {
-                self.rate = self.bounded(proven);
-                self.settling = 0;
-                return Verdict::WarmStart;
+            // A new line: whatever rate the last one left (raised on no
+            // evidence once it thinned out, or cut by its tail) says
+            // nothing about this one.
+            self.settling = 0;
+            match self.proven.rate() {
+                Some(proven) => {
+                    self.rate = self.bounded(proven);
+                    return Verdict::WarmStart;
+                }
+                None => self.rate = self.bounded(0.0),
             }
         }
         if self.settling > 0 {
@@ -166,7 +171,17 @@ impl RateController {
         }
         let headroom = p95.map_or(1.0, |p95| 1.0 - p95 / target);
         let growth = (FAST_GROWTH * headroom).max(SLOW_GROWTH);
-        self.rate = self.bounded(self.rate * (1.0 + growth) + 1.0);
+        let mut raised = self.rate * (1.0 + growth) + 1.0;
+        if let (None, Some(proven)) = (p95, self.proven.rate()) {
+            // Without answers to judge, no further than the stack has
+            // proven: a warm start raised from 91 to 181 in the seconds
+            // before its first answers, and the p95 reached 3.5 s.
+            if self.rate >= proven {
+                return Verdict::Hold;
+            }
+            raised = raised.min(proven);
+        }
+        self.rate = self.bounded(raised);
         Verdict::Raise
     }
 
@@ -541,13 +556,42 @@ mod tests {
     }
 
     #[test]
-    fn without_a_proven_rate_a_new_line_starts_where_the_rate_stands() {
+    fn without_a_proven_rate_a_new_line_starts_at_the_floor() {
         let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        controller.resume(140.0, None, 0);
         assert_eq!(
             controller.step(&reading(20), used(&controller, 1000)),
             Verdict::Raise,
             "a cold start ramps from the floor"
         );
+        assert_eq!(controller.rate(), 7, "5 * (1 + 0.25 * 0.92) + 1");
+    }
+
+    #[test]
+    fn without_answers_to_judge_it_rises_no_further_than_proven() {
+        let mut controller = RateController::new(targets(), 500, 5.0, 3);
+        controller.resume(5.0, Some(90.0), 0);
+        assert_eq!(
+            controller.step(&quiet(), used(&controller, 1000)),
+            Verdict::WarmStart
+        );
+        for _ in 0..5 {
+            assert_eq!(
+                controller.step(&quiet(), used(&controller, 1000)),
+                Verdict::Hold
+            );
+        }
+        assert_eq!(controller.rate(), 90);
+        assert_eq!(
+            controller.step(&reading(20), used(&controller, 1000)),
+            Verdict::Raise,
+            "answers that hold the target lift it past"
+        );
+        assert!(controller.rate() > 90);
+        let mut below = RateController::new(targets(), 500, 5.0, 3);
+        below.resume(80.0, Some(90.0), 1000);
+        below.step(&quiet(), used(&below, 1000));
+        assert_eq!(below.rate(), 90, "capped at the proven rate");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The proven rate: the highest admission rate the stack was seen to
 //! sustain, admitted for `PROVING_PERIODS` periods in a row while every
-//! signal held its target (with enough answers to judge). A miss lowers it
-//! to what the cut asks of the rate admitted meanwhile, so a stack that got
-//! slower (a longer log, a busier machine) does not keep a figure it no
-//! longer earns. Pure, like the controller that owns it.
+//! signal held its target (with enough answers to judge). A miss while
+//! admitting near it lowers it to what the cut asks of the rate admitted
+//! meanwhile, so a stack that got slower (a longer log, a busier machine)
+//! does not keep a figure it no longer earns. Pure, like the controller that owns it.
 
 use std::collections::VecDeque;
 
@@ -11,6 +11,9 @@ use std::collections::VecDeque;
 /// between an admission and that fan's first booking command, so the
 /// answers judged are those of the fans admitted at that rate.
 pub const PROVING_PERIODS: usize = 5;
+/// A miss lowers the proven rate only if the periods before it admitted at
+/// least this share of it.
+const DISPROVING_SHARE: f64 = 0.5;
 
 #[derive(Debug, Clone, Default)]
 pub struct ProvenRate {
@@ -45,7 +48,17 @@ impl ProvenRate {
             Some(cut) => {
                 self.held_in_a_row = 0;
                 let mean = self.recent.iter().sum::<f64>() / self.recent.len() as f64;
-                self.proven = self.proven.map(|proven| proven.min(mean * cut));
+                // Only a miss while admitting near the proven rate disproves
+                // it; one at the tail of a line, admitting next to nothing,
+                // comes from the fans admitted before (an overload run's tail
+                // lowered the proof to 0).
+                self.proven = self.proven.map(|proven| {
+                    if mean >= DISPROVING_SHARE * proven {
+                        proven.min(mean * cut)
+                    } else {
+                        proven
+                    }
+                });
             }
             None if evidenced => {
                 self.held_in_a_row = (self.held_in_a_row + 1).min(PROVING_PERIODS);
@@ -117,6 +130,15 @@ mod tests {
         let mut proven = ProvenRate::resumed(Some(40.0));
         proven.observe(100.0, Some(0.5), true);
         assert_eq!(proven.rate(), Some(40.0), "never raised by a miss");
+        let mut tail = ProvenRate::resumed(Some(100.0));
+        for _ in 0..PROVING_PERIODS {
+            tail.observe(10.0, Some(0.5), true);
+        }
+        assert_eq!(
+            tail.rate(),
+            Some(100.0),
+            "misses while admitting a tenth of it say nothing of it"
+        );
         let mut unknown = ProvenRate::default();
         unknown.observe(100.0, Some(0.5), true);
         assert_eq!(unknown.rate(), None);
