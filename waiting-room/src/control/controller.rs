@@ -118,10 +118,13 @@ impl RateController {
         let cut = self
             .asked(reading)
             .map(|share| share.clamp(DEEPEST_CUT, SHALLOWEST_CUT));
+        let binding =
+            demand.waiting > 0 && demand.admitted_per_second >= USED_SHARE * self.rate.floor();
         self.proven.observe(
             demand.admitted_per_second,
             cut,
             reading.samples >= MIN_SAMPLES,
+            binding,
         );
         if demand.waiting == 0 {
             self.idle_periods = self.idle_periods.saturating_add(1);

@@ -1,7 +1,7 @@
 //! The proven rate: the highest admission rate the stack was seen to
 //! sustain, admitted for `PROVING_PERIODS` periods in a row while every
 //! signal held its target (with enough answers to judge). A miss while
-//! admitting near it lowers it to what the cut asks of the rate admitted
+//! the rate binds lowers it to what the cut asks of the rate admitted
 //! meanwhile, so a stack that got slower (a longer log, a busier machine)
 //! does not keep a figure it no longer earns. Pure, like the controller that owns it.
 
@@ -11,9 +11,6 @@ use std::collections::VecDeque;
 /// between an admission and that fan's first booking command, so the
 /// answers judged are those of the fans admitted at that rate.
 pub const PROVING_PERIODS: usize = 5;
-/// A miss lowers the proven rate only if the periods before it admitted at
-/// least this share of it.
-const DISPROVING_SHARE: f64 = 0.5;
 
 #[derive(Debug, Clone, Default)]
 pub struct ProvenRate {
@@ -38,8 +35,9 @@ impl ProvenRate {
     }
 
     /// One period: `admitted` per second, the cut the signals asked for if
-    /// one missed its target, and whether there were enough answers to tell.
-    pub fn observe(&mut self, admitted: f64, missed: Option<f64>, evidenced: bool) {
+    /// one missed its target, whether there were enough answers to tell, and
+    /// whether the rate bound the admissions (a line used it).
+    pub fn observe(&mut self, admitted: f64, missed: Option<f64>, evidenced: bool, binding: bool) {
         if self.recent.len() == PROVING_PERIODS {
             self.recent.pop_front();
         }
@@ -47,18 +45,14 @@ impl ProvenRate {
         match missed {
             Some(cut) => {
                 self.held_in_a_row = 0;
-                let mean = self.recent.iter().sum::<f64>() / self.recent.len() as f64;
-                // Only a miss while admitting near the proven rate disproves
-                // it; one at the tail of a line, admitting next to nothing,
-                // comes from the fans admitted before (an overload run's tail
-                // lowered the proof to 0).
-                self.proven = self.proven.map(|proven| {
-                    if mean >= DISPROVING_SHARE * proven {
-                        proven.min(mean * cut)
-                    } else {
-                        proven
-                    }
-                });
+                // Only a miss while the rate bound disproves: at the tail of
+                // a line, admitting what is left, the signal still shows the
+                // fans admitted before (two overload runs' tails ratcheted
+                // the proof down to 10 and to 0).
+                if binding {
+                    let mean = self.recent.iter().sum::<f64>() / self.recent.len() as f64;
+                    self.proven = self.proven.map(|proven| proven.min(mean * cut));
+                }
             }
             None if evidenced => {
                 self.held_in_a_row = (self.held_in_a_row + 1).min(PROVING_PERIODS);
@@ -80,7 +74,7 @@ mod tests {
 
     fn held(proven: &mut ProvenRate, admitted: f64, periods: usize) {
         for _ in 0..periods {
-            proven.observe(admitted, None, true);
+            proven.observe(admitted, None, true, true);
         }
     }
 
@@ -97,10 +91,10 @@ mod tests {
     fn a_rising_rate_proves_the_lowest_of_its_periods() {
         let mut proven = ProvenRate::default();
         for admitted in [50.0, 60.0, 70.0, 80.0, 90.0] {
-            proven.observe(admitted, None, true);
+            proven.observe(admitted, None, true, true);
         }
         assert_eq!(proven.rate(), Some(50.0));
-        proven.observe(100.0, None, true);
+        proven.observe(100.0, None, true, true);
         assert_eq!(proven.rate(), Some(60.0));
     }
 
@@ -108,7 +102,7 @@ mod tests {
     fn periods_without_evidence_prove_nothing() {
         let mut proven = ProvenRate::default();
         for period in 0..20 {
-            proven.observe(100.0, None, period % 4 != 0);
+            proven.observe(100.0, None, period % 4 != 0, true);
         }
         assert_eq!(proven.rate(), None, "never five judged periods in a row");
     }
@@ -125,22 +119,22 @@ mod tests {
     fn a_miss_lowers_the_proof_to_the_cut_of_what_was_admitted() {
         let mut proven = ProvenRate::resumed(Some(120.0));
         held(&mut proven, 100.0, PROVING_PERIODS - 1);
-        proven.observe(100.0, Some(0.5), true);
+        proven.observe(100.0, Some(0.5), true, true);
         assert_eq!(proven.rate(), Some(50.0), "mean 100, cut to half");
         let mut proven = ProvenRate::resumed(Some(40.0));
-        proven.observe(100.0, Some(0.5), true);
+        proven.observe(100.0, Some(0.5), true, true);
         assert_eq!(proven.rate(), Some(40.0), "never raised by a miss");
         let mut tail = ProvenRate::resumed(Some(100.0));
-        for _ in 0..PROVING_PERIODS {
-            tail.observe(10.0, Some(0.5), true);
+        for admitted in [90.0, 60.0, 30.0, 10.0, 0.0] {
+            tail.observe(admitted, Some(0.5), true, false);
         }
         assert_eq!(
             tail.rate(),
             Some(100.0),
-            "misses while admitting a tenth of it say nothing of it"
+            "misses at a line's tail, the rate not binding, say nothing of it"
         );
         let mut unknown = ProvenRate::default();
-        unknown.observe(100.0, Some(0.5), true);
+        unknown.observe(100.0, Some(0.5), true, true);
         assert_eq!(unknown.rate(), None);
     }
 
@@ -148,7 +142,7 @@ mod tests {
     fn a_miss_restarts_the_proof() {
         let mut proven = ProvenRate::default();
         held(&mut proven, 100.0, PROVING_PERIODS - 1);
-        proven.observe(100.0, Some(0.9), true);
+        proven.observe(100.0, Some(0.9), true, true);
         held(&mut proven, 100.0, PROVING_PERIODS - 1);
         assert_eq!(proven.rate(), None);
         held(&mut proven, 100.0, 1);
