@@ -94,7 +94,7 @@ impl Application {
         let policy = Policy::from_settings(&settings)?;
         // Postgres is needed to decide anything, so it must answer now;
         // Kafka and Redis connect lazily and show up in /readyz instead.
-        let pool = infra::postgres::connect(&settings.database).await?;
+        let pool = infra::postgres::connect_for_requests(&settings.database).await?;
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let redis_client =
             redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;

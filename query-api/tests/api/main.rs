@@ -1,3 +1,4 @@
+mod bounded_waits;
 mod catalog;
 mod expiry;
 mod freshness;
