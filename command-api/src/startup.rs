@@ -125,7 +125,8 @@ impl Application {
             Topics::from_settings(&settings.kafka),
             signal.clone(),
         )
-        .linking_to(QueryLinks::from_settings(&settings.http));
+        .linking_to(QueryLinks::from_settings(&settings.http))
+        .bounded_by(settings.database.requests);
 
         let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())

@@ -88,7 +88,8 @@ impl Application {
             &settings.cache,
             cache_metrics,
         )
-        .map_err(StartupError::Redis)?;
+        .map_err(StartupError::Redis)?
+        .bounded_by(settings.database.requests);
 
         let readiness = routes::health::readiness(&pool, &redis);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())

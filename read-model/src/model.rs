@@ -2,9 +2,10 @@
 //! and the strategy `CACHE_STRATEGY` picked, once, here. Each method is an
 //! operation of its own file (`look`, `writer`, `warmer`) over the two.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use infra::config::{CacheSettings, CacheStrategy, RedisSettings};
+use infra::config::{CacheSettings, CacheStrategy, RedisSettings, RequestBounds};
 use redis::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -50,9 +51,21 @@ impl ReadModel {
                 ),
                 metrics,
                 copies: Copies::default(),
+                load_limit_ms: AtomicU64::new(0),
             }),
             strategy: chosen(settings),
         })
+    }
+
+    /// Bounds every load from Postgres on a read path by the pool's
+    /// request bounds: a pooled connection and its statement, each up to
+    /// the statement timeout. Unbounded until called (the projector's
+    /// writes through are not request paths).
+    pub fn bounded_by(self, bounds: RequestBounds) -> Self {
+        let limit = bounds.statement_timeout.saturating_mul(2);
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.shared.load_limit_ms.store(ms, Ordering::Relaxed);
+        self
     }
 
     pub fn keys(&self) -> &ReadKeys {
