@@ -120,11 +120,14 @@ pub async fn connect(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
 
 /// Opens a pool for request paths, after proving the database answers:
 /// each of its connections runs under the configured statement and lock
-/// timeouts (set at session start, so the server enforces them even when
-/// the client is the one stuck), and a request waits for a pooled
-/// connection no longer than for a statement. A request therefore never
-/// outwaits its budget on a stuck, overloaded or locked database: it gets
-/// an error `is_unavailable` calls "down for now", answered 503.
+/// timeouts (set at session start, so the server ends a stuck statement
+/// even when the client has stopped waiting for it). A request waits for a
+/// pooled connection up to the connect timeout, as every pool does, so one
+/// call takes at most `DatabaseSettings::request_call_limit`; past it the
+/// caller gets an error `is_unavailable` calls "down for now", answered
+/// 503. A black-holed database answers nothing at all: callers bound
+/// their calls by that limit too (command-api's deadlines, the read
+/// model's loads).
 /// The projector's fold keeps `connect`: a batch may legitimately wait for
 /// a partition's row lock during a rebalance.
 pub async fn connect_for_requests(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
@@ -135,9 +138,7 @@ pub async fn connect_for_requests(db: &DatabaseSettings) -> Result<PgPool, Datab
         .await
         .map_err(|e| connect_error(db, e))?;
     let bounds = db.requests;
-    Ok(pool_options(db)
-        .acquire_timeout(bounds.statement_timeout)
-        .connect_lazy_with(bounded(options, bounds)))
+    Ok(pool_options(db).connect_lazy_with(bounded(options, bounds)))
 }
 
 /// `options` with the request bounds as session settings.

@@ -89,7 +89,7 @@ impl Application {
             cache_metrics,
         )
         .map_err(StartupError::Redis)?
-        .bounded_by(settings.database.requests);
+        .bounded_by(settings.database.request_call_limit());
 
         let readiness = routes::health::readiness(&pool, &redis);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())

@@ -4,8 +4,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use infra::config::{CacheSettings, CacheStrategy, RedisSettings, RequestBounds};
+use infra::config::{CacheSettings, CacheStrategy, RedisSettings};
 use redis::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -57,12 +58,11 @@ impl ReadModel {
         })
     }
 
-    /// Bounds every load from Postgres on a read path by the pool's
-    /// request bounds: a pooled connection and its statement, each up to
-    /// the statement timeout. Unbounded until called (the projector's
-    /// writes through are not request paths).
-    pub fn bounded_by(self, bounds: RequestBounds) -> Self {
-        let limit = bounds.statement_timeout.saturating_mul(2);
+    /// Bounds every load from Postgres on a read path by `limit`
+    /// (`DatabaseSettings::request_call_limit`: a pooled connection and its
+    /// statement). Unbounded until called: the projector's writes through
+    /// are not request paths.
+    pub fn bounded_by(self, limit: Duration) -> Self {
         let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX).max(1);
         self.shared.load_limit_ms.store(ms, Ordering::Relaxed);
         self

@@ -27,7 +27,8 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadlines {
     /// Two statement timeouts: the route's lookup and the key claim each
-    /// get one, as the server itself would cancel them.
+    /// get one, as the server itself would cancel them; a wait for a pooled
+    /// connection counts against it (the pool alone would wait 3 s).
     intake: Duration,
     /// One statement timeout, as long as the end-of-budget outcome read
     /// was always given.

@@ -5,9 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use infra::config::RequestBounds;
-
 use actix_web::HttpResponse;
+use infra::config::RequestBounds;
 use infra::decision::{CommandType, Decision, OutcomeError};
 use infra::http::QueryLinks;
 use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};

@@ -143,8 +143,7 @@ pub struct DatabaseSettings {
 /// so no request outwaits its budget on a stuck or locked database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestBounds {
-    /// `statement_timeout` (`DATABASE_STATEMENT_TIMEOUT_MS`); also the
-    /// longest wait for a pooled connection.
+    /// `statement_timeout` (`DATABASE_STATEMENT_TIMEOUT_MS`).
     pub statement_timeout: Duration,
     /// `lock_timeout` (`DATABASE_LOCK_TIMEOUT_MS`), at most the statement's.
     pub lock_timeout: Duration,
@@ -205,6 +204,13 @@ impl DatabaseSettings {
             ));
         }
         Ok(settings)
+    }
+
+    /// The longest one Postgres call of a request may take: a pooled
+    /// connection (up to the connect timeout) and its statement (up to the
+    /// statement timeout). 4 s with the defaults.
+    pub fn request_call_limit(&self) -> Duration {
+        self.connect_timeout + self.requests.statement_timeout
     }
 
     /// The same database with these request bounds.
