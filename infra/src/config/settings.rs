@@ -23,6 +23,9 @@ pub const MIN_WAITING_GRACE_SECONDS: u64 = 30;
 /// read and every Redis call of a request are given, so a stuck database
 /// costs a request no more than any other stuck dependency.
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 1000;
+/// The longest statement timeout accepted: a minute, six times the
+/// longest wait budget a command may ask for.
+pub const MAX_STATEMENT_TIMEOUT_MS: u64 = 60_000;
 /// A request's wait for a row or table lock: half the statement's, so a
 /// statement stuck behind a lock fails as "lock not available" (55P03) and
 /// says why, before the statement timeout cancels it blindly.
@@ -166,6 +169,14 @@ fn request_bounds<F: Fn(&str) -> Option<String>>(
         DEFAULT_STATEMENT_TIMEOUT_MS,
     )?;
     let lock_ms: u64 = vars.positive("DATABASE_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS)?;
+    if statement_ms > MAX_STATEMENT_TIMEOUT_MS {
+        // Far past any wait budget, and a deadline that far out is a typo
+        // (Postgres itself refuses more than about 24 days).
+        return Err(ConfigError::invalid(
+            "DATABASE_STATEMENT_TIMEOUT_MS",
+            format!("must be at most {MAX_STATEMENT_TIMEOUT_MS}, got {statement_ms}"),
+        ));
+    }
     if lock_ms > statement_ms {
         // A longer lock wait would never fire: the statement is cancelled first.
         return Err(ConfigError::invalid(

@@ -332,4 +332,12 @@ fn request_bounds_default_from_the_wait_budget_and_are_configurable() {
     ])
     .unwrap_err();
     assert_eq!(err.variable, "DATABASE_LOCK_TIMEOUT_MS");
+
+    // A deadline days away is a typo, and would overflow a request's clock.
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "18446744073709551615"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "DATABASE_STATEMENT_TIMEOUT_MS");
 }
