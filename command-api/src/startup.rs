@@ -94,7 +94,7 @@ impl Application {
         let policy = Policy::from_settings(&settings)?;
         // Postgres is needed to decide anything, so it must answer now;
         // Kafka and Redis connect lazily and show up in /readyz instead.
-        let pool = infra::postgres::connect(&settings.database).await?;
+        let pool = infra::postgres::connect_for_requests(&settings.database).await?;
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let redis_client =
             redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;
@@ -125,7 +125,8 @@ impl Application {
             Topics::from_settings(&settings.kafka),
             signal.clone(),
         )
-        .linking_to(QueryLinks::from_settings(&settings.http));
+        .linking_to(QueryLinks::from_settings(&settings.http))
+        .bounded_by(settings.database.requests);
 
         let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())

@@ -8,7 +8,7 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor};
 
-use crate::config::DatabaseSettings;
+use crate::config::{DatabaseSettings, RequestBounds};
 
 /// The schema every service shares, embedded at build time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -60,7 +60,10 @@ fn connect_error(
 
 /// Whether a Postgres failure means "down for now" (a 503, worth a retry)
 /// rather than "our bug" (a missing table, a bad query: a 500). Every
-/// service classifies Postgres failures with this one function.
+/// service classifies Postgres failures with this one function. A request
+/// pool's statement cancelled by its timeout (57014) or refused a lock
+/// within its lock timeout (55P03) is "down for now" too: the database is
+/// busy or blocked, and the same request may well pass a moment later.
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_)
@@ -75,12 +78,14 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
 }
 
 /// SQLSTATE classes 08 (connection), 53 (resources), 57 (operator
-/// intervention, e.g. shutting down) and 40001/40P01 (serialization
-/// failure, deadlock: retry).
+/// intervention, e.g. shutting down, and 57014 query_canceled, which a
+/// statement timeout raises), 55P03 (lock_not_available, raised by a lock
+/// timeout) and 40001/40P01 (serialization failure, deadlock: retry).
 fn is_unavailable_sqlstate(code: &str) -> bool {
     code.starts_with("08")
         || code.starts_with("53")
         || code.starts_with("57")
+        || code == "55P03"
         || code == "40001"
         || code == "40P01"
 }
@@ -111,6 +116,43 @@ pub async fn connect(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
         .await
         .map_err(|e| connect_error(db, e))?;
     Ok(pool_options(db).connect_lazy_with(options))
+}
+
+/// Opens a pool for request paths, after proving the database answers:
+/// each of its connections runs under the configured statement and lock
+/// timeouts (set at session start, so the server ends a stuck statement
+/// even when the client has stopped waiting for it). A request waits for a
+/// pooled connection up to the connect timeout, as every pool does, so one
+/// call takes at most `DatabaseSettings::request_call_limit`; past it the
+/// caller gets an error `is_unavailable` calls "down for now", answered
+/// 503. A black-holed database answers nothing at all: callers bound
+/// their calls by that limit too (command-api's deadlines, the read
+/// model's loads).
+/// The projector's fold keeps `connect`: a batch may legitimately wait for
+/// a partition's row lock during a rebalance.
+pub async fn connect_for_requests(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
+    let options = db.connect_options();
+    connect_once(db, &options)
+        .await?
+        .close()
+        .await
+        .map_err(|e| connect_error(db, e))?;
+    let bounds = db.requests;
+    Ok(pool_options(db).connect_lazy_with(bounded(options, bounds)))
+}
+
+/// `options` with the request bounds as session settings.
+fn bounded(options: PgConnectOptions, bounds: RequestBounds) -> PgConnectOptions {
+    options.options([
+        (
+            "statement_timeout",
+            format!("{}ms", bounds.statement_timeout.as_millis()),
+        ),
+        (
+            "lock_timeout",
+            format!("{}ms", bounds.lock_timeout.as_millis()),
+        ),
+    ])
 }
 
 /// Creates the configured database when it does not exist. Answers whether
@@ -181,7 +223,9 @@ mod tests {
         ))));
         assert!(!is_unavailable(&sqlx::Error::RowNotFound));
         assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
-        for down in ["08006", "53300", "57P01", "40001", "40P01"] {
+        for down in [
+            "08006", "53300", "57P01", "57014", "55P03", "40001", "40P01",
+        ] {
             assert!(is_unavailable_sqlstate(down), "{down}");
         }
         for bug in ["42P01", "23505", "22P02", "40002"] {

@@ -52,7 +52,10 @@ impl StopHandle {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        // The fold may wait on a partition's row lock during a rebalance;
+        // a probe must not: it gets its own pool under the request bounds.
         let pool = infra::postgres::connect(&settings.database).await?;
+        let probe_pool = infra::postgres::connect_for_requests(&settings.database).await?;
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
 
@@ -69,7 +72,7 @@ impl Application {
         )
         .await?;
 
-        let readiness = routes::health::readiness(&pool, &redis, &broker);
+        let readiness = routes::health::readiness(&probe_pool, &redis, &broker);
         let ops = Operational::new(
             metrics,
             readiness,

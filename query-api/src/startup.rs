@@ -66,7 +66,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         // Postgres holds the read tables behind the cache, so it must answer
         // now; Redis connects lazily and shows up in /readyz instead.
-        let pool = infra::postgres::connect(&settings.database).await?;
+        let pool = infra::postgres::connect_for_requests(&settings.database).await?;
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
 
         let metrics = Metrics::new();
@@ -88,7 +88,8 @@ impl Application {
             &settings.cache,
             cache_metrics,
         )
-        .map_err(StartupError::Redis)?;
+        .map_err(StartupError::Redis)?
+        .bounded_by(settings.database.request_call_limit());
 
         let readiness = routes::health::readiness(&pool, &redis);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())

@@ -2,7 +2,9 @@
 //! and the strategy `CACHE_STRATEGY` picked, once, here. Each method is an
 //! operation of its own file (`look`, `writer`, `warmer`) over the two.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use infra::config::{CacheSettings, CacheStrategy, RedisSettings};
 use redis::Value;
@@ -50,9 +52,20 @@ impl ReadModel {
                 ),
                 metrics,
                 copies: Copies::default(),
+                load_limit_ms: AtomicU64::new(0),
             }),
             strategy: chosen(settings),
         })
+    }
+
+    /// Bounds every load from Postgres on a read path by `limit`
+    /// (`DatabaseSettings::request_call_limit`: a pooled connection and its
+    /// statement). Unbounded until called: the projector's writes through
+    /// are not request paths.
+    pub fn bounded_by(self, limit: Duration) -> Self {
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.shared.load_limit_ms.store(ms, Ordering::Relaxed);
+        self
     }
 
     pub fn keys(&self) -> &ReadKeys {

@@ -3,7 +3,8 @@
 //! of hot entries. Strategies, the writer and the warmer are functions over
 //! it; the `ReadModel` handle holds it next to the chosen strategy.
 
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use sqlx::PgPool;
@@ -24,6 +25,8 @@ pub(crate) struct Shared {
     pub metrics: CacheMetrics,
     /// Hot entries as last read, for kinds the strategy keeps copies of.
     pub copies: Copies,
+    /// How long a load may take in ms, 0 for no bound (`ReadModel::bounded_by`).
+    pub load_limit_ms: AtomicU64,
 }
 
 impl Shared {
@@ -34,11 +37,28 @@ impl Shared {
         }
     }
 
-    /// Loads from Postgres, counted, timed.
+    /// Loads from Postgres, counted, timed, and bounded: a database that
+    /// takes the statement but never answers (a black hole, which no
+    /// server-side timeout can end) fails the load as an I/O timeout, which
+    /// reads as unavailable.
     pub async fn load(&self, source: Source) -> Result<(View, u32), ReadError> {
         self.metrics.db_fallback(source.kind());
         let started = Instant::now();
-        let view = source.load(&self.pool, &self.window()).await?;
+        let window = self.window();
+        let loading = source.load(&self.pool, &window);
+        let view = match self.load_limit_ms.load(Ordering::Relaxed) {
+            0 => loading.await?,
+            ms => match tokio::time::timeout(Duration::from_millis(ms), loading).await {
+                Ok(loaded) => loaded?,
+                Err(_) => {
+                    return Err(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer from Postgres within {ms} ms"),
+                    ))
+                    .into())
+                }
+            },
+        };
         let delta_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         Ok((view, delta_ms))
     }

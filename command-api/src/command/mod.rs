@@ -7,6 +7,7 @@ pub mod board;
 pub mod body;
 pub mod budget;
 pub mod caller;
+pub mod deadlines;
 pub mod draft;
 pub mod idempotency;
 pub mod intake;

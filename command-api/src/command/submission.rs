@@ -84,11 +84,13 @@ where
         at: intake.origin.at,
         pool: commands.pool(),
     };
-    let record = draft(principal, body, context).await?.into_record(
-        command_type,
-        intake.origin,
-        commands.topics(),
-    );
+    // The route's lookups are part of the intake: past its window, 503.
+    let drafted = commands
+        .deadlines()
+        .take_in(intake, "postgres", draft(principal, body, context));
+    let record = drafted
+        .await?
+        .into_record(command_type, intake.origin, commands.topics());
     let claim = body.claim(&scope, intake)?;
     commands.submit(intake, claim, record).await
 }

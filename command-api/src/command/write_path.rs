@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
+use infra::config::RequestBounds;
 use infra::decision::{CommandType, Decision, OutcomeError};
 use infra::http::QueryLinks;
 use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
@@ -16,6 +17,7 @@ use waiting_room::{BookingSignal, Flight};
 
 use super::answer::{Answer, AnswerKind};
 use super::board::{DecisionBoard, Heard};
+use super::deadlines::{by, Deadlines};
 use super::idempotency::{Claimed, IdempotencyStore, KeyClaim, StoredCommand};
 use super::intake::Intake;
 use super::record::CommandRecord;
@@ -47,6 +49,7 @@ pub struct Commands {
     topics: Topics,
     signal: BookingSignal,
     links: QueryLinks,
+    deadlines: Deadlines,
 }
 
 impl Commands {
@@ -62,6 +65,7 @@ impl Commands {
         Self {
             signal,
             links: QueryLinks::new(infra::config::DEFAULT_PUBLIC_QUERY_URL),
+            deadlines: Deadlines::default(),
             keys: IdempotencyStore::new(pool.clone()),
             pool,
             appender,
@@ -76,6 +80,17 @@ impl Commands {
     pub fn linking_to(mut self, links: QueryLinks) -> Self {
         self.links = links;
         self
+    }
+
+    /// The intake and closing windows, from the database's request bounds
+    /// (`DATABASE_STATEMENT_TIMEOUT_MS`).
+    pub fn bounded_by(mut self, bounds: RequestBounds) -> Self {
+        self.deadlines = Deadlines::new(bounds);
+        self
+    }
+
+    pub fn deadlines(&self) -> &Deadlines {
+        &self.deadlines
     }
 
     pub fn topics(&self) -> &Topics {
@@ -109,23 +124,37 @@ impl Commands {
         record: CommandRecord,
     ) -> Result<Answer, ApiError> {
         if let Some(claim) = &claim {
-            match self
-                .keys
-                .claim(claim, &record)
-                .await
-                .map_err(ApiError::database)?
-            {
+            let claimed = self.deadlines.take_in(intake, "postgres", async {
+                self.keys
+                    .claim(claim, &record)
+                    .await
+                    .map_err(ApiError::database)
+            });
+            match claimed.await? {
                 Claimed::Won => {}
                 // A replay needs no decision board: it may answer while Redis is down.
                 Claimed::Taken(stored) => return self.follow(intake, claim, *stored).await,
             }
         }
         name_command(&record);
-        if !self.board.ready(BOARD_PATIENCE).await {
+        let patience = BOARD_PATIENCE.min(
+            self.deadlines
+                .intake_ends(intake)
+                .saturating_duration_since(Instant::now()),
+        );
+        if !self.board.ready(patience).await {
             if let Some(claim) = &claim {
-                // Nothing was appended: give the key back for the retry.
-                if let Err(error) = self.keys.release(claim, record.command_id).await {
-                    tracing::warn!(%error, "cannot give an idempotency key back");
+                // Nothing was appended: give the key back for the retry
+                // (if it cannot be, a retry takes the append over later).
+                let closing = self.deadlines.closing_ends(intake);
+                match by(closing, self.keys.release(claim, record.command_id)).await {
+                    Some(Ok(())) => {}
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, "cannot give an idempotency key back")
+                    }
+                    None => {
+                        tracing::warn!("no idempotency key given back within the closing window")
+                    }
                 }
             }
             return Err(ApiError::unavailable(
@@ -135,15 +164,17 @@ impl Commands {
         }
         let mut expectation = self.board.expect(record.command_id);
         self.append(intake, &record).await?;
-        if let Some(claim) = &claim {
-            self.note_appended(claim, record.command_id).await;
-        }
-        let decision = self.wait(intake, &record, &mut expectation).await;
-        if decision.is_none() {
-            self.leave_pending(&record).await;
-        }
+        let closing = self.deadlines.closing_ends(intake);
+        let (heard, ()) = tokio::join!(
+            self.wait(intake, &record, &mut expectation),
+            self.note_appended(claim.as_ref(), record.command_id, closing),
+        );
+        let decision = match heard {
+            Some(decision) => Some(decision),
+            None => self.close_unheard(intake, &record, true, closing).await,
+        };
         let answer = self.answer(decision.as_ref(), &record);
-        self.settle(claim.as_ref(), &record, &answer).await;
+        self.settle(claim.as_ref(), &record, &answer, closing).await;
         Ok(answer)
     }
 
@@ -155,7 +186,12 @@ impl Commands {
         intake: &Intake,
         claim: &KeyClaim,
     ) -> Result<Option<Answer>, ApiError> {
-        let stored = self.keys.find(claim).await.map_err(ApiError::database)?;
+        let stored = self
+            .deadlines
+            .take_in(intake, "postgres", async {
+                self.keys.find(claim).await.map_err(ApiError::database)
+            })
+            .await?;
         match stored {
             Some(stored) if claim.fingerprint.matches(&stored.request_hash) => {
                 self.follow(intake, claim, stored).await.map(Some)
@@ -201,32 +237,43 @@ impl Commands {
             return Ok(Answer::replayed(answer, &record.location));
         }
         let mut expectation = self.board.expect(record.command_id);
-        if let Some(decision) = self.outcome(record.command_id).await? {
+        let decided = self
+            .deadlines
+            .take_in(intake, "postgres", self.outcome(record.command_id))
+            .await?;
+        if let Some(decision) = decided {
             let answer = self.answer(Some(&decision), &record);
-            self.settle(Some(claim), &record, &answer).await;
+            let closing = self.deadlines.closing_ends(intake);
+            self.settle(Some(claim), &record, &answer, closing).await;
             return Ok(answer);
         }
         let mut appended = stored.appended;
-        if !appended
-            && self
-                .keys
-                .take_over_append(claim, record.command_id, APPEND_GRACE)
-                .await
-                .map_err(ApiError::database)?
-        {
-            tracing::info!(command_id = %record.command_id, "appending an unacknowledged command again");
-            self.append(intake, &record).await?;
-            self.note_appended(claim, record.command_id).await;
-            appended = true;
+        let mut noted = None;
+        if !appended {
+            let taken_over = self.deadlines.take_in(intake, "postgres", async {
+                self.keys
+                    .take_over_append(claim, record.command_id, APPEND_GRACE)
+                    .await
+                    .map_err(ApiError::database)
+            });
+            if taken_over.await? {
+                tracing::info!(command_id = %record.command_id, "appending an unacknowledged command again");
+                self.append(intake, &record).await?;
+                appended = true;
+                noted = Some(claim);
+            }
         }
-        let decision = self.wait(intake, &record, &mut expectation).await;
-        // Another request may still be appending it: only a record known to
-        // be in the log gets a pending entry.
-        if decision.is_none() && appended {
-            self.leave_pending(&record).await;
-        }
+        let closing = self.deadlines.closing_ends(intake);
+        let (heard, ()) = tokio::join!(
+            self.wait(intake, &record, &mut expectation),
+            self.note_appended(noted, record.command_id, closing),
+        );
+        let decision = match heard {
+            Some(decision) => Some(decision),
+            None => self.close_unheard(intake, &record, appended, closing).await,
+        };
         let answer = self.answer(decision.as_ref(), &record);
-        self.settle(Some(claim), &record, &answer).await;
+        self.settle(Some(claim), &record, &answer, closing).await;
         Ok(answer)
     }
 
@@ -261,7 +308,7 @@ impl Commands {
         }
     }
 
-    /// The decision, if it comes within the budget; `None` with a zero
+    /// The decision, if it is heard within the budget; `None` with a zero
     /// budget, which answers 202 as soon as the record is in the log.
     async fn wait(
         &self,
@@ -273,13 +320,17 @@ impl Commands {
             return None;
         }
         let started = Instant::now();
-        let deadline = tokio::time::Instant::from_std(intake.received + intake.budget.duration());
+        let budget_ends = intake.received + intake.budget.duration();
+        let deadline = tokio::time::Instant::from_std(budget_ends);
         let heard = loop {
             tokio::select! {
                 heard = expectation.next() => match heard {
                     Heard::Decided(decision) => break Some(decision),
                     Heard::Resubscribed => {
-                        if let Ok(Some(decision)) = self.outcome(record.command_id).await {
+                        // Within the budget too: the closing read follows.
+                        if let Some(Ok(Some(decision))) =
+                            by(budget_ends, self.outcome(record.command_id)).await
+                        {
                             break Some(decision);
                         }
                     }
@@ -287,18 +338,50 @@ impl Commands {
                 () = tokio::time::sleep_until(deadline) => break None,
             }
         };
-        let decision = match heard {
-            Some(decision) => Some(decision),
-            // The announcement may have been missed: the table is the truth.
-            None => self.outcome(record.command_id).await.unwrap_or_else(|error| {
-                tracing::warn!(%error, command_id = %record.command_id, "cannot read the command's outcome; answering 202");
-                None
-            }),
-        };
         self.metrics.waited(
             record.command_type.as_str(),
             started.elapsed().as_secs_f64(),
         );
+        heard
+    }
+
+    /// For a command not heard decided within its budget: the table's word
+    /// (the announcement may have been missed) and, side by side, the
+    /// pending entry its `Location` reads until it is decided, both within
+    /// the closing window. Writing the entry before the table is read is
+    /// harmless: it is `SET NX`, never replaces a decided entry, and
+    /// readers look behind it.
+    async fn close_unheard(
+        &self,
+        intake: &Intake,
+        record: &CommandRecord,
+        in_the_log: bool,
+        closing: Instant,
+    ) -> Option<Decision> {
+        let read = async {
+            if intake.budget.is_zero() {
+                return None;
+            }
+            match by(closing, self.outcome(record.command_id)).await {
+                Some(Ok(decision)) => decision,
+                Some(Err(error)) => {
+                    tracing::warn!(%error, command_id = %record.command_id, "cannot read the command's outcome; answering 202");
+                    None
+                }
+                None => {
+                    tracing::warn!(command_id = %record.command_id, "no outcome read within the closing window; answering 202");
+                    None
+                }
+            }
+        };
+        let pending = async {
+            // Another request may still be appending it: only a record
+            // known to be in the log gets a pending entry.
+            if in_the_log {
+                self.leave_pending(record, closing).await;
+            }
+        };
+        let (decision, ()) = tokio::join!(read, pending);
         decision
     }
 
@@ -329,11 +412,15 @@ impl Commands {
     /// Writes the pending entry its `Location` reads until it is decided.
     /// Never in the way of the `202`: without it the poll reads 404 until
     /// the decision, as a poll of an unknown id does.
-    async fn leave_pending(&self, record: &CommandRecord) {
+    async fn leave_pending(&self, record: &CommandRecord, closing: Instant) {
         let Some(entry) = record.pending_entry() else {
             return;
         };
-        match self.pending.write(&entry).await {
+        let Some(written) = by(closing, self.pending.write(&entry)).await else {
+            tracing::warn!(command_id = %record.command_id, "no pending entry written within the closing window; its poll reads 404 until decided");
+            return;
+        };
+        match written {
             Ok(true) => {}
             // The decided entry is there already: it is what the poll reads.
             Ok(false) => {
@@ -345,29 +432,52 @@ impl Commands {
         }
     }
 
-    async fn note_appended(&self, claim: &KeyClaim, command_id: Uuid) {
-        if let Err(error) = self.keys.mark_appended(claim, command_id).await {
-            // A retry would append the same record again: harmless.
-            tracing::warn!(%error, %command_id, "cannot note an idempotency key's append");
+    /// Notes that `claim`'s record is in the log (nothing without a claim).
+    async fn note_appended(&self, claim: Option<&KeyClaim>, command_id: Uuid, closing: Instant) {
+        let Some(claim) = claim else { return };
+        // Either way a retry would append the same record again: harmless.
+        match by(closing, self.keys.mark_appended(claim, command_id)).await {
+            Some(Ok(())) => {}
+            Some(Err(error)) => {
+                tracing::warn!(%error, %command_id, "cannot note an idempotency key's append")
+            }
+            None => {
+                tracing::warn!(%command_id, "no idempotency key's append noted within the closing window")
+            }
         }
     }
 
     /// Keeps a final answer for the key, or gives the key back when the
     /// decision is not one the contract replays.
-    async fn settle(&self, claim: Option<&KeyClaim>, record: &CommandRecord, answer: &Answer) {
+    async fn settle(
+        &self,
+        claim: Option<&KeyClaim>,
+        record: &CommandRecord,
+        answer: &Answer,
+        closing: Instant,
+    ) {
         let Some(claim) = claim else { return };
-        let kept = match answer.kind {
-            AnswerKind::Decided if answer.is_kept() => {
-                self.keys
-                    .keep_answer(claim, record.command_id, &answer.to_stored())
-                    .await
+        let kept = by(closing, async {
+            match answer.kind {
+                AnswerKind::Decided if answer.is_kept() => {
+                    self.keys
+                        .keep_answer(claim, record.command_id, &answer.to_stored())
+                        .await
+                }
+                AnswerKind::Decided => self.keys.release(claim, record.command_id).await,
+                AnswerKind::Pending | AnswerKind::Replayed => Ok(()),
             }
-            AnswerKind::Decided => self.keys.release(claim, record.command_id).await,
-            AnswerKind::Pending | AnswerKind::Replayed => Ok(()),
-        };
-        if let Err(error) = kept {
-            // The answer stands; a retry follows the same command id.
-            tracing::warn!(%error, command_id = %record.command_id, "cannot keep the idempotent answer");
+        })
+        .await;
+        // Either way the answer stands; a retry follows the same command id.
+        match kept {
+            Some(Ok(())) => {}
+            Some(Err(error)) => {
+                tracing::warn!(%error, command_id = %record.command_id, "cannot keep the idempotent answer")
+            }
+            None => {
+                tracing::warn!(command_id = %record.command_id, "no idempotent answer kept within the closing window")
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use infra::kafka::rdkafka::message::Message;
 use infra::kafka::rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use infra::kafka::Topics;
-use infra::testing::TestEnvironment;
+use infra::testing::{PgProxy, TestEnvironment};
 use projector::startup::StopHandle;
 use schemas::Envelope;
 use serde_json::{json, Value};
@@ -40,6 +40,20 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         .await
         .expect("provisioning the test database and topics");
     start(env).await
+}
+
+/// As `spawn_app_with`, reaching Postgres through a proxy the test can
+/// cut or slow down.
+pub async fn spawn_app_behind_proxy(overrides: &[(&str, &str)]) -> (TestApp, PgProxy) {
+    let mut variables = vec![("ADMIN_KEY", ADMIN_KEY)];
+    variables.extend_from_slice(overrides);
+    let (env, proxy) = TestEnvironment::behind_proxy(&variables)
+        .await
+        .expect("test settings are valid");
+    env.provision()
+        .await
+        .expect("provisioning the test database and topics");
+    (start(env).await, proxy)
 }
 
 /// The service against a database only: for brokers that are down.

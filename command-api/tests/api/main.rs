@@ -1,3 +1,4 @@
+mod bounded_waits;
 mod challenge;
 mod decisions;
 mod health;

@@ -18,6 +18,18 @@ pub const MIN_TOKEN_SECRET_BYTES: usize = 32;
 /// The least QUEUE_WAITING_GRACE_SECONDS: a waiting fan's grace must cover a
 /// few polls of a throttled background tab (about one a minute at worst).
 pub const MIN_WAITING_GRACE_SECONDS: u64 = 30;
+/// A request's Postgres statement is cancelled after this long: a third of
+/// the default 3 s wait budget, and as long as the end-of-budget outcome
+/// read and every Redis call of a request are given, so a stuck database
+/// costs a request no more than any other stuck dependency.
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 1000;
+/// The longest statement timeout accepted: a minute, six times the
+/// longest wait budget a command may ask for.
+pub const MAX_STATEMENT_TIMEOUT_MS: u64 = 60_000;
+/// A request's wait for a row or table lock: half the statement's, so a
+/// statement stuck behind a lock fails as "lock not available" (55P03) and
+/// says why, before the statement timeout cancels it blindly.
+pub const DEFAULT_LOCK_TIMEOUT_MS: u64 = 500;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -48,7 +60,8 @@ impl Settings {
             database: DatabaseSettings::parse(
                 "DATABASE_URL",
                 &vars.text_or("DATABASE_URL", DEFAULT_DATABASE_URL),
-            )?,
+            )?
+            .bounded(request_bounds(&vars)?),
             redis: RedisSettings {
                 url: vars.redis_url("REDIS_URL", DEFAULT_REDIS_URL)?,
                 key_prefix: vars.text_or("REDIS_KEY_PREFIX", "tf:"),
@@ -123,8 +136,60 @@ impl Settings {
 pub struct DatabaseSettings {
     url: String,
     options: PgConnectOptions,
-    /// How long start-up and request handlers wait for a connection.
+    /// How long start-up waits for a connection.
     pub connect_timeout: Duration,
+    /// What a request path may wait on Postgres (`infra::postgres::connect_for_requests`).
+    pub requests: RequestBounds,
+}
+
+/// The server-side limits every connection of a request pool runs under,
+/// so no request outwaits its budget on a stuck or locked database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestBounds {
+    /// `statement_timeout` (`DATABASE_STATEMENT_TIMEOUT_MS`).
+    pub statement_timeout: Duration,
+    /// `lock_timeout` (`DATABASE_LOCK_TIMEOUT_MS`), at most the statement's.
+    pub lock_timeout: Duration,
+}
+
+impl Default for RequestBounds {
+    fn default() -> Self {
+        Self {
+            statement_timeout: Duration::from_millis(DEFAULT_STATEMENT_TIMEOUT_MS),
+            lock_timeout: Duration::from_millis(DEFAULT_LOCK_TIMEOUT_MS),
+        }
+    }
+}
+
+fn request_bounds<F: Fn(&str) -> Option<String>>(
+    vars: &Variables<F>,
+) -> Result<RequestBounds, ConfigError> {
+    let statement_ms: u64 = vars.positive(
+        "DATABASE_STATEMENT_TIMEOUT_MS",
+        DEFAULT_STATEMENT_TIMEOUT_MS,
+    )?;
+    let lock_ms: u64 = vars.positive("DATABASE_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS)?;
+    if statement_ms > MAX_STATEMENT_TIMEOUT_MS {
+        // Far past any wait budget, and a deadline that far out is a typo
+        // (Postgres itself refuses more than about 24 days).
+        return Err(ConfigError::invalid(
+            "DATABASE_STATEMENT_TIMEOUT_MS",
+            format!("must be at most {MAX_STATEMENT_TIMEOUT_MS}, got {statement_ms}"),
+        ));
+    }
+    if lock_ms > statement_ms {
+        // A longer lock wait would never fire: the statement is cancelled first.
+        return Err(ConfigError::invalid(
+            "DATABASE_LOCK_TIMEOUT_MS",
+            format!(
+                "must not exceed DATABASE_STATEMENT_TIMEOUT_MS ({statement_ms}), got {lock_ms}"
+            ),
+        ));
+    }
+    Ok(RequestBounds {
+        statement_timeout: Duration::from_millis(statement_ms),
+        lock_timeout: Duration::from_millis(lock_ms),
+    })
 }
 
 impl DatabaseSettings {
@@ -141,6 +206,7 @@ impl DatabaseSettings {
             url: url.to_owned(),
             options,
             connect_timeout: Duration::from_secs(3),
+            requests: RequestBounds::default(),
         };
         if settings.database_name().is_empty() {
             return Err(ConfigError::invalid(
@@ -149,6 +215,19 @@ impl DatabaseSettings {
             ));
         }
         Ok(settings)
+    }
+
+    /// The longest one Postgres call of a request may take: a pooled
+    /// connection (up to the connect timeout) and its statement (up to the
+    /// statement timeout). 4 s with the defaults.
+    pub fn request_call_limit(&self) -> Duration {
+        self.connect_timeout + self.requests.statement_timeout
+    }
+
+    /// The same database with these request bounds.
+    pub fn bounded(mut self, requests: RequestBounds) -> Self {
+        self.requests = requests;
+        self
     }
 
     pub fn url(&self) -> &str {
@@ -188,6 +267,7 @@ impl DatabaseSettings {
             url,
             options: self.options.clone().database(name),
             connect_timeout: self.connect_timeout,
+            requests: self.requests,
         }
     }
 }
@@ -200,6 +280,7 @@ impl fmt::Debug for DatabaseSettings {
             .field("port", &self.options.get_port())
             .field("database", &self.database_name())
             .field("connect_timeout", &self.connect_timeout)
+            .field("requests", &self.requests)
             .finish()
     }
 }

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::time::Duration;
 
 use super::*;
 
@@ -298,4 +299,45 @@ fn the_public_query_url_is_a_base_url() {
         let err = load(&[("QUEUE_TOKEN_SECRET", SECRET), ("PUBLIC_QUERY_URL", bad)]).unwrap_err();
         assert_eq!(err.variable, "PUBLIC_QUERY_URL", "{bad}");
     }
+}
+
+#[test]
+fn request_bounds_default_from_the_wait_budget_and_are_configurable() {
+    let settings = load(&[("QUEUE_TOKEN_SECRET", SECRET)]).unwrap();
+    let bounds = settings.database.requests;
+    assert_eq!(bounds.statement_timeout, Duration::from_millis(1000));
+    assert_eq!(bounds.lock_timeout, Duration::from_millis(500));
+
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "250"),
+        ("DATABASE_LOCK_TIMEOUT_MS", "100"),
+    ])
+    .unwrap();
+    assert_eq!(
+        settings.database.requests.statement_timeout,
+        Duration::from_millis(250)
+    );
+    // The test databases keep them: isolation swaps only the name.
+    assert_eq!(
+        settings.database.with_database("other").requests,
+        settings.database.requests
+    );
+
+    // A lock wait longer than the statement's would never fire.
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "250"),
+        ("DATABASE_LOCK_TIMEOUT_MS", "300"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "DATABASE_LOCK_TIMEOUT_MS");
+
+    // A deadline days away is a typo, and would overflow a request's clock.
+    let err = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "18446744073709551615"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "DATABASE_STATEMENT_TIMEOUT_MS");
 }

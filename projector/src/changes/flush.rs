@@ -7,7 +7,7 @@ use infra::decision::Verdict;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::Changes;
+use super::{readable, Changes};
 
 pub async fn flush(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
     concerts(conn, changes).await?;
@@ -329,7 +329,11 @@ async fn outcomes(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx
 
 async fn dead_letters(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
     for letter in &changes.dead_letters {
-        tracing::warn!(topic = %letter.topic, partition = letter.partition, offset = letter.offset, reason = %letter.reason, "record sent to dead letters");
+        // Made readable where the letter is written, too: whatever built
+        // the reason, Postgres must accept it, or the record that was to be
+        // set aside would fail its batch again and again.
+        let reason = readable(&letter.reason);
+        tracing::warn!(topic = %letter.topic, partition = letter.partition, offset = letter.offset, reason = %reason, "record sent to dead letters");
         sqlx::query(
             "INSERT INTO projector_dead_letters (topic, partition, record_offset, record_key, payload, reason)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -340,7 +344,7 @@ async fn dead_letters(conn: &mut PgConnection, changes: &Changes) -> Result<(), 
         .bind(letter.offset)
         .bind(letter.key.as_deref())
         .bind(letter.payload.as_deref())
-        .bind(&letter.reason)
+        .bind(&reason)
         .execute(&mut *conn)
         .await?;
     }

@@ -8,10 +8,12 @@
 
 mod flush;
 mod gathered;
+mod readable;
 mod rows;
 
 pub use flush::flush;
 pub use gathered::Changes;
+pub use readable::readable;
 pub use rows::{
     ConcertRow, DeadLetter, EntryKind, EntryRow, PaymentRow, ReservationRow, ScheduleRow, SeatRow,
     WalletRow,

@@ -11,11 +11,12 @@ use uuid::Uuid;
 
 use super::context::Context;
 use super::decisions::Asked;
-use super::decode::{decode, Decoded};
+use super::decode::{decode, Decoded, MAX_RECORD_BYTES};
+use super::poison;
 use super::produced::Produced;
 use super::state::PartitionState;
 use super::{catalog, reservations, wallets};
-use crate::changes::DeadLetter;
+use crate::changes::{readable, DeadLetter};
 use crate::record::Record;
 
 /// What became of one record.
@@ -95,6 +96,7 @@ impl Engine {
         let decoded = match decode(record) {
             Ok(decoded) => decoded,
             Err(reason) => {
+                refuse_unreadable(state, produced, record, &reason);
                 dead_letter(produced, record, reason);
                 return folded(None, Fate::DeadLettered);
             }
@@ -178,9 +180,36 @@ fn dead_letter(produced: &mut Produced, record: &Record, reason: String) {
         partition: record.partition,
         offset: record.offset,
         key: record.key.clone(),
-        payload: record.payload.clone(),
-        reason,
+        // An oversized value is kept only as far as a record may go; its
+        // reason says how large it was.
+        payload: record
+            .payload
+            .as_deref()
+            .map(|payload| payload[..payload.len().min(MAX_RECORD_BYTES)].to_vec()),
+        reason: readable(&reason),
     });
+}
+
+/// A request whose record cannot be decoded is still answered, when its
+/// command id can be read: a refusal, so its caller stops waiting. The id
+/// counts as seen, so a later readable copy of the same command cannot
+/// take effect after its caller was told it was refused.
+fn refuse_unreadable(
+    state: &mut PartitionState,
+    produced: &mut Produced,
+    record: &Record,
+    reason: &str,
+) {
+    let Some(asked) = poison::asked_of(record) else {
+        return;
+    };
+    if !state.first_sighting(asked.command_id) {
+        return;
+    }
+    let detail = readable(&format!("the command's record cannot be read: {reason}"));
+    produced
+        .changes
+        .outcome(asked.refused_with(ErrorCode::ValidationFailed, detail));
 }
 
 /// A request the command API should never have appended still gets an
@@ -195,7 +224,7 @@ fn refuse_invalid(produced: &mut Produced, decoded: &Decoded, reason: &str) {
         };
         produced
             .changes
-            .outcome(asked.refused_with(ErrorCode::ValidationFailed, reason));
+            .outcome(asked.refused_with(ErrorCode::ValidationFailed, readable(reason)));
     }
 }
 

@@ -15,6 +15,7 @@ mod decode;
 mod engine;
 mod inventory;
 mod payments;
+mod poison;
 mod produced;
 mod reservations;
 mod saga;
@@ -23,7 +24,7 @@ mod state;
 mod wallets;
 
 pub use decisions::Asked;
-pub use decode::{decode, Decoded};
+pub use decode::{decode, Decoded, MAX_RECORD_BYTES};
 pub use engine::{Engine, Fate, Folded};
 pub use produced::{FollowUp, Payer, Produced};
 pub use state::{PartitionState, PaymentRequest};

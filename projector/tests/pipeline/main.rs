@@ -8,6 +8,7 @@ mod holds;
 mod operations;
 mod ownership;
 mod payments;
+mod poison;
 mod process;
 mod records;
 mod replay;

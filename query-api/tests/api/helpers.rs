@@ -4,13 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use infra::config::Settings;
-use infra::testing::TestEnvironment;
+use infra::testing::{PgProxy, TestEnvironment};
 use query_api::startup::Application;
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 use waiting_room::Queue;
-
-use crate::proxy::PgProxy;
 
 /// How long a test waits for something before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -41,26 +39,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 
 /// As `spawn_app_with`, reaching Postgres through a proxy the test can cut.
 pub async fn spawn_app_behind_proxy(overrides: &[(&str, &str)]) -> TestApp {
-    let direct = TestEnvironment::new(&[]).expect("test settings are valid");
-    let options = direct.settings.database.connect_options();
-    let target = format!("{}:{}", options.get_host(), options.get_port());
-    let proxy = PgProxy::start(&target).await;
-    let url =
-        direct
-            .settings
-            .database
-            .url()
-            .replacen(&target, &format!("127.0.0.1:{}", proxy.port()), 1);
-    assert_ne!(
-        url,
-        direct.settings.database.url(),
-        "TEST_DATABASE_URL names its port"
-    );
-    // The direct environment never provisioned anything: nothing to clean.
-    std::mem::forget(direct);
-    let mut variables = overrides.to_vec();
-    variables.push(("DATABASE_URL", &url));
-    let env = TestEnvironment::new(&variables).expect("test settings are valid");
+    let (env, proxy) = TestEnvironment::behind_proxy(overrides)
+        .await
+        .expect("test settings are valid");
     env.provision()
         .await
         .expect("provisioning the test database and topics");

@@ -1,3 +1,4 @@
+mod bounded_waits;
 mod catalog;
 mod expiry;
 mod freshness;
@@ -5,7 +6,6 @@ mod health;
 mod helpers;
 mod operations;
 mod pending;
-mod proxy;
 mod queue;
 mod redis_proxy;
 mod seat_pass;

@@ -13,6 +13,9 @@ use crate::command::record::CommandRecord;
 
 /// How long a key answers with its first final answer.
 pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// Keys one purge statement deletes: a few milliseconds of work, far
+/// inside the request pool's statement timeout.
+const PURGE_SLICE: i64 = 1000;
 
 /// A final answer as stored for replays.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,13 +233,28 @@ impl IdempotencyStore {
 
     /// Deletes keys past their lifetime; answers how many.
     pub async fn purge_expired(&self) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::query(
-            "DELETE FROM idempotency_keys WHERE created_at <= now() - make_interval(secs => $1)",
-        )
-        .bind(KEY_LIFETIME.as_secs_f64())
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+        // In slices: the pool's statement timeout (DATABASE_STATEMENT_TIMEOUT_MS)
+        // would cancel one DELETE of a day's worth of keys, and a short
+        // statement holds its row locks only briefly, so a retry claiming an
+        // old key is never kept waiting long.
+        let mut purged = 0;
+        loop {
+            let deleted = sqlx::query(
+                "DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+                     SELECT ctid FROM idempotency_keys
+                     WHERE created_at <= now() - make_interval(secs => $1)
+                     LIMIT $2))",
+            )
+            .bind(KEY_LIFETIME.as_secs_f64())
+            .bind(PURGE_SLICE)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            purged += deleted;
+            if deleted < PURGE_SLICE as u64 {
+                return Ok(purged);
+            }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! A TCP proxy in front of Postgres that a test can cut, to make Postgres
-//! "go down" for one service while the shared server keeps running.
+//! A TCP proxy in front of Postgres that a test can cut or slow down, to
+//! make Postgres "go down" or "black-hole" for one service while the shared
+//! server keeps running. Real Postgres behind it: it only moves bytes.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

@@ -11,6 +11,9 @@ use uuid::Uuid;
 use crate::config::{ConfigError, Settings};
 use crate::postgres::quote_identifier;
 
+mod pg_proxy;
+pub use pg_proxy::PgProxy;
+
 const TEST_TOKEN_SECRET: &str = "test-only-queue-token-secret-0123456789abcdef";
 
 /// A test's private slice of Postgres, Kafka and Redis, and the settings
@@ -72,6 +75,30 @@ impl TestEnvironment {
         }
         let settings = Settings::load(|name| vars.get(name).cloned())?;
         Ok(Self { settings, id, vars })
+    }
+
+    /// As `new`, reaching Postgres through a [`PgProxy`] the test can cut
+    /// or slow down.
+    pub async fn behind_proxy(overrides: &[(&str, &str)]) -> Result<(Self, PgProxy), ConfigError> {
+        let direct = Self::new(&[])?;
+        let options = direct.settings.database.connect_options();
+        let target = format!("{}:{}", options.get_host(), options.get_port());
+        let proxy = PgProxy::start(&target).await;
+        let url = direct.settings.database.url().replacen(
+            &target,
+            &format!("127.0.0.1:{}", proxy.port()),
+            1,
+        );
+        assert_ne!(
+            url,
+            direct.settings.database.url(),
+            "TEST_DATABASE_URL names its port"
+        );
+        // The direct environment never provisioned anything: nothing to clean.
+        std::mem::forget(direct);
+        let mut variables = overrides.to_vec();
+        variables.push(("DATABASE_URL", &url));
+        Ok((Self::new(&variables)?, proxy))
     }
 
     /// What `projector setup` does: database, migrations, and (with the
