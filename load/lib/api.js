@@ -181,7 +181,9 @@ function followPending(path, res) {
   const location = res.headers.Location || res.headers.location;
   for (let attempt = 0; attempt < 60 && location; attempt++) {
     sleep(1);
-    const read = http.get(`${QUERY_API_URL}${location}`, params('admin_follow', {}, false));
+    // An absolute Location (PUBLIC_QUERY_URL) is followed as given.
+    const url = /^https?:\/\//.test(location) ? location : `${QUERY_API_URL}${location}`;
+    const read = http.get(url, params('admin_follow', {}, false));
     const shown =
       read.status === 200 &&
       (!pending.schedule_id || (read.json() || []).some((s) => s.schedule_id === pending.schedule_id));

@@ -25,6 +25,8 @@ pub struct ProjectorMetrics {
     pub batch_duration: Histogram,
     pub batch_size: Histogram,
     pub write_through: Histogram,
+    pub read_model_dropped: IntCounter,
+    pub decisions_held: IntGauge,
     pub lag: IntGaugeVec,
     pub partitions_owned: IntGauge,
 }
@@ -110,6 +112,14 @@ impl ProjectorMetrics {
                 )
                 .buckets(infra::telemetry::HTTP_DURATION_BUCKETS.to_vec()),
             )?,
+            read_model_dropped: IntCounter::new(
+                "projector_read_model_dropped_total",
+                "Write-throughs that failed and dropped their entries instead, to be loaded from the tables",
+            )?,
+            decisions_held: IntGauge::new(
+                "projector_decisions_held",
+                "Decisions not announced yet because their read-model entries could be neither written nor dropped",
+            )?,
             lag: IntGaugeVec::new(
                 Opts::new(
                     "projector_partition_lag",
@@ -134,6 +144,8 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.batch_duration.clone()))?;
         registry.register(Box::new(metrics.batch_size.clone()))?;
         registry.register(Box::new(metrics.write_through.clone()))?;
+        registry.register(Box::new(metrics.read_model_dropped.clone()))?;
+        registry.register(Box::new(metrics.decisions_held.clone()))?;
         registry.register(Box::new(metrics.lag.clone()))?;
         registry.register(Box::new(metrics.partitions_owned.clone()))?;
         Ok(metrics)

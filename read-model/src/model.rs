@@ -107,6 +107,13 @@ impl ReadModel {
         writer::write_changes(&self.shared, self.strategy.as_ref(), changed).await
     }
 
+    /// Deletes every entry `changed` names, so each is loaded afresh from
+    /// the committed tables on its next read: for a write-through that
+    /// failed. Answers how many it deleted.
+    pub async fn forget_changes(&self, changed: &Changed) -> Result<usize, WriteError> {
+        writer::forget_changes(&self.shared, changed).await
+    }
+
     /// Deletes every read-model entry (never the queue's keys), so each is
     /// loaded afresh on its next read: for a writer that lost track of what
     /// it failed to write. Answers how many it deleted.

@@ -94,6 +94,14 @@ pub(crate) async fn write_changes(
     if changed.is_empty() {
         return Ok(0);
     }
+    let changed = with_schedule_lists(shared, changed).await?;
+    let sources = changed.sources();
+    strategy.apply_changes(shared, &sources).await
+}
+
+/// `changed` and the schedule lists of the concerts whose seat maps
+/// changed (their available counts).
+async fn with_schedule_lists(shared: &Shared, changed: &Changed) -> Result<Changed, WriteError> {
     let mut changed = changed.clone();
     if !changed.seat_maps.is_empty() {
         let seat_maps: Vec<Uuid> = changed.seat_maps.iter().copied().collect();
@@ -105,8 +113,31 @@ pub(crate) async fn write_changes(
         .await?;
         changed.schedules.extend(concerts);
     }
-    let sources = changed.sources();
-    strategy.apply_changes(shared, &sources).await
+    Ok(changed)
+}
+
+/// Deletes every entry `changed` names, with its fill lease, so each is
+/// loaded afresh from the committed tables on its next read: what a
+/// write-through that failed (Redis refusing writes, say) still owes its
+/// readers, since DEL goes through where SET does not (`maxmemory`).
+/// Answers how many entries it deleted.
+pub(crate) async fn forget_changes(
+    shared: &Shared,
+    changed: &Changed,
+) -> Result<usize, WriteError> {
+    let changed = with_schedule_lists(shared, changed).await?;
+    let keys = &shared.cache.keys;
+    let entries: Vec<_> = changed
+        .sources()
+        .into_iter()
+        .map(|source| source.key(keys))
+        .collect();
+    let doomed: Vec<String> = entries
+        .iter()
+        .flat_map(|entry| [keys.lease(entry), entry.key.clone()])
+        .collect();
+    shared.cache.delete(&doomed).await?;
+    Ok(entries.len())
 }
 
 /// Deletes every read-model entry (never the queue's keys), so each is

@@ -1,7 +1,9 @@
 //! What a live batch does outside Postgres: append its saga follow-ups
 //! (before it commits), end the queue places of payers whose payment
 //! completed (before it commits), then, after it commits, rewrite the
-//! read-model entries it changed and announce its decisions.
+//! read-model entries it changed and announce its decisions — only once
+//! they are readable, so a caller told "charged" never reads the old
+//! balance.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,6 +29,11 @@ const APPEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Entries remembered for a later write-through while Redis fails; past
 /// this many, every read-model entry is dropped once Redis is back instead.
 const MAX_UNWRITTEN: usize = 100_000;
+/// Decisions held back while their entries are not readable; past this
+/// many the oldest are let go unannounced (their callers read the outcome
+/// from `command_outcomes` when their wait runs out, as with any missed
+/// announcement).
+const MAX_UNANNOUNCED: usize = 10_000;
 
 /// What failed to reach Redis, to write with the next attempt.
 #[derive(Debug, Default)]
@@ -34,6 +41,9 @@ struct Unwritten {
     changed: Changed,
     /// Too much to remember: drop every entry instead of rewriting some.
     lost_track: bool,
+    /// Decisions whose entries were neither written nor dropped: announced
+    /// once a later attempt makes them readable.
+    unannounced: Vec<Decision>,
 }
 
 #[derive(Clone)]
@@ -89,17 +99,42 @@ impl Effects {
         &self.read_model
     }
 
-    /// Rewrites the entries a committed batch changed, so a query that
-    /// starts after an answer sees its effect. What fails to reach Redis is
-    /// remembered and written with the next batch (or the next retry), so an
-    /// entry Redis still holds is not left behind its tables for long.
-    pub async fn write_through(&self, changed: &Changed) {
+    /// Makes what a committed batch changed readable, then announces its
+    /// decisions. Each entry is rewritten; if that fails the entries are
+    /// dropped instead, so their next read loads the committed tables. If
+    /// neither reaches Redis, the entries are remembered and the decisions
+    /// held back until a later attempt (the next batch, or the warming
+    /// loop's retry) makes them readable: a query that starts after an
+    /// answer sees its effect.
+    pub async fn make_readable(&self, changed: &Changed, decisions: &[Decision]) {
+        let announce = self.write_through(changed, decisions).await;
+        self.publish(&announce).await;
+    }
+
+    /// Writes what an earlier attempt could not, if anything, and announces
+    /// what it held back.
+    pub async fn retry_unwritten(&self) {
+        let pending = {
+            let unwritten = self.unwritten();
+            !unwritten.changed.is_empty()
+                || unwritten.lost_track
+                || !unwritten.unannounced.is_empty()
+        };
+        if pending {
+            self.make_readable(&Changed::default(), &[]).await;
+        }
+    }
+
+    /// Answers the decisions that may be announced now: these and any held
+    /// back before, if every entry owed is readable; none otherwise.
+    async fn write_through(&self, changed: &Changed, decisions: &[Decision]) -> Vec<Decision> {
         let started = std::time::Instant::now();
         let _writing = self.writing.lock().await;
         let mut todo = std::mem::take(&mut *self.unwritten());
         todo.changed.merge(changed.clone());
+        todo.unannounced.extend_from_slice(decisions);
         if todo.changed.is_empty() && !todo.lost_track {
-            return;
+            return todo.unannounced;
         }
         let written = async {
             if todo.lost_track {
@@ -113,32 +148,49 @@ impl Effects {
             self.read_model.write_changes(&todo.changed).await
         }
         .await;
-        if let Err(error) = written {
-            tracing::warn!(%error, entries = todo.changed.len(), "writing the read model through failed; will retry");
-            let mut unwritten = self.unwritten();
-            unwritten.changed.merge(todo.changed);
-            unwritten.lost_track |= todo.lost_track;
-            if unwritten.changed.len() > MAX_UNWRITTEN {
-                *unwritten = Unwritten {
-                    changed: Changed::default(),
-                    lost_track: true,
+        let readable = match written {
+            Ok(_) => true,
+            Err(error) => {
+                let forgotten = if todo.lost_track {
+                    self.read_model.forget_all().await.map(|n| n as usize)
+                } else {
+                    self.read_model.forget_changes(&todo.changed).await
                 };
+                match forgotten {
+                    Ok(entries) => {
+                        tracing::warn!(%error, entries, "writing the read model through failed; its entries were dropped, to be loaded from the tables");
+                        self.metrics.read_model_dropped.inc();
+                        true
+                    }
+                    Err(also) => {
+                        tracing::warn!(%error, dropping = %also, entries = todo.changed.len(), held = todo.unannounced.len(), "writing the read model through failed and its entries could not be dropped; decisions held back, will retry");
+                        false
+                    }
+                }
             }
-        }
+        };
         self.metrics
             .write_through
             .observe(started.elapsed().as_secs_f64());
-    }
-
-    /// Writes what an earlier write-through could not, if anything.
-    pub async fn retry_unwritten(&self) {
-        let pending = {
-            let unwritten = self.unwritten();
-            !unwritten.changed.is_empty() || unwritten.lost_track
-        };
-        if pending {
-            self.write_through(&Changed::default()).await;
+        if readable {
+            self.metrics.decisions_held.set(0);
+            return todo.unannounced;
         }
+        let mut unwritten = self.unwritten();
+        unwritten.changed.merge(todo.changed);
+        unwritten.lost_track |= todo.lost_track;
+        if unwritten.changed.len() > MAX_UNWRITTEN {
+            unwritten.changed = Changed::default();
+            unwritten.lost_track = true;
+        }
+        todo.unannounced.append(&mut unwritten.unannounced);
+        let excess = todo.unannounced.len().saturating_sub(MAX_UNANNOUNCED);
+        todo.unannounced.drain(..excess);
+        unwritten.unannounced = todo.unannounced;
+        self.metrics
+            .decisions_held
+            .set(unwritten.unannounced.len() as i64);
+        Vec::new()
     }
 
     /// Loads the schedules whose booking window is near into the read
@@ -202,7 +254,7 @@ impl Effects {
 
     /// Fire and forget: a command that misses the message reads its answer
     /// from `command_outcomes`.
-    pub async fn publish(&self, decisions: &[Decision]) {
+    async fn publish(&self, decisions: &[Decision]) {
         if decisions.is_empty() {
             return;
         }

@@ -291,8 +291,9 @@ impl Pipeline {
                         .observe(started.elapsed().as_secs_f64());
                     self.metrics.batch_size.observe(records.len() as f64);
                     self.account(&outcome);
-                    self.effects.write_through(&outcome.changed).await;
-                    self.effects.publish(&outcome.decisions).await;
+                    self.effects
+                        .make_readable(&outcome.changed, &outcome.decisions)
+                        .await;
                     return Some(outcome.appended);
                 }
                 Err(error) => {

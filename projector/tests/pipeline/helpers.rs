@@ -56,7 +56,12 @@ pub async fn spawn_log() -> TestLog {
 
 impl TestLog {
     pub async fn spawn_projector(&self) -> TestProjector {
-        let application = Application::build(self.env.settings.clone())
+        self.spawn_projector_with(self.env.settings.clone()).await
+    }
+
+    /// A projector with settings of the test's own (another Redis user, say).
+    pub async fn spawn_projector_with(&self, settings: infra::config::Settings) -> TestProjector {
+        let application = Application::build(settings)
             .await
             .expect("the projector builds");
         let address = format!("http://127.0.0.1:{}", application.port());

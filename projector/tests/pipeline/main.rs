@@ -10,6 +10,7 @@ mod ownership;
 mod payments;
 mod poison;
 mod process;
+mod readable;
 mod records;
 mod replay;
 mod resume;

@@ -1,0 +1,176 @@
+//! A decision is announced only once its read-model entries are readable:
+//! written, or dropped so that their next read loads the committed tables.
+//! Redis refuses the projector's writes through an ACL user of the test's
+//! own, so the shared Redis stays untouched for every other test.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use infra::decision::Decision;
+use infra::redis::KeySpace;
+use read_model::ReadKeys;
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+/// A Redis user of the test's own, removed when dropped.
+struct RedisUser {
+    name: String,
+    url: String,
+}
+
+impl RedisUser {
+    async fn new(url: &str) -> Self {
+        let user = Self {
+            name: format!("tf-test-{}", Uuid::new_v4().simple()),
+            url: url.to_owned(),
+        };
+        user.allow(&["on", "nopass", "~*", "&*", "+@all"]).await;
+        user
+    }
+
+    /// Applies ACL rules to the user, on top of the ones it has.
+    async fn allow(&self, rules: &[&str]) {
+        let mut redis = connection(&self.url).await;
+        let _: () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(&self.name)
+            .arg(rules)
+            .query_async(&mut redis)
+            .await
+            .expect("ACL SETUSER");
+    }
+
+    /// `url` with this user's name (any password: the user has none).
+    fn url(&self) -> String {
+        self.url
+            .replacen("redis://", &format!("redis://{}:x@", self.name), 1)
+    }
+}
+
+impl Drop for RedisUser {
+    fn drop(&mut self) {
+        if let Ok(mut redis) =
+            redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection())
+        {
+            let _: Result<(), _> = redis::cmd("ACL")
+                .arg("DELUSER")
+                .arg(&self.name)
+                .query(&mut redis);
+        }
+    }
+}
+
+async fn connection(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis is reachable")
+}
+
+/// Waits for the announcement of `command_id`, or answers `None` after
+/// `within`.
+async fn announced(
+    stream: &mut (impl futures::Stream<Item = Decision> + Unpin),
+    command_id: Uuid,
+    within: Duration,
+) -> Option<Decision> {
+    tokio::time::timeout(within, async {
+        while let Some(decision) = stream.next().await {
+            if decision.command_id == command_id {
+                return Some(decision);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+async fn entry(url: &str, key: &str) -> Option<Vec<u8>> {
+    let mut redis = connection(url).await;
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut redis)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_decision_is_announced_only_once_its_entries_are_readable() {
+    let log = spawn_log().await;
+    let url = log.env.settings.redis.url.clone();
+    let user = RedisUser::new(&url).await;
+    let mut settings = log.env.settings.clone();
+    settings.redis.url = user.url();
+    let projector = log.spawn_projector_with(settings).await;
+    let mut stream = subscribe(&log).await;
+    let alice = Uuid::now_v7();
+    let balance_key = ReadKeys::new(&KeySpace::new(log.env.settings.redis.key_prefix.clone()))
+        .balance(alice)
+        .key;
+
+    let first = log.ask(charge(alice, 100)).await;
+    assert!(announced(&mut stream, first, PATIENCE).await.is_some());
+    assert!(
+        entry(&url, &balance_key).await.is_some(),
+        "written through before the announcement"
+    );
+
+    // Redis refuses writes (as under `maxmemory`): the entry is dropped
+    // instead, so the next read loads the committed balance.
+    user.allow(&["-set"]).await;
+    let second = log.ask(charge(alice, 50)).await;
+    assert!(announced(&mut stream, second, PATIENCE).await.is_some());
+    assert_eq!(entry(&url, &balance_key).await, None, "dropped, not stale");
+
+    // Neither writes nor deletes go through: the stale entry stays, so the
+    // decision must not be announced.
+    let mut redis = connection(&url).await;
+    let _: () = redis::cmd("SET")
+        .arg(&balance_key)
+        .arg("stale")
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    user.allow(&["-del", "-unlink"]).await;
+    let third = log.ask(charge(alice, 25)).await;
+    eventually("the third charge committed", || async {
+        log.count(&format!(
+            "SELECT count(*) FROM wallets WHERE user_id = '{alice}' AND balance = 175"
+        ))
+        .await
+            == 1
+    })
+    .await;
+    assert!(
+        announced(&mut stream, third, Duration::from_secs(3))
+            .await
+            .is_none(),
+        "announced while its entry still read the old balance"
+    );
+    assert_eq!(
+        entry(&url, &balance_key).await.as_deref(),
+        Some(&b"stale"[..])
+    );
+
+    // Redis takes writes again: the held-back decision goes out once its
+    // entry is rewritten.
+    user.allow(&["+set", "+del", "+unlink"]).await;
+    let decision = announced(&mut stream, third, PATIENCE)
+        .await
+        .expect("announced once readable");
+    assert_eq!(decision.body, serde_json::json!({ "balance": 175 }));
+    let rewritten = entry(&url, &balance_key).await.expect("rewritten");
+    assert_ne!(rewritten, b"stale");
+    let metrics = projector.metrics().await;
+    let dropped: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("projector_read_model_dropped_total "))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0);
+    assert!(dropped >= 1.0, "{metrics}");
+    projector.stop().await;
+}
