@@ -5,11 +5,13 @@
 //! `std::env`. Every failure names the variable it is about.
 
 mod error;
+mod files;
 mod read;
 mod secret;
 mod settings;
 
 pub use error::ConfigError;
+pub use files::SECRET_VARIABLES;
 pub use secret::Secret;
 pub use settings::*;
 

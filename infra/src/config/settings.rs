@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 
+use super::files::with_secret_files;
 use super::read::{Choice, Variables};
 use super::secret::Secret;
 use super::ConfigError;
@@ -54,8 +55,9 @@ impl Settings {
 
     /// Reads the settings through `lookup`, which answers a variable's value
     /// or `None` when it is unset. Empty values count as unset.
+    /// Each secret may come from a file instead (`<NAME>_FILE`).
     pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let vars = Variables::new(lookup);
+        let vars = Variables::new(with_secret_files(lookup)?);
         Ok(Settings {
             database: DatabaseSettings::parse(
                 "DATABASE_URL",

@@ -341,3 +341,43 @@ fn request_bounds_default_from_the_wait_budget_and_are_configurable() {
     .unwrap_err();
     assert_eq!(err.variable, "DATABASE_STATEMENT_TIMEOUT_MS");
 }
+
+#[test]
+fn secrets_can_come_from_files() {
+    let dir = std::env::temp_dir().join(format!("tf-secrets-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret_file = dir.join("queue_token_secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    let admin_file = dir.join("admin_key");
+    std::fs::write(&admin_file, "from-a-file\n").unwrap();
+    let database_file = dir.join("database_url");
+    std::fs::write(&database_file, "postgres://app:pw@db:5432/tickets").unwrap();
+    let settings = load(&[
+        ("QUEUE_TOKEN_SECRET_FILE", secret_file.to_str().unwrap()),
+        ("ADMIN_KEY_FILE", admin_file.to_str().unwrap()),
+        ("DATABASE_URL_FILE", database_file.to_str().unwrap()),
+    ])
+    .unwrap();
+    assert_eq!(
+        settings.queue.token_secret.expose(),
+        SECRET,
+        "newline trimmed"
+    );
+    assert_eq!(settings.admin.key.unwrap().expose(), "from-a-file");
+    assert_eq!(settings.database.database_name(), "tickets");
+
+    let both = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("QUEUE_TOKEN_SECRET_FILE", secret_file.to_str().unwrap()),
+    ])
+    .unwrap_err();
+    assert_eq!(both.variable, "QUEUE_TOKEN_SECRET_FILE");
+    let missing = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("ADMIN_KEY_FILE", dir.join("absent").to_str().unwrap()),
+    ])
+    .unwrap_err();
+    assert_eq!(missing.variable, "ADMIN_KEY_FILE");
+    assert!(missing.reason.contains("cannot read"), "{}", missing.reason);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
