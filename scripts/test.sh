@@ -61,6 +61,8 @@ step_prometheus_rules() {
   python3 "$ROOT/scripts/check-import-cycles.py"
   say "dashboards/check.py --static"
   python3 "$ROOT/dashboards/check.py" --static
+  say "scripts/check-deploy.sh (Dockerfile, compose and Kubernetes manifests, offline)"
+  "$ROOT/scripts/check-deploy.sh"
 }
 
 # A throw-away in-memory broker, unless the caller points the tests at their
