@@ -3,6 +3,8 @@
 //! answer) speak of it, so it belongs to neither: it sits below both, and
 //! the payment process above them re-exports it.
 
+use serde::{Deserialize, Serialize};
+
 use crate::{DomainError, Money};
 
 /// The wallet's answer to a payment's debit, carried back to the seat.
@@ -13,7 +15,7 @@ pub enum DebitOutcome {
 }
 
 /// Why the wallet would not debit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DebitRefusal {
     InsufficientBalance,
 }

@@ -1,11 +1,13 @@
 //! The seat side's reason for failing a payment. The seats record it and
 //! the payment process reports it, so it sits below both.
 
+use serde::{Deserialize, Serialize};
+
 use crate::debit_outcome::DebitRefusal;
 use crate::DomainError;
 
 /// Why the seat side failed a payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PaymentFailure {
     /// The wallet refused the debit; nothing was taken.
     InsufficientBalance,

@@ -1,10 +1,12 @@
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use crate::{InvalidValue, Money, SeatNumber};
 
 /// One sellable seat and what it costs. A price of zero is allowed
 /// (complimentary seats still go through hold and payment).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PricedSeat {
     pub number: SeatNumber,
     pub price: Money,
@@ -12,7 +14,10 @@ pub struct PricedSeat {
 
 /// The seats of one schedule: at least one, each number once, kept in
 /// number order so two plans with the same seats compare equal.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Read back (from a snapshot, say) through the same checks as when built,
+/// so a stored plan can never hold what a new one could not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Vec<PricedSeat>")]
 pub struct SeatPlan(Vec<PricedSeat>);
 
 impl SeatPlan {

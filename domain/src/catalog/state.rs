@@ -1,15 +1,17 @@
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::CatalogEvent;
 use crate::{BookingWindow, ConcertId, ScheduleId, SeatPlan, Title, Venue};
 
 /// One concert partition. Empty until the concert is registered.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Catalog {
     concert: Option<Concert>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Concert {
     pub id: ConcertId,
     pub title: Title,
@@ -17,7 +19,7 @@ pub struct Concert {
     pub schedules: BTreeMap<ScheduleId, Schedule>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
     pub id: ScheduleId,
     pub window: BookingWindow,

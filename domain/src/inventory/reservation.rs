@@ -1,9 +1,11 @@
 use chrono::{DateTime, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use crate::{Money, PaymentId, ReservationId, SeatNumber, UserId};
 
 /// One accepted hold and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
     pub id: ReservationId,
     pub user_id: UserId,
@@ -16,7 +18,7 @@ pub struct Reservation {
 
 /// What the events say happened. Expiry is not a phase: a `Held`
 /// reservation reads as expired from `expires_at` on, with no event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReservationPhase {
     Held,
     PaymentPending {

@@ -2,6 +2,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use super::{InventoryEvent, Reservation, ReservationPhase, SeatStatus, SeatView};
 use crate::payment_failure::PaymentFailure;
 use crate::{
@@ -10,12 +12,12 @@ use crate::{
 
 /// One schedule's partition. Empty until the schedule is copied in from the
 /// catalog; every command on an empty inventory is `NotFound`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeatInventory {
     open: Option<OpenInventory>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct OpenInventory {
     pub(super) schedule_id: ScheduleId,
     pub(super) concert_id: ConcertId,
@@ -28,7 +30,7 @@ pub(super) struct OpenInventory {
     pub(super) payments: BTreeMap<PaymentId, InventoryPayment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct SeatSlot {
     pub(super) price: Money,
     /// The last reservation to take this seat, unless it was released. Its
@@ -37,7 +39,7 @@ pub(super) struct SeatSlot {
 }
 
 /// A payment as the seat side knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryPayment {
     pub reservation_id: ReservationId,
     pub user_id: UserId,
@@ -45,7 +47,7 @@ pub struct InventoryPayment {
     pub state: InventoryPaymentState,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InventoryPaymentState {
     Pending,
     Completed { balance_after: Money },

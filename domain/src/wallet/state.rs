@@ -1,11 +1,13 @@
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::WalletEvent;
 use crate::debit_outcome::{DebitOutcome, DebitRefusal};
 use crate::{Amount, ChargeId, DomainError, Entity, Money, PaymentId};
 
 /// A user never seen has a balance of zero, which is `Wallet::default()`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wallet {
     balance: Money,
     in_flight: Money,
@@ -14,7 +16,7 @@ pub struct Wallet {
 }
 
 /// The wallet's one answer to a payment id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalletDebit {
     pub amount: Money,
     /// The balance right after the answer (unchanged for a refusal).
@@ -22,7 +24,7 @@ pub struct WalletDebit {
     pub state: WalletDebitState,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WalletDebitState {
     /// Taken from the balance; may still be refunded.
     InFlight,
