@@ -18,4 +18,5 @@ pub mod record;
 pub mod replay;
 pub mod routes;
 pub mod setup;
+pub mod snapshots;
 pub mod startup;

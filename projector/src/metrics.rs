@@ -22,6 +22,9 @@ pub struct ProjectorMetrics {
     pub follow_ups: IntCounterVec,
     pub follow_ups_folded_at_once: IntCounterVec,
     pub rebuilt_records: IntCounter,
+    pub snapshots_taken: IntCounter,
+    pub snapshots_restored: IntCounter,
+    pub snapshots_unreadable: IntCounterVec,
     pub batch_duration: Histogram,
     pub batch_size: Histogram,
     pub write_through: Histogram,
@@ -92,7 +95,22 @@ impl ProjectorMetrics {
             )?,
             rebuilt_records: IntCounter::new(
                 "projector_state_rebuild_records_total",
-                "Records re-read from the log to rebuild partition state (start-up, rebalance, failed batch)",
+                "Records re-read from the log to rebuild partition state (start-up, rebalance, failed batch): those after the snapshot it started from",
+            )?,
+            snapshots_taken: IntCounter::new(
+                "projector_snapshots_taken_total",
+                "Partition state snapshots written beside a batch's offsets",
+            )?,
+            snapshots_restored: IntCounter::new(
+                "projector_snapshots_restored_total",
+                "Partition states read from a snapshot when taking a partition",
+            )?,
+            snapshots_unreadable: IntCounterVec::new(
+                Opts::new(
+                    "projector_snapshots_unreadable_total",
+                    "Snapshots passed over for an older one or a fold from offset 0, by reason (format_version, digest, body, offset)",
+                ),
+                &["reason"],
             )?,
             batch_duration: Histogram::with_opts(
                 HistogramOpts::new(
@@ -141,6 +159,9 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.follow_ups.clone()))?;
         registry.register(Box::new(metrics.follow_ups_folded_at_once.clone()))?;
         registry.register(Box::new(metrics.rebuilt_records.clone()))?;
+        registry.register(Box::new(metrics.snapshots_taken.clone()))?;
+        registry.register(Box::new(metrics.snapshots_restored.clone()))?;
+        registry.register(Box::new(metrics.snapshots_unreadable.clone()))?;
         registry.register(Box::new(metrics.batch_duration.clone()))?;
         registry.register(Box::new(metrics.batch_size.clone()))?;
         registry.register(Box::new(metrics.write_through.clone()))?;

@@ -44,6 +44,13 @@ fn defaults_apply_when_only_the_secret_is_set() {
     assert_eq!(settings.queue.active_ttl_seconds, 600);
     assert_eq!(settings.queue.token_secret.expose(), SECRET);
     assert_eq!(
+        settings.snapshots,
+        SnapshotSettings {
+            every_records: 20_000,
+            every_seconds: 60
+        }
+    );
+    assert_eq!(
         settings.reservation,
         ReservationPolicy {
             hold_ttl_seconds: 300,

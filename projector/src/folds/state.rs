@@ -1,8 +1,11 @@
 //! What the deciders of one partition know: every aggregate the partition
-//! holds, folded from its records in order. Kept in memory and rebuilt from
-//! the log whenever it cannot be trusted (start-up, a rebalance, a failed
-//! batch), so it is always a pure function of the records before
-//! `next_offset`.
+//! holds, folded from its records in order. Kept in memory and rebuilt
+//! whenever it cannot be trusted (start-up, a rebalance, a failed batch),
+//! from the partition's newest snapshot and the records after it (see
+//! `crate::snapshots`), so it is always a pure function of the records
+//! before `next_offset`. Everything in it is snapshotted, the `seen` event
+//! ids included: a state read back must drop the same duplicates as the
+//! state it was written from.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,10 +14,11 @@ use domain::catalog::Catalog;
 use domain::inventory::SeatInventory;
 use domain::wallet::Wallet;
 use domain::{ConcertId, PaymentId, ScheduleId, UserId};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A payment the seat side accepted, as its payer's answer needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRequest {
     /// The event id of the first request: the command id of the payment.
     pub command_id: Uuid,
@@ -24,7 +28,9 @@ pub struct PaymentRequest {
     pub waiting: Vec<Uuid>,
 }
 
-#[derive(Debug, Default)]
+/// Compared whole in tests: state read from a snapshot and folded on must
+/// equal the state of a fold from offset 0.
+#[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionState {
     next_offset: i64,
     /// Event ids already folded: a record seen again (a retried append, a

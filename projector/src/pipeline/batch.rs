@@ -2,7 +2,8 @@
 //! their answers, their dead letters and the partitions' next offsets commit
 //! together, so a crash at any point neither loses nor repeats an effect.
 //! The batch's follow-ups are acknowledged by the log before it commits, so
-//! nothing committed ever misses its next saga step.
+//! nothing committed ever misses its next saga step. A partition due a
+//! snapshot gets it in the same transaction, beside its offset.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +13,13 @@ use read_model::Changed;
 use sqlx::PgPool;
 use waiting_room::QueueError;
 
+use super::take_over::{Rebuilder, TakeOverError, TakenOver};
 use super::{offsets, CatchUp, Effects, States};
 use crate::changes;
 use crate::folds::{Engine, Fate, Produced};
 use crate::reader::ReadError;
 use crate::record::Record;
+use crate::snapshots::{self, SnapshotSchedule};
 
 /// What a committed batch did, for metrics, announcements and positions.
 #[derive(Debug, Default)]
@@ -37,6 +40,12 @@ pub struct BatchOutcome {
     pub changed: Changed,
     /// Records read again to rebuild state.
     pub rebuilt: u64,
+    /// Partitions whose state was read from a snapshot.
+    pub restored: u64,
+    /// The `reason` of each snapshot passed over as unreadable.
+    pub unreadable_snapshots: Vec<&'static str>,
+    /// Snapshots written with the batch.
+    pub snapshots_taken: u64,
     /// The batch's follow-ups as the records they became in the log.
     pub appended: Vec<Record>,
 }
@@ -54,6 +63,15 @@ pub enum BatchError {
     Queue(#[from] QueueError),
 }
 
+impl From<TakeOverError> for BatchError {
+    fn from(error: TakeOverError) -> Self {
+        match error {
+            TakeOverError::Database(error) => BatchError::Database(error),
+            TakeOverError::Rebuild(error) => BatchError::Rebuild(error),
+        }
+    }
+}
+
 /// Where a consumer group's folds are committed.
 #[derive(Clone)]
 pub struct Projection {
@@ -61,6 +79,7 @@ pub struct Projection {
     pub group: String,
     pub engine: Engine,
     pub catch_up: CatchUp,
+    pub snapshots: SnapshotSchedule,
 }
 
 impl Projection {
@@ -82,6 +101,31 @@ impl Projection {
         result
     }
 
+    /// Brings the states of `partitions` up to their stored offsets, as a
+    /// batch does when it takes them, and commits nothing: the state a
+    /// projector would decide the partitions' next records with.
+    pub async fn take_over(
+        &self,
+        states: &mut States,
+        partitions: &[TopicPartition],
+    ) -> Result<TakenOver, BatchError> {
+        let mut sorted = partitions.to_vec();
+        sorted.sort();
+        let mut tx = self.pool.begin().await?;
+        let taken = self.rebuilder().take_over(&mut tx, states, &sorted).await;
+        tx.rollback().await?;
+        Ok(taken?)
+    }
+
+    fn rebuilder(&self) -> Rebuilder<'_> {
+        Rebuilder {
+            group: &self.group,
+            engine: &self.engine,
+            catch_up: &self.catch_up,
+            schedule: &self.snapshots,
+        }
+    }
+
     async fn try_apply(
         &self,
         states: &mut States,
@@ -95,26 +139,15 @@ impl Projection {
         let mut outcome = BatchOutcome::default();
         let mut tx = self.pool.begin().await?;
 
-        // Locked in key order; a second owner of a partition (mid-rebalance)
-        // waits here, then sees this batch's offsets.
-        let mut stored = BTreeMap::new();
-        let mut stale = Vec::new();
-        for at in by_partition.keys() {
-            let offset = offsets::lock(&mut tx, &self.group, at).await?;
-            let state = states.entry(at.clone()).or_default();
-            if state.next_offset() > offset {
-                // Ahead of what is committed: it folded records that never
-                // committed. Start again from nothing.
-                *state = Default::default();
-            }
-            if state.next_offset() < offset {
-                stale.push((at.clone(), state.next_offset(), offset));
-            }
-            stored.insert(at.clone(), offset);
-        }
-        if !stale.is_empty() {
-            outcome.rebuilt = self.catch_up.run(&self.engine, states, &stale).await?;
-        }
+        let taken = self
+            .rebuilder()
+            .take_over(&mut tx, states, by_partition.keys())
+            .await?;
+        outcome.rebuilt = taken.rebuilt;
+        outcome.restored = taken.restored;
+        outcome.unreadable_snapshots = taken.unreadable.iter().map(|u| u.reason()).collect();
+        let stored = taken.stored;
+        let mut snapshotted = Vec::new();
 
         let mut produced = Produced::default();
         for (at, records) in &by_partition {
@@ -145,6 +178,18 @@ impl Projection {
             let next = state.next_offset();
             if next != start {
                 offsets::store(&mut tx, &self.group, at, next).await?;
+                if self.snapshots.due(at, next) {
+                    match snapshots::encode(state) {
+                        Ok(snapshot) => {
+                            snapshots::save(&mut tx, &self.group, at, next, &snapshot).await?;
+                            snapshotted.push((at.clone(), next));
+                        }
+                        // Only slower takes-over until the bug is fixed.
+                        Err(error) => {
+                            tracing::error!(%error, topic = %at.topic, partition = at.partition, "cannot encode a snapshot")
+                        }
+                    }
+                }
             }
             outcome.positions.push((at.clone(), next));
         }
@@ -154,6 +199,10 @@ impl Projection {
             effects.complete(&produced.completed_payers).await?;
         }
         tx.commit().await?;
+        for (at, next) in &snapshotted {
+            self.snapshots.taken(at, *next);
+        }
+        outcome.snapshots_taken = snapshotted.len() as u64;
         outcome.changed = produced.changes.changed();
         outcome.decisions = produced.changes.outcomes.into_values().collect();
         Ok(outcome)

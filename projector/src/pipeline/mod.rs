@@ -12,6 +12,7 @@ mod leases;
 mod offsets;
 mod states;
 mod stop;
+mod take_over;
 mod warming;
 
 use std::collections::HashMap;
@@ -33,12 +34,14 @@ pub use catch_up::CatchUp;
 pub use effects::Effects;
 pub use leases::{Handover, PartitionLeases, LEASE_TICK};
 pub use states::States;
+pub use take_over::{TakeOverError, TakenOver};
 
 use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::folds::Engine;
 use crate::metrics::ProjectorMetrics;
 use crate::record::Record;
+use crate::snapshots::SnapshotSchedule;
 use stop::{stopped, wait_or_stop};
 
 /// Most records folded in one transaction.
@@ -110,6 +113,7 @@ impl Pipeline {
             pool,
             engine: Engine::new(&topics),
             catch_up: CatchUp::new(&settings.kafka, &group),
+            snapshots: SnapshotSchedule::new(&settings.snapshots),
             group,
         };
         Ok(Self {
@@ -344,6 +348,14 @@ impl Pipeline {
                 .inc();
         }
         self.metrics.rebuilt_records.inc_by(outcome.rebuilt);
+        self.metrics.snapshots_restored.inc_by(outcome.restored);
+        self.metrics.snapshots_taken.inc_by(outcome.snapshots_taken);
+        for reason in &outcome.unreadable_snapshots {
+            self.metrics
+                .snapshots_unreadable
+                .with_label_values(&[reason])
+                .inc();
+        }
         let positions = &self.consumer.context().positions;
         for (at, next) in &outcome.positions {
             positions.advance(at.clone(), *next);

@@ -8,6 +8,7 @@ use infra::kafka::TopicPartition;
 use projector::folds::Engine;
 use projector::pipeline::{CatchUp, Projection, States};
 use projector::record::Record;
+use projector::snapshots::SnapshotSchedule;
 use schemas::{Envelope, EventMeta, LogEvent};
 use uuid::Uuid;
 
@@ -36,6 +37,7 @@ fn projection(log: &TestLog, group: &str) -> Projection {
         group: group.to_owned(),
         engine: Engine::new(&log.topics),
         catch_up: CatchUp::new(&log.env.settings.kafka, group),
+        snapshots: SnapshotSchedule::new(&log.env.settings.snapshots),
     }
 }
 

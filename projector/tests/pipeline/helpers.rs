@@ -37,7 +37,12 @@ pub struct TestProjector {
 }
 
 pub async fn spawn_log() -> TestLog {
-    let env = TestEnvironment::new(&[]).expect("test settings are valid");
+    spawn_log_with(&[]).await
+}
+
+/// As `spawn_log`, with some variables of the test's own.
+pub async fn spawn_log_with(overrides: &[(&str, &str)]) -> TestLog {
+    let env = TestEnvironment::new(overrides).expect("test settings are valid");
     env.provision()
         .await
         .expect("provisioning the test database and topics");

@@ -14,5 +14,6 @@ mod readable;
 mod records;
 mod replay;
 mod resume;
+mod snapshots;
 mod warming;
 mod workload;

@@ -1,0 +1,21 @@
+//! Snapshots of each partition's decision state, so taking a partition
+//! (start-up, restart, hand-over, a failed batch) costs the records since
+//! its last snapshot rather than its whole history.
+//!
+//! A snapshot is written in the batch transaction that stores the
+//! partition's offset, and stands for exactly the records before that
+//! offset, so it is as committed as the effects it sits beside. It is only
+//! an optimisation: the state is a pure function of the log, a replay from
+//! offset 0 uses none, and one that cannot be read is passed over (with a
+//! warning and `projector_snapshots_unreadable_total`) for an older one or
+//! for a fold from offset 0.
+
+mod codec;
+mod restore;
+mod schedule;
+mod store;
+
+pub use codec::{decode, encode, Encoded, Unreadable, FORMAT_VERSION};
+pub use restore::{restore, Restored};
+pub use schedule::SnapshotSchedule;
+pub use store::{save, StoredSnapshot, KEPT};
