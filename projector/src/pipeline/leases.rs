@@ -13,6 +13,10 @@
 //! Instances share the partitions evenly: each holds a member slot (one
 //! more advisory lock), counts the slots held, and owns at most its share,
 //! giving back the surplus when another instance joins.
+//!
+//! Ownership changes only between batches (`tick`), but the session is
+//! kept busy while a batch runs too (`renew`, see `renewal`): a first
+//! batch that rebuilds a long history must not outlive its own leases.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -27,7 +31,12 @@ pub const LEASE_TICK: Duration = Duration::from_secs(1);
 
 /// A session that stops ticking (a hung process) is ended by Postgres after
 /// this long, freeing its partitions for the other instances.
-const IDLE_SESSION_TIMEOUT: &str = "15s";
+const IDLE_SESSION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long keeping the session busy may take before it is given up as
+/// lost: a batch waits while it runs, and a working session answers in
+/// milliseconds.
+const RENEW_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// More instances than this do not get a member slot (and fold nothing).
 const MEMBER_SLOTS: i32 = 256;
@@ -54,6 +63,10 @@ pub struct PartitionLeases {
     partitions: Vec<(TopicPartition, i32)>,
     owned: BTreeSet<TopicPartition>,
     slot: Option<i32>,
+    idle_timeout: Duration,
+    /// Partitions whose session was found dead by `renew`, reported by the
+    /// next `tick`.
+    lost_meanwhile: Vec<TopicPartition>,
 }
 
 impl PartitionLeases {
@@ -67,7 +80,16 @@ impl PartitionLeases {
             partitions: Vec::new(),
             owned: BTreeSet::new(),
             slot: None,
+            idle_timeout: IDLE_SESSION_TIMEOUT,
+            lost_meanwhile: Vec::new(),
         }
+    }
+
+    /// Another bound on a silent session than the 15 s default (tests use
+    /// a short one). Takes effect with the next session.
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
     }
 
     /// The partitions to share out, as the brokers list them. A partition
@@ -96,7 +118,8 @@ impl PartitionLeases {
     /// surplus. When the session is lost, every partition is lost with it
     /// (Postgres has freed the locks); the next tick starts a new session.
     pub async fn tick(&mut self) -> Handover {
-        match self.try_tick().await {
+        let lost_meanwhile = std::mem::take(&mut self.lost_meanwhile);
+        let mut handover = match self.try_tick().await {
             Ok(handover) => handover,
             Err(error) => {
                 tracing::warn!(%error, "partition leases lost with their Postgres session; retrying");
@@ -107,7 +130,34 @@ impl PartitionLeases {
                     lost: std::mem::take(&mut self.owned).into_iter().collect(),
                 }
             }
-        }
+        };
+        handover.lost.splice(0..0, lost_meanwhile);
+        handover
+    }
+
+    /// Shows Postgres the session is alive, so `idle_session_timeout` does
+    /// not end it while a batch runs; ownership stays as it is. A session
+    /// found dead has lost every lease: the next `tick` reports them lost
+    /// and starts a new session. (The batch in flight still commits at most
+    /// once: it holds its partitions' offset rows, see `offsets::lock`.)
+    pub async fn renew(&mut self) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let alive = tokio::time::timeout(
+            RENEW_TIMEOUT,
+            sqlx::query("SELECT 1").execute(&mut *session),
+        )
+        .await;
+        let error = match alive {
+            Ok(Ok(_)) => return,
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => format!("no answer within {RENEW_TIMEOUT:?}"),
+        };
+        tracing::warn!(%error, "partition leases lost with their Postgres session while a batch ran");
+        self.session = None;
+        self.slot = None;
+        self.lost_meanwhile.extend(std::mem::take(&mut self.owned));
     }
 
     /// Gives every partition back, e.g. before a clean shutdown.
@@ -126,7 +176,10 @@ impl PartitionLeases {
             None => {
                 let mut session = PgConnection::connect_with(&self.options).await?;
                 // Postgres 14+; older servers only lose the hung-process bound.
-                let set_timeout = format!("SET idle_session_timeout = '{IDLE_SESSION_TIMEOUT}'");
+                let set_timeout = format!(
+                    "SET idle_session_timeout = {}",
+                    self.idle_timeout.as_millis()
+                );
                 if let Err(error) = sqlx::query(&set_timeout).execute(&mut session).await {
                     tracing::debug!(%error, "idle_session_timeout not available");
                 }

@@ -10,6 +10,7 @@ mod catch_up;
 mod effects;
 mod leases;
 mod offsets;
+mod renewal;
 mod states;
 mod stop;
 mod take_over;
@@ -33,6 +34,7 @@ pub use batch::{BatchError, BatchOutcome, Projection};
 pub use catch_up::CatchUp;
 pub use effects::Effects;
 pub use leases::{Handover, PartitionLeases, LEASE_TICK};
+pub use renewal::renewing;
 pub use states::States;
 pub use take_over::{TakeOverError, TakenOver};
 
@@ -184,7 +186,8 @@ impl Pipeline {
             // for the broker's next fetch.
             let mut stopped_now = false;
             while !records.is_empty() {
-                let Some(appended) = self.commit(&mut states, &records, &mut stop).await else {
+                let committed = self.commit(&mut states, &records, &mut stop);
+                let Some(appended) = renewing(&mut leases, committed).await else {
                     stopped_now = true;
                     break;
                 };

@@ -5,6 +5,7 @@ mod dead_letters;
 mod exactly_once;
 mod helpers;
 mod holds;
+mod leases;
 mod operations;
 mod ownership;
 mod payments;
