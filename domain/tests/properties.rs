@@ -301,6 +301,22 @@ impl Sim {
         }
     }
 
+    /// The projector snapshots these states as JSON: what it reads back
+    /// must be the state it wrote, whatever the history.
+    fn check_snapshots_read_back(&self) {
+        for state in self.world.inventories.values() {
+            let json = serde_json::to_vec(state).unwrap();
+            assert_eq!(
+                &serde_json::from_slice::<SeatInventory>(&json).unwrap(),
+                state
+            );
+        }
+        for state in self.world.wallets.values() {
+            let json = serde_json::to_vec(state).unwrap();
+            assert_eq!(&serde_json::from_slice::<Wallet>(&json).unwrap(), state);
+        }
+    }
+
     fn check_settled_money(&self) {
         let sold: i64 = self
             .world
@@ -373,6 +389,7 @@ proptest! {
             sim.check_seats();
             sim.check_wallets();
             sim.check_refolds();
+            sim.check_snapshots_read_back();
         }
         sim.world.drain();
         sim.check_wallets();

@@ -79,6 +79,18 @@ fn deserializing_invalid_values_fails() {
     assert!(serde_json::from_str::<Title>("\"  \"").is_err());
     assert!(serde_json::from_str::<UserId>("\"00000000-0000-0000-0000-000000000000\"").is_err());
     assert_eq!(serde_json::from_str::<SeatNumber>("7").unwrap(), seat(7));
+    // Read back from a snapshot through the same checks as when built.
+    let window = BookingWindow::new(t(0), t(10)).unwrap();
+    let json = serde_json::to_string(&window).unwrap();
+    assert_eq!(
+        serde_json::from_str::<BookingWindow>(&json).unwrap(),
+        window
+    );
+    let backwards = serde_json::json!({ "opens_at": t(10), "starts_at": t(0) });
+    assert!(serde_json::from_value::<BookingWindow>(backwards).is_err());
+    assert!(serde_json::from_str::<SeatPlan>("[]").is_err());
+    let twice = r#"[{"number":1,"price":100},{"number":1,"price":200}]"#;
+    assert!(serde_json::from_str::<SeatPlan>(twice).is_err());
 }
 
 #[test]

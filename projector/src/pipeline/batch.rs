@@ -85,7 +85,8 @@ pub struct Projection {
 impl Projection {
     /// Folds `records` (in partition order) and commits. On failure nothing
     /// is committed and the state of the batch's partitions is thrown away,
-    /// to be rebuilt from the log when they are next folded.
+    /// to be rebuilt (from a snapshot and the log) when they are next
+    /// folded.
     pub async fn apply(
         &self,
         states: &mut States,

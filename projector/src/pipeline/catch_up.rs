@@ -1,5 +1,6 @@
 //! Rebuilding partition state from the log: the records before the stored
-//! offset are folded again, decide-only (their effects are committed and
+//! offset (after the snapshot the state started from, if any) are folded
+//! again, decide-only (their effects are committed and
 //! their follow-ups are on the log already), so the state is exactly what
 //! it was when those records were first folded, on whichever instance.
 

@@ -2,8 +2,8 @@
 //! offsets, announce its decisions, repeat. Positions live in Postgres;
 //! Kafka's committed offsets are never used, and which instance reads which
 //! partition is settled by leases in Postgres too (see `leases`). Partition
-//! state lives in memory and is rebuilt from the log whenever it may be
-//! stale.
+//! state lives in memory and is rebuilt whenever it may be stale, from the
+//! partition's newest snapshot and the log after it (see `take_over`).
 
 mod batch;
 mod catch_up;
