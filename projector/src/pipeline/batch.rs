@@ -185,7 +185,8 @@ impl Projection {
                             snapshots::save(&mut tx, &self.group, at, next, &snapshot).await?;
                             snapshotted.push((at.clone(), next));
                         }
-                        // Only slower takes-over until the bug is fixed.
+                        // A bug in a state's serialization: take-overs are
+                        // only slower until it is fixed.
                         Err(error) => {
                             tracing::error!(%error, topic = %at.topic, partition = at.partition, "cannot encode a snapshot")
                         }
