@@ -110,12 +110,20 @@ async fn connect_once(
 /// configured connect timeout.
 pub async fn connect(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
     let options = db.connect_options();
-    connect_once(db, &options)
+    prove_answers(db, &options).await?;
+    Ok(pool_options(db).connect_lazy_with(options))
+}
+
+/// One connection opened and closed: the database answers.
+async fn prove_answers(
+    db: &DatabaseSettings,
+    options: &PgConnectOptions,
+) -> Result<(), DatabaseError> {
+    connect_once(db, options)
         .await?
         .close()
         .await
-        .map_err(|e| connect_error(db, e))?;
-    Ok(pool_options(db).connect_lazy_with(options))
+        .map_err(|e| connect_error(db, e))
 }
 
 /// Opens a pool for request paths, after proving the database answers:
@@ -132,11 +140,7 @@ pub async fn connect(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
 /// a partition's row lock during a rebalance.
 pub async fn connect_for_requests(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
     let options = db.connect_options();
-    connect_once(db, &options)
-        .await?
-        .close()
-        .await
-        .map_err(|e| connect_error(db, e))?;
+    prove_answers(db, &options).await?;
     let bounds = db.requests;
     Ok(pool_options(db).connect_lazy_with(bounded(options, bounds)))
 }
