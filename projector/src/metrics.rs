@@ -29,6 +29,7 @@ pub struct ProjectorMetrics {
     pub batch_size: Histogram,
     pub write_through: Histogram,
     pub read_model_dropped: IntCounter,
+    pub read_model_repaired: IntCounter,
     pub decisions_held: IntGauge,
     pub lag: IntGaugeVec,
     pub partitions_owned: IntGauge,
@@ -134,6 +135,10 @@ impl ProjectorMetrics {
                 "projector_read_model_dropped_total",
                 "Write-throughs that failed and dropped their entries instead, to be loaded from the tables",
             )?,
+            read_model_repaired: IntCounter::new(
+                "projector_read_model_repaired_total",
+                "Read-model entries dropped on taking a partition, because a previous owner committed their change but never wrote it through",
+            )?,
             decisions_held: IntGauge::new(
                 "projector_decisions_held",
                 "Decisions not announced yet because their read-model entries could be neither written nor dropped",
@@ -166,6 +171,7 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.batch_size.clone()))?;
         registry.register(Box::new(metrics.write_through.clone()))?;
         registry.register(Box::new(metrics.read_model_dropped.clone()))?;
+        registry.register(Box::new(metrics.read_model_repaired.clone()))?;
         registry.register(Box::new(metrics.decisions_held.clone()))?;
         registry.register(Box::new(metrics.lag.clone()))?;
         registry.register(Box::new(metrics.partitions_owned.clone()))?;

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::WriteError;
@@ -22,7 +23,9 @@ const CONCURRENT_LOADS: usize = 4;
 
 /// What a batch changed, by entity. A seat-map change also changes its
 /// concert's schedule list (available counts): that follows by itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Serialized where a batch records what it owes the read model until it
+/// is readable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Changed {
     /// The list of concerts.
     pub concerts: bool,

@@ -3,7 +3,9 @@
 //! together, so a crash at any point neither loses nor repeats an effect.
 //! The batch's follow-ups are acknowledged by the log before it commits, so
 //! nothing committed ever misses its next saga step. A partition due a
-//! snapshot gets it in the same transaction, beside its offset.
+//! snapshot gets it in the same transaction, beside its offset, and what a
+//! live batch changed in the read model is recorded there as owed until it
+//! is readable (see `owed`).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,7 @@ use sqlx::PgPool;
 use waiting_room::QueueError;
 
 use super::take_over::{Rebuilder, TakeOverError, TakenOver};
-use super::{offsets, CatchUp, Effects, States};
+use super::{offsets, owed, CatchUp, Effects, States};
 use crate::changes;
 use crate::folds::{Engine, Fate, Produced};
 use crate::reader::ReadError;
@@ -38,6 +40,9 @@ pub struct BatchOutcome {
     pub decisions: Vec<Decision>,
     /// The read-model entries to rewrite before announcing.
     pub changed: Changed,
+    /// The row recording `changed` as owed until it is readable (live
+    /// batches that changed anything).
+    pub owed: Option<i64>,
     /// Records read again to rebuild state.
     pub rebuilt: u64,
     /// Partitions whose state was read from a snapshot.
@@ -196,7 +201,12 @@ impl Projection {
             outcome.positions.push((at.clone(), next));
         }
         changes::flush(&mut tx, &produced.changes).await?;
+        let changed = produced.changes.changed();
         if let Some(effects) = effects {
+            if !changed.is_empty() {
+                outcome.owed =
+                    Some(owed::record(&mut tx, &self.group, by_partition.keys(), &changed).await?);
+            }
             outcome.appended = effects.append(&produced.follow_ups).await?;
             effects.complete(&produced.completed_payers).await?;
         }
@@ -205,7 +215,7 @@ impl Projection {
             self.snapshots.taken(at, *next);
         }
         outcome.snapshots_taken = snapshotted.len() as u64;
-        outcome.changed = produced.changes.changed();
+        outcome.changed = changed;
         outcome.decisions = produced.changes.outcomes.into_values().collect();
         Ok(outcome)
     }

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use infra::decision::{channel, Decision};
-use infra::kafka::{AppendError, Appender, Topics};
+use infra::kafka::{AppendError, Appender, TopicPartition, Topics};
 use infra::redis::Redis;
 use prometheus::Registry;
 use read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
 use sqlx::PgPool;
 use waiting_room::{Departures, QueueError};
 
+use super::owed;
 use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::folds::{FollowUp, Payer};
@@ -35,6 +36,15 @@ const MAX_UNWRITTEN: usize = 100_000;
 /// announcement).
 const MAX_UNANNOUNCED: usize = 10_000;
 
+/// What a write-through made readable.
+#[derive(Debug, Default)]
+struct Readable {
+    /// Decisions that may be announced.
+    announce: Vec<Decision>,
+    /// Rows of `projector_owed_entries` to settle.
+    settled: Vec<i64>,
+}
+
 /// What failed to reach Redis, to write with the next attempt.
 #[derive(Debug, Default)]
 struct Unwritten {
@@ -44,6 +54,8 @@ struct Unwritten {
     /// Decisions whose entries were neither written nor dropped: announced
     /// once a later attempt makes them readable.
     unannounced: Vec<Decision>,
+    /// Rows of `projector_owed_entries` settled once `changed` is readable.
+    owed: Vec<i64>,
 }
 
 #[derive(Clone)]
@@ -59,6 +71,7 @@ pub struct Effects {
     /// what it loaded, so two overlapping could leave the older load last.
     writing: Arc<tokio::sync::Mutex<()>>,
     unwritten: Arc<Mutex<Unwritten>>,
+    pool: PgPool,
     metrics: ProjectorMetrics,
 }
 
@@ -76,7 +89,7 @@ impl Effects {
         let departures = Departures::new(redis.clone());
         let read_model = ReadModel::new(
             &settings.redis,
-            pool,
+            pool.clone(),
             &settings.cache,
             CacheMetrics::register(registry)?,
         )
@@ -91,6 +104,7 @@ impl Effects {
             warm_metrics: WarmMetrics::register(registry)?,
             writing: Arc::default(),
             unwritten: Arc::default(),
+            pool,
             metrics,
         })
     }
@@ -105,10 +119,64 @@ impl Effects {
     /// neither reaches Redis, the entries are remembered and the decisions
     /// held back until a later attempt (the next batch, or the warming
     /// loop's retry) makes them readable: a query that starts after an
-    /// answer sees its effect.
-    pub async fn make_readable(&self, changed: &Changed, decisions: &[Decision]) {
-        let announce = self.write_through(changed, decisions).await;
-        self.publish(&announce).await;
+    /// answer sees its effect. `owed` is the batch's row recording
+    /// `changed`, settled once the entries are readable.
+    pub async fn make_readable(
+        &self,
+        changed: &Changed,
+        decisions: &[Decision],
+        owed: Option<i64>,
+    ) {
+        let readable = self.write_through(changed, decisions, owed).await;
+        self.publish(&readable.announce).await;
+        if let Err(error) = owed::settle(&self.pool, &readable.settled).await {
+            // Only costs a needless drop of these entries at a take-over.
+            tracing::warn!(%error, rows = readable.settled.len(), "cannot settle what the read model was owed");
+        }
+    }
+
+    /// Drops the entries that batches committed on `partitions` owe the
+    /// read model: left behind by an owner that died between its commit
+    /// and its Redis writes (or that could not settle them). Dropped, not
+    /// rewritten: another instance may be writing some of them (a batch
+    /// names all its partitions), and a delete can never put an older
+    /// image over a newer one. If Redis is away too, they are owed by this
+    /// instance's next write-through, which holds its decisions back until
+    /// they are readable.
+    pub async fn repair(&self, group: &str, partitions: &[TopicPartition]) {
+        let debts = match owed::naming(&self.pool, group, partitions).await {
+            Ok(debts) if debts.is_empty() => return,
+            Ok(debts) => debts,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read what the read model is owed; entries of the partitions taken may be stale until they expire");
+                return;
+            }
+        };
+        let ids: Vec<i64> = debts.iter().map(|debt| debt.id).collect();
+        let mut changed = Changed::default();
+        for debt in debts {
+            changed.merge(debt.changed);
+        }
+        let _writing = self.writing.lock().await;
+        match self.read_model.forget_changes(&changed).await {
+            Ok(entries) => {
+                tracing::warn!(
+                    entries,
+                    batches = ids.len(),
+                    "entries left stale by a previous owner dropped"
+                );
+                self.metrics.read_model_repaired.inc_by(entries as u64);
+                if let Err(error) = owed::settle(&self.pool, &ids).await {
+                    tracing::warn!(%error, "cannot settle the repaired entries");
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, entries = changed.len(), "cannot drop entries left stale by a previous owner; owed by the next write-through");
+                let mut unwritten = self.unwritten();
+                unwritten.changed.merge(changed);
+                unwritten.owed.extend(ids);
+            }
+        }
     }
 
     /// Writes what an earlier attempt could not, if anything, and announces
@@ -121,20 +189,30 @@ impl Effects {
                 || !unwritten.unannounced.is_empty()
         };
         if pending {
-            self.make_readable(&Changed::default(), &[]).await;
+            self.make_readable(&Changed::default(), &[], None).await;
         }
     }
 
-    /// Answers the decisions that may be announced now: these and any held
-    /// back before, if every entry owed is readable; none otherwise.
-    async fn write_through(&self, changed: &Changed, decisions: &[Decision]) -> Vec<Decision> {
+    /// Answers the decisions that may be announced now (these and any held
+    /// back before) and the rows settled, if every entry owed is readable;
+    /// nothing otherwise.
+    async fn write_through(
+        &self,
+        changed: &Changed,
+        decisions: &[Decision],
+        owed: Option<i64>,
+    ) -> Readable {
         let started = std::time::Instant::now();
         let _writing = self.writing.lock().await;
         let mut todo = std::mem::take(&mut *self.unwritten());
         todo.changed.merge(changed.clone());
         todo.unannounced.extend_from_slice(decisions);
+        todo.owed.extend(owed);
         if todo.changed.is_empty() && !todo.lost_track {
-            return todo.unannounced;
+            return Readable {
+                announce: todo.unannounced,
+                settled: todo.owed,
+            };
         }
         let written = async {
             if todo.lost_track {
@@ -174,11 +252,15 @@ impl Effects {
             .observe(started.elapsed().as_secs_f64());
         if readable {
             self.metrics.decisions_held.set(0);
-            return todo.unannounced;
+            return Readable {
+                announce: todo.unannounced,
+                settled: todo.owed,
+            };
         }
         let mut unwritten = self.unwritten();
         unwritten.changed.merge(todo.changed);
         unwritten.lost_track |= todo.lost_track;
+        unwritten.owed.append(&mut todo.owed);
         if unwritten.changed.len() > MAX_UNWRITTEN {
             unwritten.changed = Changed::default();
             unwritten.lost_track = true;
@@ -190,7 +272,7 @@ impl Effects {
         self.metrics
             .decisions_held
             .set(unwritten.unannounced.len() as i64);
-        Vec::new()
+        Readable::default()
     }
 
     /// Loads the schedules whose booking window is near into the read

@@ -10,6 +10,7 @@ mod catch_up;
 mod effects;
 mod leases;
 mod offsets;
+mod owed;
 mod renewal;
 mod states;
 mod stop;
@@ -270,6 +271,13 @@ impl Pipeline {
                 tracing::error!(%error, "cannot start reading the partitions taken");
             }
         }
+        if !handover.gained.is_empty() {
+            // Before any batch of theirs: a reader must not be served what
+            // a dead owner committed but never wrote through.
+            self.effects
+                .repair(&self.projection.group, &handover.gained)
+                .await;
+        }
         let owned: Vec<TopicPartition> = leases.owned().cloned().collect();
         self.metrics.partitions_owned.set(owned.len() as i64);
         tracing::info!(gained = ?handover.gained, lost = ?handover.lost, owned = owned.len(), "partition ownership changed");
@@ -299,7 +307,7 @@ impl Pipeline {
                     self.metrics.batch_size.observe(records.len() as f64);
                     self.account(&outcome);
                     self.effects
-                        .make_readable(&outcome.changed, &outcome.decisions)
+                        .make_readable(&outcome.changed, &outcome.decisions, outcome.owed)
                         .await;
                     return Some(outcome.appended);
                 }

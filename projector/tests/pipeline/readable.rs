@@ -174,3 +174,76 @@ async fn a_decision_is_announced_only_once_its_entries_are_readable() {
     assert!(dropped >= 1.0, "{metrics}");
     projector.stop().await;
 }
+
+#[tokio::test]
+async fn a_projector_taking_partitions_drops_the_entries_a_dead_owner_left_stale() {
+    let log = spawn_log().await;
+    let url = log.env.settings.redis.url.clone();
+    let user = RedisUser::new(&url).await;
+    let mut settings = log.env.settings.clone();
+    settings.redis.url = user.url();
+    let projector = log.spawn_projector_with(settings).await;
+    let mut stream = subscribe(&log).await;
+    let alice = Uuid::now_v7();
+    let balance_key = ReadKeys::new(&KeySpace::new(log.env.settings.redis.key_prefix.clone()))
+        .balance(alice)
+        .key;
+    let first = log.ask(charge(alice, 100)).await;
+    assert!(announced(&mut stream, first, PATIENCE).await.is_some());
+
+    // The owner commits a charge but cannot touch Redis, then goes away
+    // (as if killed between its commit and its writes): the entry still
+    // reads the balance from before a charge the tables hold.
+    user.allow(&["-set", "-del", "-unlink"]).await;
+    log.ask(charge(alice, 50)).await;
+    eventually("the second charge committed", || async {
+        log.count(&format!(
+            "SELECT count(*) FROM wallets WHERE user_id = '{alice}' AND balance = 150"
+        ))
+        .await
+            == 1
+    })
+    .await;
+    let stale = entry(&url, &balance_key).await.expect("the old entry");
+    projector.stop().await;
+    assert_eq!(entry(&url, &balance_key).await, Some(stale));
+    assert_eq!(
+        log.count("SELECT count(*) FROM projector_owed_entries")
+            .await,
+        1,
+        "the debt outlives its owner"
+    );
+
+    // The next owner drops the stale entry as it takes the partitions,
+    // before any record of theirs comes in.
+    let next = log.spawn_projector().await;
+    eventually("the stale entry dropped", || async {
+        entry(&url, &balance_key).await.is_none()
+    })
+    .await;
+    eventually("the debt settled", || async {
+        log.count("SELECT count(*) FROM projector_owed_entries")
+            .await
+            == 0
+    })
+    .await;
+    let metrics = next.metrics().await;
+    let repaired: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("projector_read_model_repaired_total "))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0);
+    assert!(repaired >= 1.0, "{metrics}");
+
+    // Settled as it goes while Redis takes writes: no debt is left behind.
+    let third = log.ask(charge(alice, 25)).await;
+    assert!(announced(&mut stream, third, PATIENCE).await.is_some());
+    // Settled right after the announcement.
+    eventually("the third charge's debt settled", || async {
+        log.count("SELECT count(*) FROM projector_owed_entries")
+            .await
+            == 0
+    })
+    .await;
+    next.stop().await;
+}
