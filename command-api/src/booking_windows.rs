@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
+use infra::clock::ReferenceClock;
 use sqlx::PgPool;
 use uuid::Uuid;
 use waiting_room::{BookingWindows, QueueError};
@@ -15,11 +16,12 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct CatalogWindows {
     pool: PgPool,
+    clock: ReferenceClock,
 }
 
 impl CatalogWindows {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(pool: PgPool, clock: ReferenceClock) -> Self {
+        Self { pool, clock }
     }
 }
 
@@ -42,5 +44,9 @@ impl BookingWindows for CatalogWindows {
                 ))),
             }
         })
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 }

@@ -1,7 +1,7 @@
 //! What the write path exports: commands by type and outcome, and how long
 //! appending and waiting for decisions take.
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::{Gauge, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
 /// From 1 ms to the 10 s longest wait budget.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -13,6 +13,8 @@ pub struct CommandMetrics {
     commands: IntCounterVec,
     append_duration: HistogramVec,
     wait_duration: HistogramVec,
+    /// Postgres's clock minus this host's (see `infra::clock`).
+    pub clock_offset: Gauge,
 }
 
 impl CommandMetrics {
@@ -42,7 +44,12 @@ impl CommandMetrics {
                 .buckets(LATENCY_BUCKETS.to_vec()),
                 &["command_type"],
             )?,
+            clock_offset: Gauge::new(
+                "command_api_clock_offset_seconds",
+                "The database's clock minus this host's, as last measured: commands are stamped by the database's",
+            )?,
         };
+        registry.register(Box::new(metrics.clock_offset.clone()))?;
         registry.register(Box::new(metrics.commands.clone()))?;
         registry.register(Box::new(metrics.append_duration.clone()))?;
         registry.register(Box::new(metrics.wait_duration.clone()))?;

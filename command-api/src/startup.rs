@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
+use infra::clock::ReferenceClock;
 use infra::http::{
     base_app, bind_listener, ApiDocument, InFlightBound, Operational, QueryLinks,
     CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
@@ -33,6 +34,9 @@ use crate::routes;
 
 /// How often keys past their 24 hours are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How often the stamping clock's offset is measured again: drift between
+/// measurements is microseconds.
+const CALIBRATE_EVERY: Duration = Duration::from_secs(30);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -87,14 +91,25 @@ pub struct Application {
     reporter: SignalReporter,
     board: BoardHandle,
     purge: JoinHandle<()>,
+    calibration: JoinHandle<()>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_on(settings, ReferenceClock::default()).await
+    }
+
+    /// As `build`, with commands stamped through `clock`, whose host clock
+    /// is the caller's choice: tests run an instance on a skewed one
+    /// (libfaketime stalls librdkafka here, so a skewed process is out).
+    pub async fn build_on(settings: Settings, clock: ReferenceClock) -> Result<Self, StartupError> {
         let policy = Policy::from_settings(&settings)?;
         // Postgres is needed to decide anything, so it must answer now;
         // Kafka and Redis connect lazily and show up in /readyz instead.
         let pool = infra::postgres::connect_for_requests(&settings.database).await?;
+        if let Err(error) = clock.calibrate(&pool).await {
+            tracing::warn!(%error, "cannot measure the clock offset yet; stamping by this host's clock until it can be");
+        }
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let redis_client =
             redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;
@@ -116,6 +131,11 @@ impl Application {
             DecisionBoard::start(redis_client, infra::decision::channel(redis.keys()));
         let pending = PendingEntries::new(&settings.redis).map_err(StartupError::Redis)?;
         let signal = BookingSignal::new();
+        let calibration = clock.keep_calibrated(
+            pool.clone(),
+            CALIBRATE_EVERY,
+            command_metrics.clock_offset.clone(),
+        );
         let commands = Commands::new(
             pool.clone(),
             appender,
@@ -126,7 +146,8 @@ impl Application {
             signal.clone(),
         )
         .linking_to(QueryLinks::from_settings(&settings.http))
-        .bounded_by(settings.database.requests);
+        .bounded_by(settings.database.requests)
+        .stamped_by(clock.clone());
 
         let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())
@@ -148,7 +169,9 @@ impl Application {
         let reporter = SignalReporter::spawn(queue.clone(), signal);
         let purge = tokio::spawn(purge_expired_keys(IdempotencyStore::new(pool.clone())));
         let windows: web::Data<dyn BookingWindows> =
-            web::Data::from(Arc::new(CatalogWindows::new(pool.clone())) as Arc<dyn BookingWindows>);
+            web::Data::from(
+                Arc::new(CatalogWindows::new(pool.clone(), clock)) as Arc<dyn BookingWindows>
+            );
         let commands = web::Data::new(commands);
         let queue = web::Data::new(queue);
         let policy = web::Data::new(policy);
@@ -179,6 +202,7 @@ impl Application {
             reporter,
             board: board_handle,
             purge,
+            calibration,
         })
     }
 
@@ -194,6 +218,7 @@ impl Application {
         self.reporter.stop();
         self.board.shutdown().await;
         self.purge.abort();
+        self.calibration.abort();
         served
     }
 }

@@ -6,6 +6,9 @@
 //! Its own test binary: it installs the process's global log subscriber,
 //! which no other test may have installed first.
 
+// The test is the caller: its clock is the real one (command-api/clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -174,7 +174,7 @@ async fn entry(
         .await?
         .ok_or(QueueError::UnknownSchedule(schedule_id))?;
     let lead = chrono::Duration::from_std(lead).unwrap_or(chrono::Duration::MAX);
-    if Utc::now() < opens_at - lead {
+    if windows.now() < opens_at - lead {
         return Err(Problem::new(
             infra::problem::ErrorCode::BookingNotOpen,
             format!(

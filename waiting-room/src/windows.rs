@@ -15,4 +15,10 @@ pub trait BookingWindows: Send + Sync + 'static {
         &self,
         schedule_id: Uuid,
     ) -> LocalBoxFuture<'_, Result<Option<DateTime<Utc>>, QueueError>>;
+
+    /// The time a window is judged at: the clock the service stamps its
+    /// commands by, so a room opens when booking does.
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
 }

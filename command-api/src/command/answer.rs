@@ -152,6 +152,8 @@ fn created_at(status: StatusCode, location: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+// Fixtures, not stamps.
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
     use chrono::Utc;

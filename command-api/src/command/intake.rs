@@ -1,11 +1,12 @@
 //! What every command notes as it is taken in, before any check: where it
 //! was sent, the wait budget, the correlation id and the time it was
-//! received.
+//! received (by the clock every command is stamped by: see
+//! `infra::clock`).
 
 use std::time::Instant;
 
 use actix_web::HttpRequest;
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::budget::WaitBudget;
@@ -25,7 +26,7 @@ pub struct Intake {
 }
 
 impl Intake {
-    pub fn new(request: &HttpRequest) -> Intake {
+    pub fn new(request: &HttpRequest, now: DateTime<Utc>) -> Intake {
         let headers = request.headers();
         let correlation_id = headers
             .get(CORRELATION_HEADER)
@@ -44,7 +45,7 @@ impl Intake {
             origin: Origin {
                 // Postgres keeps microseconds: a time the 201 states must
                 // read back identically from the query side.
-                at: Utc::now().trunc_subsecs(6),
+                at: now.trunc_subsecs(6),
                 correlation_id,
             },
             received: Instant::now(),

@@ -93,6 +93,8 @@ impl CommandRecord {
 }
 
 #[cfg(test)]
+// Fixtures, not stamps.
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
     use schemas::v1;

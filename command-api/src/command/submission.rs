@@ -112,11 +112,11 @@ where
             // Nothing about the caller is looked at before the body is in:
             // an oversized one is refused first.
             let body = body.await?;
-            let intake = Intake::new(&request);
             let commands = request
                 .app_data::<web::Data<Commands>>()
                 .cloned()
                 .ok_or_else(|| ApiError::Internal("the write path is not mounted".into()))?;
+            let intake = Intake::new(&request, commands.clock().now());
             let principal = P::from_request(&request, &mut Payload::None).await;
             Ok(Submission {
                 commands,

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
+use infra::clock::ReferenceClock;
 use infra::config::RequestBounds;
 use infra::decision::{CommandType, Decision, OutcomeError};
 use infra::http::QueryLinks;
@@ -50,6 +51,7 @@ pub struct Commands {
     signal: BookingSignal,
     links: QueryLinks,
     deadlines: Deadlines,
+    clock: ReferenceClock,
 }
 
 impl Commands {
@@ -66,6 +68,7 @@ impl Commands {
             signal,
             links: QueryLinks::new(infra::config::DEFAULT_PUBLIC_QUERY_URL),
             deadlines: Deadlines::default(),
+            clock: ReferenceClock::default(),
             keys: IdempotencyStore::new(pool.clone()),
             pool,
             appender,
@@ -87,6 +90,17 @@ impl Commands {
     pub fn bounded_by(mut self, bounds: RequestBounds) -> Self {
         self.deadlines = Deadlines::new(bounds);
         self
+    }
+
+    /// Commands are stamped by `clock` (the database's, see
+    /// `infra::clock`), not by this host's.
+    pub fn stamped_by(mut self, clock: ReferenceClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &ReferenceClock {
+        &self.clock
     }
 
     pub fn deadlines(&self) -> &Deadlines {

@@ -1,8 +1,10 @@
 #![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use command_api::startup::Application;
+use infra::clock::{HostClock, ReferenceClock};
 use infra::config::Settings;
 use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use infra::kafka::rdkafka::message::Message;
@@ -22,8 +24,9 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    // Dropped last: removes the test's database and Redis keys.
-    _env: TestEnvironment,
+    // Dropped with the last app on it: removes the test's database and
+    // Redis keys.
+    _env: Arc<TestEnvironment>,
 }
 
 /// The service on a free port against its own database, topics and keys.
@@ -74,8 +77,12 @@ pub async fn spawn_app_without_topics(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 async fn start(env: TestEnvironment) -> TestApp {
+    start_on(Arc::new(env), ReferenceClock::default()).await
+}
+
+async fn start_on(env: Arc<TestEnvironment>, clock: ReferenceClock) -> TestApp {
     let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
-    let application = Application::build(env.settings.clone())
+    let application = Application::build_on(env.settings.clone(), clock)
         .await
         .expect("the app builds");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -105,6 +112,12 @@ impl TestProjector {
 }
 
 impl TestApp {
+    /// A second instance on the same database, topics and keys, reading
+    /// `host` as its host's wall clock.
+    pub async fn sibling_on(&self, host: HostClock) -> TestApp {
+        start_on(self._env.clone(), ReferenceClock::on_host(host)).await
+    }
+
     pub fn settings(&self) -> &Settings {
         &self._env.settings
     }
