@@ -151,14 +151,20 @@ impl Decision {
         Ok(())
     }
 
-    /// The recorded decision for a command, if it has been decided.
+    /// The recorded decision for a command, if it has been decided and
+    /// what it promises is readable: while the batch that decided it still
+    /// owes Redis (its read-model entries, its payers' queue places; see
+    /// `projector_owed_entries`), it reads as undecided, as its
+    /// announcement is held back.
     pub async fn load(
         conn: &mut PgConnection,
         command_id: Uuid,
     ) -> Result<Option<Decision>, OutcomeError> {
         let row: Option<OutcomeRow> = sqlx::query_as(
             "SELECT command_id, command_type, user_id, outcome, body, decided_at \
-                 FROM command_outcomes WHERE command_id = $1",
+                 FROM command_outcomes WHERE command_id = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM projector_owed_entries \
+                                 WHERE commands @> ARRAY[$1::uuid])",
         )
         .bind(command_id)
         .fetch_optional(conn)

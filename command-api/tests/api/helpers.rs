@@ -165,7 +165,12 @@ impl TestApp {
     }
 
     pub async fn spawn_projector(&self) -> TestProjector {
-        let application = projector::startup::Application::build(self.settings().clone())
+        self.spawn_projector_with(self.settings().clone()).await
+    }
+
+    /// A projector with settings of the test's (e.g. another Redis user).
+    pub async fn spawn_projector_with(&self, settings: Settings) -> TestProjector {
+        let application = projector::startup::Application::build(settings)
             .await
             .expect("the projector builds");
         let stop = application.stop_handle();

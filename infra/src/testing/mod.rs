@@ -12,7 +12,9 @@ use crate::config::{ConfigError, Settings};
 use crate::postgres::quote_identifier;
 
 mod pg_proxy;
+mod redis_user;
 pub use pg_proxy::PgProxy;
+pub use redis_user::RedisUser;
 
 const TEST_TOKEN_SECRET: &str = "test-only-queue-token-secret-0123456789abcdef";
 

@@ -2,6 +2,7 @@
 //! payers to let go.
 
 use schemas::Envelope;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::changes::Changes;
@@ -21,14 +22,14 @@ pub struct Produced {
     pub changes: Changes,
     /// To append (acknowledged) before the batch that caused them commits.
     pub follow_ups: Vec<FollowUp>,
-    /// Payers whose payment completed: their queue token ends before the
-    /// answer is announced.
+    /// Payers whose payment completed: their queue token ends after the
+    /// commit, before the answer is announced.
     pub completed_payers: Vec<Payer>,
 }
 
 /// A payer, and the schedule they paid for: their place ends in the global
 /// room and in that schedule's room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payer {
     pub user_id: Uuid,
     pub schedule_id: Uuid,

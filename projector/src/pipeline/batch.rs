@@ -3,9 +3,10 @@
 //! together, so a crash at any point neither loses nor repeats an effect.
 //! The batch's follow-ups are acknowledged by the log before it commits, so
 //! nothing committed ever misses its next saga step. A partition due a
-//! snapshot gets it in the same transaction, beside its offset, and what a
-//! live batch changed in the read model is recorded there as owed until it
-//! is readable (see `owed`).
+//! snapshot gets it in the same transaction, beside its offset. What a
+//! live batch owes Redis (read-model entries, payers' queue places) is
+//! recorded there too and paid after the commit (see `owed`), so Redis
+//! being away never fails a batch.
 
 use std::collections::BTreeMap;
 
@@ -13,12 +14,11 @@ use infra::decision::Decision;
 use infra::kafka::{AppendError, TopicPartition};
 use read_model::Changed;
 use sqlx::PgPool;
-use waiting_room::QueueError;
 
 use super::take_over::{Rebuilder, TakeOverError, TakenOver};
 use super::{offsets, owed, CatchUp, Effects, States};
 use crate::changes;
-use crate::folds::{Engine, Fate, Produced};
+use crate::folds::{Engine, Fate, Payer, Produced};
 use crate::reader::ReadError;
 use crate::record::Record;
 use crate::snapshots::{self, SnapshotSchedule};
@@ -40,8 +40,11 @@ pub struct BatchOutcome {
     pub decisions: Vec<Decision>,
     /// The read-model entries to rewrite before announcing.
     pub changed: Changed,
-    /// The row recording `changed` as owed until it is readable (live
-    /// batches that changed anything).
+    /// Payers whose payment completed: their queue places end before the
+    /// decisions are announced.
+    pub completed_payers: Vec<Payer>,
+    /// The row recording `changed` and `completed_payers` as owed until
+    /// they are done (live batches that changed anything).
     pub owed: Option<i64>,
     /// Records read again to rebuild state.
     pub rebuilt: u64,
@@ -64,8 +67,6 @@ pub enum BatchError {
     Rebuild(#[from] ReadError),
     #[error("appending follow-ups: {0}")]
     FollowUp(#[from] AppendError),
-    #[error("ending a payer's queue place: {0}")]
-    Queue(#[from] QueueError),
 }
 
 impl From<TakeOverError> for BatchError {
@@ -203,12 +204,16 @@ impl Projection {
         changes::flush(&mut tx, &produced.changes).await?;
         let changed = produced.changes.changed();
         if let Some(effects) = effects {
-            if !changed.is_empty() {
-                outcome.owed =
-                    Some(owed::record(&mut tx, &self.group, by_partition.keys(), &changed).await?);
+            if !changed.is_empty() || !produced.completed_payers.is_empty() {
+                let debt = owed::Debt {
+                    changed: &changed,
+                    payers: &produced.completed_payers,
+                    commands: produced.changes.outcomes.keys().copied().collect(),
+                };
+                let row = owed::record(&mut tx, &self.group, by_partition.keys(), debt).await?;
+                outcome.owed = Some(row);
             }
             outcome.appended = effects.append(&produced.follow_ups).await?;
-            effects.complete(&produced.completed_payers).await?;
         }
         tx.commit().await?;
         for (at, next) in &snapshotted {
@@ -216,6 +221,7 @@ impl Projection {
         }
         outcome.snapshots_taken = snapshotted.len() as u64;
         outcome.changed = changed;
+        outcome.completed_payers = produced.completed_payers;
         outcome.decisions = produced.changes.outcomes.into_values().collect();
         Ok(outcome)
     }

@@ -1,9 +1,9 @@
 //! What a live batch does outside Postgres: append its saga follow-ups
-//! (before it commits), end the queue places of payers whose payment
-//! completed (before it commits), then, after it commits, rewrite the
-//! read-model entries it changed and announce its decisions — only once
-//! they are readable, so a caller told "charged" never reads the old
-//! balance.
+//! (before it commits), then, after it commits, end the queue places of
+//! payers whose payment completed, rewrite the read-model entries it
+//! changed and announce its decisions — only once the places are ended and
+//! the entries readable, so a caller told "paid" holds no working token
+//! and a caller told "charged" never reads the old balance.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,7 +54,10 @@ struct Unwritten {
     /// Decisions whose entries were neither written nor dropped: announced
     /// once a later attempt makes them readable.
     unannounced: Vec<Decision>,
-    /// Rows of `projector_owed_entries` settled once `changed` is readable.
+    /// Payers whose queue places must end before anything is announced.
+    payers: Vec<Payer>,
+    /// Rows of `projector_owed_entries` settled once `changed` is readable
+    /// and `payers` are gone.
     owed: Vec<i64>,
 }
 
@@ -119,15 +122,17 @@ impl Effects {
     /// neither reaches Redis, the entries are remembered and the decisions
     /// held back until a later attempt (the next batch, or the warming
     /// loop's retry) makes them readable: a query that starts after an
-    /// answer sees its effect. `owed` is the batch's row recording
-    /// `changed`, settled once the entries are readable.
+    /// answer sees its effect. The payers' queue places end first, held
+    /// back the same way. `owed` is the batch's row recording both, settled
+    /// once they are done.
     pub async fn make_readable(
         &self,
         changed: &Changed,
         decisions: &[Decision],
+        payers: &[Payer],
         owed: Option<i64>,
     ) {
-        let readable = self.write_through(changed, decisions, owed).await;
+        let readable = self.write_through(changed, decisions, payers, owed).await;
         self.publish(&readable.announce).await;
         if let Err(error) = owed::settle(&self.pool, &readable.settled).await {
             // Only costs a needless drop of these entries at a take-over.
@@ -154,10 +159,20 @@ impl Effects {
         };
         let ids: Vec<i64> = debts.iter().map(|debt| debt.id).collect();
         let mut changed = Changed::default();
+        let mut payers = Vec::new();
         for debt in debts {
             changed.merge(debt.changed);
+            payers.extend(debt.payers);
         }
         let _writing = self.writing.lock().await;
+        if let Err(error) = self.complete(&payers).await {
+            tracing::warn!(%error, payers = payers.len(), "cannot end the queue places a previous owner left; owed by the next write-through");
+            let mut unwritten = self.unwritten();
+            unwritten.changed.merge(changed);
+            unwritten.payers.extend(payers);
+            unwritten.owed.extend(ids);
+            return;
+        }
         match self.read_model.forget_changes(&changed).await {
             Ok(entries) => {
                 tracing::warn!(
@@ -187,9 +202,12 @@ impl Effects {
             !unwritten.changed.is_empty()
                 || unwritten.lost_track
                 || !unwritten.unannounced.is_empty()
+                || !unwritten.payers.is_empty()
+                || !unwritten.owed.is_empty()
         };
         if pending {
-            self.make_readable(&Changed::default(), &[], None).await;
+            self.make_readable(&Changed::default(), &[], &[], None)
+                .await;
         }
     }
 
@@ -200,6 +218,7 @@ impl Effects {
         &self,
         changed: &Changed,
         decisions: &[Decision],
+        payers: &[Payer],
         owed: Option<i64>,
     ) -> Readable {
         let started = std::time::Instant::now();
@@ -207,7 +226,13 @@ impl Effects {
         let mut todo = std::mem::take(&mut *self.unwritten());
         todo.changed.merge(changed.clone());
         todo.unannounced.extend_from_slice(decisions);
+        todo.payers.extend_from_slice(payers);
         todo.owed.extend(owed);
+        if let Err(error) = self.complete(&todo.payers).await {
+            tracing::warn!(%error, payers = todo.payers.len(), held = todo.unannounced.len(), "ending payers' queue places failed; decisions held back, will retry");
+            return self.hold(todo);
+        }
+        todo.payers.clear();
         if todo.changed.is_empty() && !todo.lost_track {
             return Readable {
                 announce: todo.unannounced,
@@ -257,7 +282,14 @@ impl Effects {
                 settled: todo.owed,
             };
         }
+        self.hold(todo)
+    }
+
+    /// Keeps what is owed for the next attempt, with the decisions waiting
+    /// on it (past `MAX_UNANNOUNCED`, the oldest are let go).
+    fn hold(&self, mut todo: Unwritten) -> Readable {
         let mut unwritten = self.unwritten();
+        unwritten.payers.append(&mut todo.payers);
         unwritten.changed.merge(todo.changed);
         unwritten.lost_track |= todo.lost_track;
         unwritten.owed.append(&mut todo.owed);
@@ -324,8 +356,8 @@ impl Effects {
     }
 
     /// Ends the payers' queue places, so no 201 is sent while their token
-    /// still works.
-    pub async fn complete(&self, payers: &[Payer]) -> Result<(), QueueError> {
+    /// still works. Ending a place twice is harmless.
+    async fn complete(&self, payers: &[Payer]) -> Result<(), QueueError> {
         for payer in payers {
             self.departures
                 .complete(payer.user_id, payer.schedule_id)

@@ -307,7 +307,12 @@ impl Pipeline {
                     self.metrics.batch_size.observe(records.len() as f64);
                     self.account(&outcome);
                     self.effects
-                        .make_readable(&outcome.changed, &outcome.decisions, outcome.owed)
+                        .make_readable(
+                            &outcome.changed,
+                            &outcome.decisions,
+                            &outcome.completed_payers,
+                            outcome.owed,
+                        )
                         .await;
                     return Some(outcome.appended);
                 }

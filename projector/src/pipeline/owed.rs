@@ -1,41 +1,59 @@
-//! What committed batches still owe the read model, kept beside their
-//! effects in Postgres: a batch records the entries it changed in its own
-//! transaction, and the row goes once those entries are readable. A
-//! projector that dies in between (after its commit, before its Redis
-//! writes) leaves the row behind, and whoever takes one of its partitions
-//! next drops the entries it names, so no reader is served the state from
-//! before a decision the tables already hold.
+//! What committed batches still owe Redis, kept beside their effects in
+//! Postgres: a batch records the read-model entries it changed and the
+//! payers whose queue places end in its own transaction, and the row goes
+//! once those entries are readable and those places ended. A projector that
+//! dies in between (after its commit, before its Redis writes) leaves the
+//! row behind, and whoever takes one of its partitions next drops the
+//! entries it names and ends the places, so no reader is served the state
+//! from before a decision the tables already hold, and no payer keeps a
+//! working token.
 
 use infra::kafka::TopicPartition;
 use read_model::Changed;
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
-/// A batch's debt: its row, and the entries it names.
+use uuid::Uuid;
+
+use crate::folds::Payer;
+
+/// A batch's debt: its row, the entries it names, the places to end.
 #[derive(Debug)]
 pub struct Owed {
     pub id: i64,
     pub changed: Changed,
+    pub payers: Vec<Payer>,
 }
 
 fn label(at: &TopicPartition) -> String {
     format!("{}/{}", at.topic, at.partition)
 }
 
-/// Records, in the batch's transaction, that `changed` is owed.
+/// What a batch owes, as it records it.
+pub struct Debt<'a> {
+    pub changed: &'a Changed,
+    pub payers: &'a [Payer],
+    /// The commands whose outcomes wait on it.
+    pub commands: Vec<Uuid>,
+}
+
+/// Records, in the batch's transaction, what it owes.
 pub async fn record<'p>(
     conn: &mut PgConnection,
     group: &str,
     partitions: impl IntoIterator<Item = &'p TopicPartition>,
-    changed: &Changed,
+    debt: Debt<'_>,
 ) -> Result<i64, sqlx::Error> {
     let partitions: Vec<String> = partitions.into_iter().map(label).collect();
     sqlx::query_scalar(
-        "INSERT INTO projector_owed_entries (consumer_group, partitions, changed)
-         VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO projector_owed_entries (consumer_group, partitions, changed, payers, commands)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(group)
     .bind(partitions)
-    .bind(sqlx::types::Json(changed))
+    .bind(Json(debt.changed))
+    .bind(Json(debt.payers))
+    .bind(debt.commands)
     .fetch_one(conn)
     .await
 }
@@ -47,8 +65,8 @@ pub async fn naming(
     partitions: &[TopicPartition],
 ) -> Result<Vec<Owed>, sqlx::Error> {
     let partitions: Vec<String> = partitions.iter().map(label).collect();
-    let rows: Vec<(i64, sqlx::types::Json<Changed>)> = sqlx::query_as(
-        "SELECT id, changed FROM projector_owed_entries
+    let rows: Vec<(i64, Json<Changed>, Json<Vec<Payer>>)> = sqlx::query_as(
+        "SELECT id, changed, payers FROM projector_owed_entries
          WHERE consumer_group = $1 AND partitions && $2 ORDER BY id",
     )
     .bind(group)
@@ -57,9 +75,10 @@ pub async fn naming(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, changed)| Owed {
+        .map(|(id, changed, payers)| Owed {
             id,
             changed: changed.0,
+            payers: payers.0,
         })
         .collect())
 }

@@ -8,58 +8,11 @@ use std::time::Duration;
 use futures::StreamExt;
 use infra::decision::Decision;
 use infra::redis::KeySpace;
+use infra::testing::RedisUser;
 use read_model::ReadKeys;
 use uuid::Uuid;
 
 use crate::helpers::*;
-
-/// A Redis user of the test's own, removed when dropped.
-struct RedisUser {
-    name: String,
-    url: String,
-}
-
-impl RedisUser {
-    async fn new(url: &str) -> Self {
-        let user = Self {
-            name: format!("tf-test-{}", Uuid::new_v4().simple()),
-            url: url.to_owned(),
-        };
-        user.allow(&["on", "nopass", "~*", "&*", "+@all"]).await;
-        user
-    }
-
-    /// Applies ACL rules to the user, on top of the ones it has.
-    async fn allow(&self, rules: &[&str]) {
-        let mut redis = connection(&self.url).await;
-        let _: () = redis::cmd("ACL")
-            .arg("SETUSER")
-            .arg(&self.name)
-            .arg(rules)
-            .query_async(&mut redis)
-            .await
-            .expect("ACL SETUSER");
-    }
-
-    /// `url` with this user's name (any password: the user has none).
-    fn url(&self) -> String {
-        self.url
-            .replacen("redis://", &format!("redis://{}:x@", self.name), 1)
-    }
-}
-
-impl Drop for RedisUser {
-    fn drop(&mut self) {
-        if let Ok(mut redis) =
-            redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection())
-        {
-            let _: Result<(), _> = redis::cmd("ACL")
-                .arg("DELUSER")
-                .arg(&self.name)
-                .query(&mut redis);
-        }
-    }
-}
 
 async fn connection(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
