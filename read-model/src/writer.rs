@@ -69,6 +69,13 @@ impl Changed {
     }
 
     fn sources(&self) -> Vec<Source> {
+        let mut sources = self.state_sources();
+        sources.extend(self.outcome_sources());
+        sources
+    }
+
+    /// What the decisions changed: catalogs, seat maps, balances.
+    fn state_sources(&self) -> Vec<Source> {
         let mut sources = Vec::new();
         if self.concerts {
             sources.push(Source::Concerts);
@@ -76,6 +83,13 @@ impl Changed {
         sources.extend(self.schedules.iter().copied().map(Source::Schedules));
         sources.extend(self.seat_maps.iter().copied().map(Source::Seats));
         sources.extend(self.balances.iter().copied().map(Source::Balance));
+        sources
+    }
+
+    /// What a caller polls for its command's outcome: reservations,
+    /// payments, charges.
+    fn outcome_sources(&self) -> Vec<Source> {
+        let mut sources = Vec::new();
         sources.extend(self.reservations.iter().copied().map(Source::Reservation));
         sources.extend(self.payments.iter().copied().map(Source::Payment));
         sources.extend(
@@ -98,8 +112,15 @@ pub(crate) async fn write_changes(
         return Ok(0);
     }
     let changed = with_schedule_lists(shared, changed).await?;
-    let sources = changed.sources();
-    strategy.apply_changes(shared, &sources).await
+    // The state first, then the outcomes: a caller who polls its charge as
+    // COMPLETED then reads the new balance, never the old one.
+    let state = strategy
+        .apply_changes(shared, &changed.state_sources())
+        .await?;
+    let outcomes = strategy
+        .apply_changes(shared, &changed.outcome_sources())
+        .await?;
+    Ok(state + outcomes)
 }
 
 /// `changed` and the schedule lists of the concerts whose seat maps

@@ -133,11 +133,15 @@ impl Effects {
         owed: Option<i64>,
     ) {
         let readable = self.write_through(changed, decisions, payers, owed).await;
-        self.publish(&readable.announce).await;
+        // Settled before the announcement: a caller told "charged" who
+        // polls its charge from the tables finds it decided.
         if let Err(error) = owed::settle(&self.pool, &readable.settled).await {
-            // Only costs a needless drop of these entries at a take-over.
-            tracing::warn!(%error, rows = readable.settled.len(), "cannot settle what the read model was owed");
+            // Tried again with the next write-through; until then those
+            // outcomes read as undecided from the tables.
+            tracing::warn!(%error, rows = readable.settled.len(), "cannot settle what Redis was owed; will retry");
+            self.unwritten().owed.extend(readable.settled);
         }
+        self.publish(&readable.announce).await;
     }
 
     /// Drops the entries that batches committed on `partitions` owe the

@@ -191,7 +191,8 @@ async fn a_projector_taking_partitions_drops_the_entries_a_dead_owner_left_stale
     // Settled as it goes while Redis takes writes: no debt is left behind.
     let third = log.ask(charge(alice, 25)).await;
     assert!(announced(&mut stream, third, PATIENCE).await.is_some());
-    // Settled right after the announcement.
+    // Settled before the announcement (the count is read on another
+    // connection, so it is polled).
     eventually("the third charge's debt settled", || async {
         log.count("SELECT count(*) FROM projector_owed_entries")
             .await
