@@ -100,7 +100,8 @@ impl Application {
             ApiDocument::new(api_document()),
             settings.cors.clone(),
         )
-        .bound_in_flight(bound);
+        .bound_in_flight(bound)
+        .authenticating(&settings.auth);
 
         let addr = settings.http.query_api_addr;
         let bind_error = |source| StartupError::Bind { addr, source };
