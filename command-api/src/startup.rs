@@ -41,7 +41,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
         description = "Commands: queue tokens, holds, charges, payments, catalog administration.\n\n\
             `X-User-Id` names the caller. It is set by the upstream gateway that authenticated the \
             user: that gateway is the trust boundary, and this service must only be reachable \
-            through it.\n\n\
+            through it. With `AUTH_MODE=jwt` the caller is instead a bearer JWT's `sub` \
+            (`bearerAuth`), verified here, and `X-User-Id` is ignored.\n\n\
             Commands are appended to the event log and answered with the projector's decision \
             within the wait budget (`Prefer: wait=<seconds>`, 0..10, default 3), or `202` with a \
             `Location` to poll (served by the query-api where it names a query-api path). A hold's, \
@@ -77,6 +78,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     document.merge(IssueTokenApi::openapi());
     document.merge(ChallengeApi::openapi());
+    infra::http::describe_authentication(&mut document);
     document
 }
 
