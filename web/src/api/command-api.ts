@@ -1733,7 +1733,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description Optional: a schedule's room. No body (or an empty one): the global room. */
+        /** @description Optional: a schedule's room. No body (or an empty one, or `null`): the global room. */
         requestBody?: {
             content: {
                 "application/json": null | components["schemas"]["JoinRoom"];
