@@ -2,10 +2,11 @@
 # `make fuzz`: libFuzzer on the queue-token parser and the projector's
 # record decoder (fuzz/), FUZZ_SECONDS (default 30) each, with cargo-fuzz.
 #
-# Only the stable toolchain is installed here. cargo-fuzz builds with
-# `-Cpasses=sancov-module` and other `-Z` flags, which stable rustc accepts
-# only with RUSTC_BOOTSTRAP=1 (it unlocks nightly flags on a stable
-# compiler; fine for a throw-away fuzz build, never for a release).
+# Only the stable toolchain is installed here. cargo-fuzz is made for
+# nightly; RUSTC_BOOTSTRAP=1 lets stable rustc take any nightly-only flag it
+# passes (fine for a throw-away fuzz build, never for a release). The first
+# build compiles the projector's dependencies instrumented: ~20 minutes on
+# the 2-core machine; later runs start at once.
 # `-s none` turns off AddressSanitizer, which would need a sanitizer
 # runtime the stable toolchain does not ship; the targets are safe Rust, so
 # what is looked for is panics, which libFuzzer catches as crashes.

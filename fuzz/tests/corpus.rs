@@ -5,7 +5,9 @@
 use std::path::Path;
 
 fn each_input(target: &str, body: fn(&[u8])) -> usize {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target);
     let mut inputs = 0;
     for entry in std::fs::read_dir(&dir).expect("the corpus directory exists") {
         let path = entry.unwrap().path();
@@ -31,7 +33,12 @@ fn the_genuine_seeds_of_the_corpus_verify() {
     let verifier = ticketfold_fuzz::token_signer(None);
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("genuine-") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("genuine-")
+        {
             let token = std::fs::read_to_string(&path).unwrap();
             assert!(verifier.verify(&token).is_ok(), "{path:?}");
         }
