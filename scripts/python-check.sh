@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Python tooling (tools/ticketfold_tools and its entry points
-# load/report.py, load/sandbox.py, dashboards/check.py) and
+# load/report.py, load/sandbox.py, dashboards/check.py, scripts/fuzz-api.py) and
 # scripts/check-import-cycles.py: mypy --strict, then their tests. The tools themselves need only the standard
 # library; pytest and mypy are installed with pip when missing.
 set -euo pipefail
@@ -15,7 +15,7 @@ fi
 cd "$ROOT"
 say "mypy --strict tools/ticketfold_tools tools/tests and the entry points"
 python3 -m mypy --strict --python-version 3.11 --cache-dir "$ROOT/tools/.mypy_cache" \
-  tools/ticketfold_tools tools/tests load/report.py load/sandbox.py dashboards/check.py \
+  tools/ticketfold_tools tools/tests load/report.py load/sandbox.py dashboards/check.py scripts/fuzz-api.py \
   scripts/check-import-cycles.py
 say "pytest tools/tests scripts/tests"
 python3 -m pytest -q -p no:cacheprovider tools/tests scripts/tests

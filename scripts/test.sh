@@ -105,6 +105,28 @@ step_service_binaries() {
   done
 }
 
+# Schemathesis against both OpenAPI documents (openapi/*.json) on a
+# throw-away stack of the debug binaries (scripts/fuzz-api.py): a short,
+# seeded run that fails on any 5xx and on any answer the documents do not
+# describe. Installed with pip when missing, as the Python checks are.
+step_schemathesis() {
+  if ! command -v schemathesis >/dev/null 2>&1 && ! python3 -c 'import schemathesis' >/dev/null 2>&1; then
+    say "installing schemathesis (pip)"
+    python3 -m pip install --quiet schemathesis
+  fi
+  say "schemathesis: command-api and query-api against openapi/*.json (scripts/fuzz-api.py)"
+  python3 "$ROOT/scripts/fuzz-api.py" --bin-dir "$ROOT/target/debug"
+}
+
+# The fuzz targets' corpora (fuzz/corpus/) through the targets' bodies as
+# plain tests: the regression part of fuzzing, on the stable toolchain and
+# without libFuzzer. The fuzzing itself is `make fuzz` (scripts/fuzz.sh).
+step_fuzz_corpus() {
+  cd "$ROOT"
+  say "fuzz targets over their corpora (cargo test --manifest-path fuzz/Cargo.toml)"
+  CARGO_TARGET_DIR="$ROOT/target" cargo test --quiet --manifest-path fuzz/Cargo.toml
+}
+
 # The fan's booking page in a real browser: Debian's Chromium, headless,
 # driven by playwright-core, against throw-away stacks of the debug binaries
 # (web/e2e/stack.mjs, on free ports beside everything else). Screenshots of
@@ -171,6 +193,8 @@ step_prometheus_rules
 step_test_broker
 step_cargo_tests
 step_service_binaries
+step_schemathesis
+step_fuzz_corpus
 step_browser
 step_dashboards_truth
 step_load_short

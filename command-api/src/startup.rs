@@ -45,7 +45,8 @@ const CALIBRATE_EVERY: Duration = Duration::from_secs(30);
         description = "Commands: queue tokens, holds, charges, payments, catalog administration.\n\n\
             `X-User-Id` names the caller. It is set by the upstream gateway that authenticated the \
             user: that gateway is the trust boundary, and this service must only be reachable \
-            through it.\n\n\
+            through it. With `AUTH_MODE=jwt` the caller is instead a bearer JWT's `sub` \
+            (`bearerAuth`), verified here, and `X-User-Id` is ignored.\n\n\
             Commands are appended to the event log and answered with the projector's decision \
             within the wait budget (`Prefer: wait=<seconds>`, 0..10, default 3), or `202` with a \
             `Location` to poll (served by the query-api where it names a query-api path). A hold's, \
@@ -81,6 +82,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     document.merge(IssueTokenApi::openapi());
     document.merge(ChallengeApi::openapi());
+    infra::http::describe_authentication(&mut document);
     document
 }
 
@@ -158,7 +160,8 @@ impl Application {
             ApiDocument::new(api_document()),
             settings.cors.clone(),
         )
-        .bound_in_flight(bound);
+        .bound_in_flight(bound)
+        .authenticating(&settings.auth);
 
         let addr = settings.http.command_api_addr;
         let bind_error = |source| StartupError::Bind { addr, source };

@@ -4,6 +4,7 @@
 //! `kafka` feature. Features live in crates of their own (`waiting-room`,
 //! `read-model`).
 
+pub mod auth;
 pub mod clock;
 #[cfg(feature = "testing")]
 pub mod committed_spec;

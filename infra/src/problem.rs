@@ -24,6 +24,8 @@ pub const RETRY_AFTER_SECONDS: u32 = 1;
 pub struct Problem {
     pub code: ErrorCode,
     pub detail: String,
+    /// The `WWW-Authenticate` challenge of a 401 (`infra::auth`), if any.
+    pub challenge: Option<&'static str>,
 }
 
 /// What every error answers with (`application/problem+json`); the one
@@ -45,7 +47,14 @@ impl Problem {
         Self {
             code,
             detail: detail.into(),
+            challenge: None,
         }
+    }
+
+    /// The same problem answered with `WWW-Authenticate: <challenge>`.
+    pub fn challenging(mut self, challenge: Option<&'static str>) -> Self {
+        self.challenge = challenge;
+        self
     }
 
     pub fn validation(detail: impl Into<String>) -> Self {
@@ -90,6 +99,9 @@ impl ResponseError for Problem {
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if self.code == ErrorCode::Unavailable {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+        }
+        if let Some(challenge) = self.challenge {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         response.body(serde_json::to_string(&self.body()).unwrap_or_default())
     }

@@ -156,6 +156,24 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
 }
 
 #[actix_web::test]
+async fn a_405_allows_the_methods_the_document_gives_its_path() {
+    let app = app(Readiness::default()).await;
+    let trace = |uri: &str| {
+        test::TestRequest::default()
+            .method(actix_web::http::Method::TRACE)
+            .uri(uri)
+            .to_request()
+    };
+    let response = test::call_service(&app, trace("/healthz")).await;
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers().get("allow").unwrap(), "GET");
+    // A route the (here empty) service document does not describe: no guess.
+    let response = test::call_service(&app, trace("/v1/balance/charges")).await;
+    assert_eq!(response.status(), 405);
+    assert!(response.headers().get("allow").is_none());
+}
+
+#[actix_web::test]
 async fn a_panicking_handler_answers_500_and_the_app_keeps_serving() {
     let app = app(Readiness::default()).await;
     // The panic surfaces as an error the server renders as the response.

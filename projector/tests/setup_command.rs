@@ -25,7 +25,7 @@ fn vars_of(env: &TestEnvironment) -> Vec<(&'static str, String)> {
         ("REDIS_URL", s.redis.url.clone()),
         (
             "QUEUE_TOKEN_SECRET",
-            s.queue.token_secret.expose().to_owned(),
+            s.queue.token_keys.signing_secret().expose().to_owned(),
         ),
     ]
 }

@@ -25,7 +25,9 @@ use crate::routes::{self, balance, catalog, payments, reservations, seats};
             payments and charges. Served from the Redis read model the projector keeps \
             current; Postgres answers only what Redis does not have.\n\n\
             `X-User-Id` is set by the upstream gateway that authenticated the user: it is \
-            the trust boundary, and this service never sees credentials."
+            the trust boundary, and this service never sees credentials. With \
+            `AUTH_MODE=jwt` the caller is instead a bearer JWT's `sub` (`bearerAuth`), \
+            verified here, and `X-User-Id` is ignored."
     ),
     servers(
         (url = "http://127.0.0.1:8081", description = "`make up` on this machine; elsewhere `PUBLIC_QUERY_URL`"),
@@ -54,6 +56,7 @@ pub struct ApiDoc;
 pub fn api_document() -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     document.merge(CurrentTokenApi::openapi());
+    infra::http::describe_authentication(&mut document);
     document
 }
 
@@ -100,7 +103,8 @@ impl Application {
             ApiDocument::new(api_document()),
             settings.cors.clone(),
         )
-        .bound_in_flight(bound);
+        .bound_in_flight(bound)
+        .authenticating(&settings.auth);
 
         let addr = settings.http.query_api_addr;
         let bind_error = |source| StartupError::Bind { addr, source };

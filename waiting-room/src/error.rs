@@ -12,6 +12,9 @@ use super::token::TokenRejected;
 pub enum QueueError {
     #[error("X-User-Id is missing or not a UUID")]
     Unauthenticated,
+    /// AUTH_MODE=jwt: the bearer token is missing or does not verify.
+    #[error(transparent)]
+    BearerRefused(#[from] infra::auth::BearerRefused),
     #[error("X-Queue-Token is missing")]
     TokenMissing,
     #[error(transparent)]
@@ -58,7 +61,9 @@ impl From<infra::redis::Bounded<QueueError>> for QueueError {
 impl From<QueueError> for Problem {
     fn from(error: QueueError) -> Self {
         let code = match &error {
-            QueueError::Unauthenticated => ErrorCode::Unauthenticated,
+            QueueError::Unauthenticated | QueueError::BearerRefused(_) => {
+                ErrorCode::Unauthenticated
+            }
             QueueError::TokenMissing | QueueError::TokenRejected(_) | QueueError::TokenExpired => {
                 ErrorCode::QueueTokenInvalid
             }
@@ -87,7 +92,11 @@ impl From<QueueError> for Problem {
             ErrorCode::Internal => "internal error".to_string(),
             _ => error.to_string(),
         };
-        Problem::new(code, detail)
+        let challenge = match &error {
+            QueueError::BearerRefused(refused) => Some(refused.challenge()),
+            _ => None,
+        };
+        Problem::new(code, detail).challenging(challenge)
     }
 }
 

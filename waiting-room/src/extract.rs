@@ -7,6 +7,7 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures::future::LocalBoxFuture;
+use infra::auth::{Authenticator, Unauthenticated};
 use infra::problem::Problem;
 use uuid::Uuid;
 
@@ -14,16 +15,17 @@ use super::active::ActiveCheck;
 use super::error::QueueError;
 use super::handle::Queue;
 use super::offered::OfferedToken;
-use super::pass::{ActiveQueuePass, QueuePass, USER_ID_HEADER};
+use super::pass::{ActiveQueuePass, QueuePass};
 
-/// The caller named by `X-User-Id`.
+/// The caller, as the app's `infra::auth::Authenticator` names them:
+/// `X-User-Id` (the default) or a verified bearer token's `sub`.
 pub fn caller_id(request: &HttpRequest) -> Result<Uuid, QueueError> {
-    request
-        .headers()
-        .get(USER_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| Uuid::parse_str(value.trim()).ok())
-        .ok_or(QueueError::Unauthenticated)
+    Authenticator::of(request)
+        .caller(request)
+        .map_err(|refused| match refused {
+            Unauthenticated::NoUserId => QueueError::Unauthenticated,
+            Unauthenticated::Bearer(refused) => QueueError::BearerRefused(refused),
+        })
 }
 
 /// What the extractors read synchronously, in the contract's order.

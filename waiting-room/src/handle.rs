@@ -47,7 +47,7 @@ impl Queue {
             store: Arc::new(Store {
                 redis: Redis::from_client(redis, keys.clone(), settings.redis_timeout),
                 keys: QueueKeys::new(&keys),
-                signer: TokenSigner::new(&settings.token_secret),
+                signer: TokenSigner::with_keys(&settings.token_keys),
                 settings,
                 metrics,
                 turns: Default::default(),

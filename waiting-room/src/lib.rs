@@ -56,6 +56,7 @@ mod signal;
 mod state;
 mod store;
 mod token;
+mod token_keys;
 mod windows;
 
 pub use active::ActiveCheck;
@@ -81,9 +82,12 @@ pub use routes::{
     __path_current_token, __path_issue_token, current_token, issue_token, CurrentTokenApi,
     IssueTokenApi, IssuedToken, JoinRoom,
 };
-pub use settings::{QueueSettings, MIN_SECRET_BYTES};
+pub use settings::QueueSettings;
 pub use shuffle::fair_order;
 pub use signal::{report_signal, BookingSignal, Flight, LagReport, SignalReporter};
 pub use state::{TokenState, TokenStatus};
-pub use token::{TokenClaims, TokenRejected, TokenSigner, ROOM_TOKEN_LEN, TOKEN_LEN};
+pub use token::{
+    TokenClaims, TokenRejected, TokenSigner, MAX_TOKEN_LEN, ROOM_TOKEN_LEN, TOKEN_LEN,
+};
+pub use token_keys::{TokenKey, TokenKeys, MIN_SECRET_BYTES};
 pub use windows::BookingWindows;

@@ -24,7 +24,7 @@ use super::error::QueueError;
 use super::room::Room;
 use super::state::{TokenState, TokenStatus};
 
-pub const USER_ID_HEADER: &str = "X-User-Id";
+pub use infra::auth::USER_ID_HEADER;
 pub const QUEUE_TOKEN_HEADER: &str = "X-Queue-Token";
 
 /// A genuine token of the caller, in any status (`GET /v1/queue/tokens/current`,

@@ -72,7 +72,7 @@ pub struct JoinRoom {
         ("X-User-Id" = uuid::Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (trusted)."),
         ("X-Queue-Proof" = Option<String>, Header, description = "When the room asks for a proof of work: `<challenge>.<counter>` (see `GET /v1/queue/challenge`)."),
     ),
-    request_body(content = Option<JoinRoom>, description = "Optional: a schedule's room. No body (or an empty one): the global room.", content_type = "application/json"),
+    request_body(content = Option<JoinRoom>, description = "Optional: a schedule's room. No body (or an empty one, or `null`): the global room.", content_type = "application/json"),
     responses(
         (status = 201, description = "A new place at the back of the line (first join, or the previous token expired). `Retry-After` (seconds) while WAITING: poll no sooner.", body = IssuedToken, headers(("Retry-After" = u64, description = "While WAITING: seconds until the next poll, as `poll_after_seconds`."))),
         (status = 200, description = "Already waiting or active: the same token and place as before.", body = IssuedToken, headers(("Retry-After" = u64, description = "While WAITING: seconds until the next poll, as `poll_after_seconds`."))),
@@ -161,11 +161,16 @@ async fn entry(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Entry::global());
     }
-    let JoinRoom { schedule_id } = serde_json::from_slice(body).map_err(|error| {
+    // JSON `null` is no room too: the document declares the body nullable
+    // (schemathesis sent it and found it refused).
+    let room: Option<JoinRoom> = serde_json::from_slice(body).map_err(|error| {
         QueueError::InvalidRequest(format!(
             "the body must be {{\"schedule_id\": <uuid>}}: {error}"
         ))
     })?;
+    let Some(JoinRoom { schedule_id }) = room else {
+        return Ok(Entry::global());
+    };
     let windows = request
         .app_data::<web::Data<dyn BookingWindows>>()
         .ok_or(QueueError::NotMounted)?;

@@ -8,10 +8,7 @@ use std::time::Duration;
 use infra::config::AdmissionMode;
 
 use super::pacing::{ControlTargets, RateControl};
-
-/// The contract asks for a secret of at least 32 bytes (a full HMAC-SHA256 block
-/// of entropy is 64, but 32 random bytes already make forging hopeless).
-pub const MIN_SECRET_BYTES: usize = 32;
+use super::token_keys::TokenKeys;
 
 /// Default grace of a waiting fan who stopped polling.
 pub const DEFAULT_WAITING_GRACE: Duration = Duration::from_secs(60);
@@ -34,8 +31,9 @@ pub struct QueueSettings {
     pub rate_control: RateControl,
     /// How long an admitted token stays ACTIVE (QUEUE_ACTIVE_TTL_SECONDS).
     pub active_ttl: Duration,
-    /// HMAC key for tokens (QUEUE_TOKEN_SECRET).
-    pub token_secret: Vec<u8>,
+    /// HMAC keys for tokens and challenges: one signs, all verify
+    /// (QUEUE_TOKEN_SECRET, QUEUE_TOKEN_KEYS, QUEUE_TOKEN_SIGNING_KEY).
+    pub token_keys: TokenKeys,
     /// Token-bucket capacity: the most admissions one tick may release after a
     /// quiet spell. One second's worth keeps bursts short but lets a hand-over
     /// or a slow tick catch up.
@@ -92,7 +90,7 @@ impl QueueSettings {
             admit_per_second,
             rate_control: RateControl::Fixed,
             active_ttl,
-            token_secret: token_secret.into(),
+            token_keys: TokenKeys::single(token_secret),
             admit_burst: admit_per_second.max(1),
             waiting_idle_timeout: DEFAULT_WAITING_GRACE,
             active_idle_timeout: DEFAULT_ACTIVE_IDLE,
@@ -114,8 +112,9 @@ impl QueueSettings {
             config.active_max,
             config.admit_per_second,
             Duration::from_secs(config.active_ttl_seconds),
-            config.token_secret.expose().as_bytes(),
+            config.token_keys.signing_secret().expose().as_bytes(),
         );
+        settings.token_keys = TokenKeys::from_config(&config.token_keys);
         settings.rate_control = match config.admission {
             AdmissionMode::Fixed => RateControl::Fixed,
             AdmissionMode::Adaptive => RateControl::Adaptive(ControlTargets {
@@ -150,11 +149,7 @@ impl QueueSettings {
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("{name} must be positive"));
         }
-        if self.token_secret.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "token_secret must be at least {MIN_SECRET_BYTES} bytes"
-            ));
-        }
+        self.token_keys.check()?;
         if self.lease_ttl <= self.tick {
             return Err(
                 "lease_ttl must be longer than tick, or the lease lapses between renewals".into(),
@@ -176,7 +171,7 @@ impl fmt::Debug for QueueSettings {
             .field("admit_per_second", &self.admit_per_second)
             .field("rate_control", &self.rate_control)
             .field("active_ttl", &self.active_ttl)
-            .field("token_secret", &"<redacted>")
+            .field("token_keys", &self.token_keys)
             .field("admit_burst", &self.admit_burst)
             .field("waiting_idle_timeout", &self.waiting_idle_timeout)
             .field("active_idle_timeout", &self.active_idle_timeout)
@@ -208,7 +203,7 @@ mod tests {
     #[test]
     fn short_secret_and_zero_limits_are_refused() {
         let mut short = settings();
-        short.token_secret = b"too short".to_vec();
+        short.token_keys = TokenKeys::single(b"too short".to_vec());
         assert!(short.validate().unwrap_err().contains("token_secret"));
         let mut zero = settings();
         zero.active_max = 0;
@@ -218,7 +213,7 @@ mod tests {
     #[test]
     fn debug_never_prints_the_secret() {
         let printed = format!("{:?}", settings());
-        assert!(printed.contains("<redacted>"));
+        assert!(printed.contains("TokenKeys"));
         assert!(!printed.contains("[7, 7"));
     }
 }

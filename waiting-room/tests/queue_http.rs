@@ -532,3 +532,22 @@ async fn waiting_answers_carry_the_pace_the_server_sets() {
     assert_eq!(active.body["status"], "ACTIVE");
     assert!(active.body["poll_after_seconds"].as_u64().unwrap() >= 1);
 }
+
+#[actix_web::test]
+async fn a_null_body_joins_the_global_room_as_no_body_does() {
+    let prefix = Prefix::new();
+    let queue = prefix.queue(cap_only(1));
+    let app = app!(queue);
+    let user = Uuid::new_v4().to_string();
+    let null = request("POST", TOKENS, Some(&user), None)
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .set_payload("null");
+    let answer = Answer::from(test::call_service(&app, null.to_request()).await).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(answer.body["token"].as_str().unwrap().len(), TOKEN_LEN);
+    let array = request("POST", TOKENS, Some(&user), None)
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .set_payload("[]");
+    let refused = Answer::from(test::call_service(&app, array.to_request()).await).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+}

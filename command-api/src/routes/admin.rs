@@ -54,6 +54,7 @@ pub struct ScheduleRequest {
     /// RFC 3339, no later than `starts_at`; holds before it answer 409 `BOOKING_NOT_OPEN`.
     pub booking_opens_at: DateTime<Utc>,
     /// At least one seat.
+    #[schema(min_items = 1)]
     pub seats: Vec<SeatRequest>,
 }
 
@@ -64,7 +65,7 @@ pub struct ScheduleRequest {
     tag = "admin",
     params(
         ("X-Admin-Key" = String, Header, description = "The configured `ADMIN_KEY`; without one configured every admin call answers 401."),
-        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters, scoped to the admin key."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "1 to 255 characters, scoped to the admin key."),
         ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
     ),
     request_body = ConcertRequest,
@@ -108,7 +109,7 @@ pub async fn register_concert(
     params(
         ("concert_id" = Uuid, Path, description = "The concert. Not a UUID: 404."),
         ("X-Admin-Key" = String, Header, description = "The configured `ADMIN_KEY`; without one configured every admin call answers 401."),
-        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters, scoped to the admin key."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "1 to 255 characters, scoped to the admin key."),
         ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
     ),
     request_body = ScheduleRequest,

@@ -32,7 +32,7 @@ pub struct ChargeRequest {
     tag = "balance",
     params(
         ("X-User-Id" = Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (the trust boundary)."),
-        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters: the same key and body within 24 h answers the first final answer again and appends nothing."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "1 to 255 characters: the same key and body within 24 h answers the first final answer again and appends nothing."),
         ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
     ),
     request_body = ChargeRequest,

@@ -38,7 +38,7 @@ pub struct PaymentRequest {
     params(
         ("X-User-Id" = Uuid, Header, description = "The caller, set by the upstream gateway that authenticated them (the trust boundary)."),
         ("X-Queue-Token" = String, Header, description = "An ACTIVE token from `POST /v1/queue/tokens` (for a replay, any genuine token of the caller)."),
-        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 characters: the same key and body within 24 h answers the first final answer again and appends nothing."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "1 to 255 characters: the same key and body within 24 h answers the first final answer again and appends nothing."),
         ("Prefer" = Option<String>, Header, description = "`wait=<seconds>` (0..10, default 3)."),
     ),
     request_body = PaymentRequest,

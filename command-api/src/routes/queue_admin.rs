@@ -144,6 +144,7 @@ pub async fn room_limits(
 #[serde(deny_unknown_fields)]
 pub struct ControlsQuery {
     /// How many, newest first (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 

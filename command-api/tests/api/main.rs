@@ -1,6 +1,7 @@
 // The tests are the callers: their clock is the real one (command-api/clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+mod bearer;
 mod blips;
 mod bounded_waits;
 mod challenge;

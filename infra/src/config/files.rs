@@ -9,11 +9,13 @@ use super::ConfigError;
 
 /// The variables that may hold a secret, each with the variable naming its
 /// file: the two URLs because they may carry a password.
-pub const SECRET_VARIABLES: [(&str, &str); 4] = [
+pub const SECRET_VARIABLES: [(&str, &str); 6] = [
     ("DATABASE_URL", "DATABASE_URL_FILE"),
     ("REDIS_URL", "REDIS_URL_FILE"),
     ("ADMIN_KEY", "ADMIN_KEY_FILE"),
     ("QUEUE_TOKEN_SECRET", "QUEUE_TOKEN_SECRET_FILE"),
+    ("QUEUE_TOKEN_KEYS", "QUEUE_TOKEN_KEYS_FILE"),
+    ("AUTH_JWT_HS256_SECRET", "AUTH_JWT_HS256_SECRET_FILE"),
 ];
 
 /// Wraps `lookup` so each secret variable left unset answers the contents

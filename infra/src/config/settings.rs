@@ -5,17 +5,17 @@ use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 
+use super::auth::{self, AuthSettings};
 use super::files::with_secret_files;
 use super::read::{Choice, Variables};
 use super::secret::Secret;
+use super::token_keys::{self, QueueTokenKeys};
 use super::ConfigError;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ticketfold";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 /// query-api as `make up` serves it.
 pub const DEFAULT_PUBLIC_QUERY_URL: &str = "http://127.0.0.1:8081";
-/// HMAC keys shorter than the hash output weaken the queue-token signature.
-pub const MIN_TOKEN_SECRET_BYTES: usize = 32;
 /// The least QUEUE_WAITING_GRACE_SECONDS: a waiting fan's grace must cover a
 /// few polls of a throttled background tab (about one a minute at worst).
 pub const MIN_WAITING_GRACE_SECONDS: u64 = 30;
@@ -59,6 +59,7 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub telemetry: TelemetrySettings,
     pub snapshots: SnapshotSettings,
+    pub auth: AuthSettings,
 }
 
 impl Settings {
@@ -112,7 +113,7 @@ impl Settings {
                 target_in_flight: vars.positive("QUEUE_TARGET_IN_FLIGHT", 400)?,
                 target_lag_records: vars.positive("QUEUE_TARGET_LAG_RECORDS", 5000)?,
                 active_ttl_seconds: vars.positive("QUEUE_ACTIVE_TTL_SECONDS", 600)?,
-                token_secret: vars.secret("QUEUE_TOKEN_SECRET", MIN_TOKEN_SECRET_BYTES)?,
+                token_keys: token_keys::read(&vars)?,
                 waiting_grace_seconds: vars.at_least(
                     "QUEUE_WAITING_GRACE_SECONDS",
                     60,
@@ -152,6 +153,7 @@ impl Settings {
                     DEFAULT_SNAPSHOT_EVERY_SECONDS,
                 )?,
             },
+            auth: auth::read(&vars)?,
         })
     }
 }
@@ -391,7 +393,8 @@ pub struct QueueSettings {
     /// off whatever the latency says.
     pub target_lag_records: u64,
     pub active_ttl_seconds: u64,
-    pub token_secret: Secret,
+    /// The keys that sign and verify queue tokens (`token_keys`).
+    pub token_keys: QueueTokenKeys,
     /// A waiting fan who has not polled for this long has left (at least
     /// `MIN_WAITING_GRACE_SECONDS`).
     pub waiting_grace_seconds: u64,

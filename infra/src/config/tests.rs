@@ -42,7 +42,7 @@ fn defaults_apply_when_only_the_secret_is_set() {
     assert_eq!(settings.queue.target_p95_ms, 300);
     assert_eq!(settings.queue.target_in_flight, 400);
     assert_eq!(settings.queue.active_ttl_seconds, 600);
-    assert_eq!(settings.queue.token_secret.expose(), SECRET);
+    assert_eq!(settings.queue.token_keys.signing_secret().expose(), SECRET);
     assert_eq!(
         settings.snapshots,
         SnapshotSettings {
@@ -366,7 +366,7 @@ fn secrets_can_come_from_files() {
     ])
     .unwrap();
     assert_eq!(
-        settings.queue.token_secret.expose(),
+        settings.queue.token_keys.signing_secret().expose(),
         SECRET,
         "newline trimmed"
     );

@@ -11,7 +11,8 @@ use super::rejections::{
     payload_config, problem_fallback, query_config,
 };
 use super::request_span::request_span;
-use crate::config::CorsSettings;
+use crate::auth::Authenticator;
+use crate::config::{AuthSettings, CorsSettings};
 use crate::telemetry::{metrics_text, record_http, Metrics};
 
 /// What the operational endpoints and shared middleware of one service need.
@@ -23,6 +24,9 @@ pub struct Operational {
     pub cors: CorsSettings,
     /// `None` (the projector, tests of infra) works on everything at once.
     pub in_flight: Option<web::Data<InFlightBound>>,
+    /// Who callers are (`infra::auth`); the gateway's `X-User-Id` unless
+    /// `authenticating` says otherwise.
+    pub authenticator: web::Data<Authenticator>,
 }
 
 impl Operational {
@@ -38,7 +42,14 @@ impl Operational {
             document: web::Data::new(document),
             cors,
             in_flight: None,
+            authenticator: web::Data::new(Authenticator::Gateway),
         }
+    }
+
+    /// Identifies callers as AUTH_MODE says (`config::AuthSettings`).
+    pub fn authenticating(mut self, settings: &AuthSettings) -> Self {
+        self.authenticator = web::Data::new(Authenticator::from_settings(settings));
+        self
     }
 
     /// Bounds the requests worked on at once (see [`InFlightBound`]).
@@ -78,6 +89,7 @@ pub fn base_app(
     app.app_data(ops.metrics.clone())
         .app_data(ops.readiness.clone())
         .app_data(ops.document.clone())
+        .app_data(ops.authenticator.clone())
         .app_data(json_config())
         .app_data(payload_config())
         .app_data(path_config())

@@ -4,8 +4,9 @@ use actix_web::http::Method;
 use crate::config::CorsSettings;
 
 /// Request headers browsers may send cross-origin (see the API contract).
-const ALLOWED_HEADERS: [&str; 9] = [
+const ALLOWED_HEADERS: [&str; 10] = [
     "content-type",
+    "authorization",
     "accept",
     "x-user-id",
     "x-queue-token",
@@ -18,10 +19,11 @@ const ALLOWED_HEADERS: [&str; 9] = [
 
 /// Response headers a cross-origin page may read: where to follow a 202
 /// (`Location`), when to come back (`Retry-After`), how to report a request
-/// (`X-Correlation-Id`), and whether an answer was a replay or applied the
+/// (`X-Correlation-Id`), how to authenticate (`WWW-Authenticate`, AUTH_MODE=jwt), and whether an answer was a replay or applied the
 /// caller's `Prefer`.
-const EXPOSED_HEADERS: [&str; 5] = [
+const EXPOSED_HEADERS: [&str; 6] = [
     "location",
+    "www-authenticate",
     "retry-after",
     "x-correlation-id",
     "idempotent-replayed",

@@ -3,6 +3,7 @@
 //! into.
 
 mod app;
+mod auth_doc;
 mod connections;
 mod cors;
 mod health;
@@ -15,6 +16,7 @@ mod request_span;
 mod shedding_doc;
 
 pub use app::{base_app, resource, Operational};
+pub use auth_doc::{describe_authentication, BEARER_NOTE, BEARER_SCHEME, GATEWAY_SCHEME};
 pub use connections::{
     CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE, LISTEN_BACKLOG,
 };

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
@@ -20,9 +22,13 @@ pub fn operational_api() -> utoipa::openapi::OpenApi {
     OperationalApi::openapi()
 }
 
-/// A service's OpenAPI document, rendered once at start-up.
+/// A service's OpenAPI document, rendered once at start-up, and the methods
+/// it documents for each path (the `Allow` of a 405, RFC 9110 §15.5.6).
 #[derive(Debug, Clone)]
-pub struct ApiDocument(String);
+pub struct ApiDocument {
+    json: String,
+    allowed: HashMap<String, String>,
+}
 
 impl ApiDocument {
     /// `service_api` merged with the operational endpoints; the service's
@@ -30,11 +36,40 @@ impl ApiDocument {
     pub fn new(mut service_api: utoipa::openapi::OpenApi) -> Self {
         describe_shedding(&mut service_api);
         service_api.merge(operational_api());
-        Self(service_api.to_json().unwrap_or_else(|_| "{}".to_owned()))
+        let allowed = service_api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ];
+                let names: Vec<_> = methods
+                    .iter()
+                    .filter(|(_, documented)| *documented)
+                    .map(|(name, _)| *name)
+                    .collect();
+                (path.clone(), names.join(", "))
+            })
+            .collect();
+        Self {
+            json: service_api.to_json().unwrap_or_else(|_| "{}".to_owned()),
+            allowed,
+        }
     }
 
     pub fn json(&self) -> &str {
-        &self.0
+        &self.json
+    }
+
+    /// The documented methods of a route pattern (`/v1/reservations/{reservation_id}`),
+    /// as an `Allow` value; `None` for a path the document does not know.
+    pub fn allowed_methods(&self, pattern: &str) -> Option<&str> {
+        self.allowed.get(pattern).map(String::as_str)
     }
 }
 

@@ -6,12 +6,13 @@ use std::panic::AssertUnwindSafe;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PayloadError};
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Next};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures::FutureExt;
 
+use super::openapi::ApiDocument;
 use crate::problem::{ErrorCode, Problem};
 
 /// The largest request body any endpoint accepts.
@@ -108,12 +109,26 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 /// A resource's default service: the path exists, the method does not.
+/// The `Allow` header RFC 9110 asks of a 405 lists the methods the
+/// service's OpenAPI document gives the route (found by schemathesis).
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    Problem::new(
+    let mut response = Problem::new(
         ErrorCode::MethodNotAllowed,
         format!("{} is not allowed on {}", req.method(), req.path()),
     )
-    .error_response()
+    .error_response();
+    let allowed = req
+        .match_pattern()
+        .zip(req.app_data::<web::Data<ApiDocument>>())
+        .and_then(|(pattern, document)| {
+            document
+                .allowed_methods(&pattern)
+                .and_then(|methods| HeaderValue::from_str(methods).ok())
+        });
+    if let Some(methods) = allowed {
+        response.headers_mut().insert(header::ALLOW, methods);
+    }
+    response
 }
 
 /// A safety net rewriting any error answer that is not problem+json yet

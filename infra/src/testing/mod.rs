@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::config::{ConfigError, Settings};
 use crate::postgres::quote_identifier;
 
+pub mod bearer;
 mod pg_proxy;
 mod redis_user;
 pub use pg_proxy::PgProxy;

@@ -231,7 +231,12 @@ impl TestLog {
             1000,
             1_000_000,
             Duration::from_secs(600),
-            settings.queue.token_secret.expose().as_bytes(),
+            settings
+                .queue
+                .token_keys
+                .signing_secret()
+                .expose()
+                .as_bytes(),
         );
         Queue::new(
             redis::Client::open(settings.redis.url.as_str()).unwrap(),

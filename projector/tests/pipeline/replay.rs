@@ -17,7 +17,10 @@ fn cli(log: &TestLog, args: &[&str]) -> Output {
         .env("KAFKA_BROKERS", &s.kafka.brokers)
         .env("TOPIC_PREFIX", &s.kafka.topic_prefix)
         .env("REDIS_URL", &s.redis.url)
-        .env("QUEUE_TOKEN_SECRET", s.queue.token_secret.expose())
+        .env(
+            "QUEUE_TOKEN_SECRET",
+            s.queue.token_keys.signing_secret().expose(),
+        )
         .env("RUST_LOG", "warn")
         .output()
         .expect("the binary runs");

@@ -1,3 +1,4 @@
+mod bearer;
 mod bounded_waits;
 mod catalog;
 mod expiry;

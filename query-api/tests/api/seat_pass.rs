@@ -247,8 +247,14 @@ async fn with_redis_down_the_seat_map_is_503_and_a_forgery_still_401() {
     let (_, schedule) = seed::open_schedule(&app.pool, 2).await;
     let seats = format!("/v1/schedules/{schedule}/seats");
     // Signed with the service's secret, though Redis never saw it.
-    let signer =
-        waiting_room::TokenSigner::new(app.settings().queue.token_secret.expose().as_bytes());
+    let signer = waiting_room::TokenSigner::new(
+        app.settings()
+            .queue
+            .token_keys
+            .signing_secret()
+            .expose()
+            .as_bytes(),
+    );
     let user = Uuid::new_v4();
     let token = signer.sign(&waiting_room::TokenClaims {
         user_id: user,

@@ -31,12 +31,20 @@ pub async fn require_proof(
         .ok_or(ProofRejected::Missing)?
         .to_str()
         .map_err(|_| ProofRejected::Malformed)?;
-    ChallengeSigner::new(&queue.settings().token_secret).verify(
-        proof.trim(),
-        user_id,
-        room,
-        bits,
-        Utc::now(),
-    )?;
+    // Challenges carry no key id (they live two minutes): the signing key
+    // is tried first, then every other held key, so a challenge issued just
+    // before a rotation switched the signing key still counts.
+    let keys = &queue.settings().token_keys;
+    let signing = keys.signing();
+    let others = keys.all().iter().filter(|key| *key != signing);
+    let mut verdict = Err(ProofRejected::BadSignature);
+    for key in std::iter::once(signing).chain(others) {
+        verdict =
+            ChallengeSigner::new(&key.secret).verify(proof.trim(), user_id, room, bits, Utc::now());
+        if verdict != Err(ProofRejected::BadSignature) {
+            break;
+        }
+    }
+    verdict?;
     Ok(())
 }

@@ -78,7 +78,8 @@ pub async fn issue_challenge(
         expires_at,
         nonce: *Uuid::new_v4().as_bytes(),
     };
-    let signed = ChallengeSigner::new(&queue.settings().token_secret).sign(&challenge);
+    let signed =
+        ChallengeSigner::new(&queue.settings().token_keys.signing().secret).sign(&challenge);
     Ok(HttpResponse::Ok()
         // Each challenge is new and for one caller: never cached.
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -1512,9 +1512,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1603,9 +1605,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description `UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`. */
+            /** @description `UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`. With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1695,9 +1699,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1727,7 +1733,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description Optional: a schedule's room. No body (or an empty one): the global room. */
+        /** @description Optional: a schedule's room. No body (or an empty one, or `null`): the global room. */
         requestBody?: {
             content: {
                 "application/json": null | components["schemas"]["JoinRoom"];
@@ -1765,9 +1771,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1865,9 +1873,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description `UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`). */
+            /** @description `UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1960,9 +1970,11 @@ export interface operations {
                     "application/json": components["schemas"]["ReleasePending"];
                 };
             };
-            /** @description `UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`. */
+            /** @description `UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`. With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -675,9 +675,11 @@ export interface operations {
                     "application/json": components["schemas"]["BalanceView"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -719,9 +721,11 @@ export interface operations {
                     "application/json": components["schemas"]["ChargeView"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -842,9 +846,11 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -896,9 +902,11 @@ export interface operations {
                     "application/json": components["schemas"]["TokenState"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`); token missing, forged or malformed (`QUEUE_TOKEN_INVALID`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`); token missing, forged or malformed (`QUEUE_TOKEN_INVALID`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -949,9 +957,11 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationView"];
                 };
             };
-            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). */
+            /** @description `X-User-Id` missing or not a UUID (`UNAUTHENTICATED`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1004,9 +1014,11 @@ export interface operations {
                     "application/json": components["schemas"]["SeatMapView"];
                 };
             };
-            /** @description `UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`). */
+            /** @description `UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`). With `AUTH_MODE=jwt`: the bearer token is missing, malformed, forged, expired or not for this service (`UNAUTHENTICATED`, with `WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
+                    /** @description With `AUTH_MODE=jwt`: `Bearer`, or `Bearer error="invalid_token"` for a token that does not verify. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
