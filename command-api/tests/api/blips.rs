@@ -30,29 +30,8 @@ async fn a_payment_commits_while_redis_refuses_the_projector_and_is_answered_onc
     let schedule_id = app.open_schedule(1).await;
     let user = Uuid::new_v4();
     let token = app.active_token(user).await;
-    let charged = app
-        .command(
-            "/v1/balance/charges",
-            user,
-            None,
-            &json!({"amount": 50_000}),
-        )
-        .header("Prefer", "wait=10")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(charged.status(), 200);
-    let held = app
-        .command(
-            "/v1/reservations",
-            user,
-            Some(&token),
-            &json!({"schedule_id": schedule_id, "seat_number": 1}),
-        )
-        .header("Prefer", "wait=10")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(app.charge(user, 50_000).await.status(), 200);
+    let held = app.hold(user, &token, schedule_id, 1).await;
     assert_eq!(held.status(), 201);
     let held: Value = held.json().await.unwrap();
     let reservation_id = held["reservation_id"].as_str().unwrap().to_owned();
@@ -93,17 +72,7 @@ async fn a_payment_commits_while_redis_refuses_the_projector_and_is_answered_onc
     user_of_projector.allow(&["+@all"]).await;
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
-        let refused = app
-            .command(
-                "/v1/reservations",
-                user,
-                Some(&token),
-                &json!({"schedule_id": schedule_id, "seat_number": 1}),
-            )
-            .header("Prefer", "wait=10")
-            .send()
-            .await
-            .unwrap();
+        let refused = app.hold(user, &token, schedule_id, 1).await;
         if refused.status() == 401 {
             assert_problem(refused, 401, "QUEUE_TOKEN_INVALID").await;
             break;

@@ -20,18 +20,10 @@ fn ten_minutes_ahead() -> HostClock {
     Arc::new(|| Utc::now() + Duration::minutes(10))
 }
 
+/// A hold by a fan who has just been let in.
 async fn hold(app: &TestApp, user: Uuid, schedule_id: Uuid, seat: i64) -> reqwest::Response {
     let token = app.active_token(user).await;
-    app.command(
-        "/v1/reservations",
-        user,
-        Some(&token),
-        &json!({"schedule_id": schedule_id, "seat_number": seat}),
-    )
-    .header("Prefer", "wait=10")
-    .send()
-    .await
-    .unwrap()
+    app.hold(user, &token, schedule_id, seat).await
 }
 
 #[tokio::test]

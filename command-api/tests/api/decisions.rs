@@ -16,16 +16,7 @@ async fn hold(
     schedule_id: Uuid,
     seat: i64,
 ) -> reqwest::Response {
-    app.command(
-        "/v1/reservations",
-        user,
-        Some(token),
-        &json!({"schedule_id": schedule_id, "seat_number": seat}),
-    )
-    .header("Prefer", "wait=10")
-    .send()
-    .await
-    .unwrap()
+    app.hold(user, token, schedule_id, seat).await
 }
 
 #[tokio::test]

@@ -160,6 +160,41 @@ impl TestApp {
         request
     }
 
+    /// `POST /v1/reservations` for `seat` as `user` with `token`, waiting
+    /// up to 10 s for the decision.
+    pub async fn hold(
+        &self,
+        user: Uuid,
+        token: &str,
+        schedule_id: Uuid,
+        seat: i64,
+    ) -> reqwest::Response {
+        self.command(
+            "/v1/reservations",
+            user,
+            Some(token),
+            &json!({"schedule_id": schedule_id, "seat_number": seat}),
+        )
+        .header("Prefer", "wait=10")
+        .send()
+        .await
+        .unwrap()
+    }
+
+    /// `POST /v1/balance/charges` of `amount` as `user`, waiting up to 10 s.
+    pub async fn charge(&self, user: Uuid, amount: i64) -> reqwest::Response {
+        self.command(
+            "/v1/balance/charges",
+            user,
+            None,
+            &json!({ "amount": amount }),
+        )
+        .header("Prefer", "wait=10")
+        .send()
+        .await
+        .unwrap()
+    }
+
     pub fn admin(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
         self.post(path).header("X-Admin-Key", ADMIN_KEY).json(body)
     }

@@ -51,19 +51,51 @@ async fn entry(url: &str, key: &str) -> Option<Vec<u8>> {
         .unwrap()
 }
 
+/// A log, a projector reaching Redis as a user of the test's own, and
+/// alice's balance entry.
+struct Scene {
+    log: TestLog,
+    url: String,
+    user: RedisUser,
+    projector: TestProjector,
+    alice: Uuid,
+    balance_key: String,
+}
+
+impl Scene {
+    async fn new() -> Self {
+        let log = spawn_log().await;
+        let url = log.env.settings.redis.url.clone();
+        let user = RedisUser::new(&url).await;
+        let mut settings = log.env.settings.clone();
+        settings.redis.url = user.url();
+        let projector = log.spawn_projector_with(settings).await;
+        let alice = Uuid::now_v7();
+        let balance_key = ReadKeys::new(&KeySpace::new(log.env.settings.redis.key_prefix.clone()))
+            .balance(alice)
+            .key;
+        Self {
+            log,
+            url,
+            user,
+            projector,
+            alice,
+            balance_key,
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_decision_is_announced_only_once_its_entries_are_readable() {
-    let log = spawn_log().await;
-    let url = log.env.settings.redis.url.clone();
-    let user = RedisUser::new(&url).await;
-    let mut settings = log.env.settings.clone();
-    settings.redis.url = user.url();
-    let projector = log.spawn_projector_with(settings).await;
+    let Scene {
+        log,
+        url,
+        user,
+        projector,
+        alice,
+        balance_key,
+    } = Scene::new().await;
     let mut stream = subscribe(&log).await;
-    let alice = Uuid::now_v7();
-    let balance_key = ReadKeys::new(&KeySpace::new(log.env.settings.redis.key_prefix.clone()))
-        .balance(alice)
-        .key;
 
     let first = log.ask(charge(alice, 100)).await;
     assert!(announced(&mut stream, first, PATIENCE).await.is_some());
@@ -119,28 +151,22 @@ async fn a_decision_is_announced_only_once_its_entries_are_readable() {
     let rewritten = entry(&url, &balance_key).await.expect("rewritten");
     assert_ne!(rewritten, b"stale");
     let metrics = projector.metrics().await;
-    let dropped: f64 = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("projector_read_model_dropped_total "))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0.0);
+    let dropped = sample(&metrics, "projector_read_model_dropped_total");
     assert!(dropped >= 1.0, "{metrics}");
     projector.stop().await;
 }
 
 #[tokio::test]
 async fn a_projector_taking_partitions_drops_the_entries_a_dead_owner_left_stale() {
-    let log = spawn_log().await;
-    let url = log.env.settings.redis.url.clone();
-    let user = RedisUser::new(&url).await;
-    let mut settings = log.env.settings.clone();
-    settings.redis.url = user.url();
-    let projector = log.spawn_projector_with(settings).await;
+    let Scene {
+        log,
+        url,
+        user,
+        projector,
+        alice,
+        balance_key,
+    } = Scene::new().await;
     let mut stream = subscribe(&log).await;
-    let alice = Uuid::now_v7();
-    let balance_key = ReadKeys::new(&KeySpace::new(log.env.settings.redis.key_prefix.clone()))
-        .balance(alice)
-        .key;
     let first = log.ask(charge(alice, 100)).await;
     assert!(announced(&mut stream, first, PATIENCE).await.is_some());
 
@@ -181,11 +207,7 @@ async fn a_projector_taking_partitions_drops_the_entries_a_dead_owner_left_stale
     })
     .await;
     let metrics = next.metrics().await;
-    let repaired: f64 = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("projector_read_model_repaired_total "))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0.0);
+    let repaired = sample(&metrics, "projector_read_model_repaired_total");
     assert!(repaired >= 1.0, "{metrics}");
 
     // Settled as it goes while Redis takes writes: no debt is left behind.
