@@ -31,8 +31,9 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && touch -d "@${SOURCE_DATE_EPOCH}" /out/*
 
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
+# libssl3: librdkafka's TLS and SASL SCRAM link the system OpenSSL.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin ticketfold
 COPY --from=build --chown=root:root --chmod=0755 /out/ /usr/local/bin/

@@ -1,5 +1,5 @@
 # Thin entry points: the work lives in scripts/ (fmt and lint are one cargo command each).
-.PHONY: up down test logs build fmt lint load fuzz
+.PHONY: up down test logs build fmt lint load fuzz bench
 
 up:
 	scripts/up.sh
@@ -20,6 +20,11 @@ load:
 
 build:
 	scripts/build.sh
+
+# The projector's growth benchmark at 200,000 and 1,000,000 records
+# (scripts/bench.sh: BENCH_GROWTH_RECORDS, BENCH=hot_schedule).
+bench:
+	scripts/bench.sh
 
 # libFuzzer on the queue-token parser and the record decoder, FUZZ_SECONDS
 # (default 30) each (scripts/fuzz.sh; cargo-fuzz on stable, see there).

@@ -51,6 +51,16 @@ ensure_build_tools() {
   if [ "$missing" = yes ]; then
     apt_install build-essential pkg-config
   fi
+  # librdkafka is built with TLS (rdkafka's `ssl` feature) against the
+  # system OpenSSL.
+  pkg-config --exists openssl 2>/dev/null || apt_install libssl-dev
+}
+
+# The TLS tests: openssl makes their certificates, stunnel4 puts TLS in front
+# of tansu (whose own TLS listener is not wired up in 0.6.0).
+ensure_tls_tools() {
+  command -v openssl >/dev/null 2>&1 && command -v stunnel4 >/dev/null 2>&1 && return 0
+  apt_install openssl stunnel4
 }
 
 postgres_ready() {
@@ -222,6 +232,7 @@ ensure_base() {
   ensure_build_tools
   ensure_postgres
   ensure_redis
+  ensure_tls_tools
   ensure_tansu
 }
 

@@ -113,8 +113,7 @@ impl Application {
             tracing::warn!(%error, "cannot measure the clock offset yet; stamping by this host's clock until it can be");
         }
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
-        let redis_client =
-            redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?;
+        let redis_client = infra::redis::client(&settings.redis).map_err(StartupError::Redis)?;
         let appender =
             Appender::new(&settings.kafka, "command-api").map_err(StartupError::Kafka)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;

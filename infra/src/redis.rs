@@ -17,6 +17,28 @@ use crate::flight::SingleFlight;
 /// caller bounds the whole operation more tightly (`Redis::bounded`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// A client for the configured Redis: `rediss://` URLs verify the server
+/// against `REDIS_TLS_CA_FILE` when it is set, else the system's roots.
+pub fn client(settings: &RedisSettings) -> RedisResult<redis::Client> {
+    let Some(ca_file) = &settings.ca_file else {
+        return redis::Client::open(settings.url.as_str());
+    };
+    let root_cert = std::fs::read(ca_file).map_err(|error| {
+        RedisError::from((
+            ErrorKind::InvalidClientConfig,
+            "cannot read REDIS_TLS_CA_FILE",
+            format!("{}: {error}", ca_file.display()),
+        ))
+    })?;
+    redis::Client::build_with_tls(
+        settings.url.as_str(),
+        redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root_cert),
+        },
+    )
+}
+
 /// Names keys under the configured prefix, so several deployments (and
 /// parallel tests) share one Redis without colliding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +106,7 @@ impl Redis {
     /// As `new`, with connecting and each command bounded by `timeout`.
     pub fn with_timeout(settings: &RedisSettings, timeout: Duration) -> RedisResult<Self> {
         Ok(Self::from_client(
-            redis::Client::open(settings.url.as_str())?,
+            client(settings)?,
             KeySpace::new(settings.key_prefix.clone()),
             timeout,
         ))

@@ -76,7 +76,7 @@ impl Application {
         // The command-api instances run the admitter; here the queue only
         // answers where a token stands.
         let queue = Queue::new(
-            redis::Client::open(settings.redis.url.as_str()).map_err(StartupError::Redis)?,
+            infra::redis::client(&settings.redis).map_err(StartupError::Redis)?,
             &settings.redis.key_prefix,
             QueueSettings::from_config(&settings.queue),
             metrics.registry(),

@@ -8,7 +8,7 @@ use infra::clock::{HostClock, ReferenceClock};
 use infra::config::Settings;
 use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use infra::kafka::rdkafka::message::Message;
-use infra::kafka::rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use infra::kafka::rdkafka::{Offset, TopicPartitionList};
 use infra::kafka::Topics;
 use infra::testing::{PgProxy, TestEnvironment};
 use projector::startup::StopHandle;
@@ -277,8 +277,7 @@ impl TestApp {
     pub async fn log_size(&self) -> i64 {
         let kafka = self.settings().kafka.clone();
         tokio::task::spawn_blocking(move || {
-            let consumer: BaseConsumer = ClientConfig::new()
-                .set("bootstrap.servers", &kafka.brokers)
+            let consumer: BaseConsumer = infra::kafka::client_config(&kafka)
                 .create()
                 .expect("a consumer");
             let topics = Topics::from_settings(&kafka);
@@ -307,8 +306,7 @@ impl TestApp {
         let kafka = self.settings().kafka.clone();
         let topic = topic.to_owned();
         tokio::task::spawn_blocking(move || {
-            let consumer: BaseConsumer = ClientConfig::new()
-                .set("bootstrap.servers", &kafka.brokers)
+            let consumer: BaseConsumer = infra::kafka::client_config(&kafka)
                 .set("group.id", "command-api-tests")
                 .set("enable.auto.commit", "false")
                 .create()

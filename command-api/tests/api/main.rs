@@ -17,6 +17,7 @@ mod queue;
 mod records;
 mod rejections;
 mod rooms;
+mod secure;
 mod shapes;
 mod shedding;
 mod unavailable;

@@ -7,6 +7,7 @@
 mod auth;
 mod error;
 mod files;
+mod kafka_properties;
 mod read;
 mod secret;
 mod settings;
@@ -17,6 +18,7 @@ pub use auth::{
 };
 pub use error::ConfigError;
 pub use files::SECRET_VARIABLES;
+pub use kafka_properties::{KafkaProperties, PROPERTY_PREFIX};
 pub use secret::Secret;
 pub use settings::*;
 pub use token_keys::{

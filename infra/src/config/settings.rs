@@ -1,5 +1,6 @@
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use sqlx::postgres::PgConnectOptions;
 
 use super::auth::{self, AuthSettings};
 use super::files::with_secret_files;
+use super::kafka_properties::{KafkaProperties, PROPERTY_PREFIX};
 use super::read::{Choice, Variables};
 use super::secret::Secret;
 use super::token_keys::{self, QueueTokenKeys};
@@ -65,13 +67,30 @@ pub struct Settings {
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Settings, ConfigError> {
-        Self::load(|name| std::env::var(name).ok())
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .filter(|name| name.starts_with(PROPERTY_PREFIX))
+            .collect();
+        Self::load_named(names.iter().map(String::as_str), |name| {
+            std::env::var(name).ok()
+        })
     }
 
     /// Reads the settings through `lookup`, which answers a variable's value
     /// or `None` when it is unset. Empty values count as unset.
     /// Each secret may come from a file instead (`<NAME>_FILE`).
     pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        Self::load_named(std::iter::empty(), lookup)
+    }
+
+    /// As `load`, with `names` listing the variables that are set, which
+    /// the families of variables named by a prefix need
+    /// (`KAFKA_PROPERTY_*`); a name missing from it leaves its variable out.
+    pub fn load_named<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let properties = KafkaProperties::read(names, &lookup)?;
         let vars = Variables::new(with_secret_files(lookup)?);
         Ok(Settings {
             database: DatabaseSettings::parse(
@@ -82,6 +101,7 @@ impl Settings {
             redis: RedisSettings {
                 url: vars.redis_url("REDIS_URL", DEFAULT_REDIS_URL)?,
                 key_prefix: vars.text_or("REDIS_KEY_PREFIX", "tf:"),
+                ca_file: redis_ca_file(&vars)?,
             },
             kafka: KafkaSettings {
                 brokers: vars.text_or("KAFKA_BROKERS", "127.0.0.1:9092"),
@@ -93,6 +113,7 @@ impl Settings {
                 },
                 replication_factor: vars.positive("KAFKA_REPLICATION_FACTOR", 1)?,
                 fetch_wait_ms: vars.positive("KAFKA_FETCH_WAIT_MS", 5)?,
+                properties,
             },
             http: HttpSettings {
                 command_api_addr: vars.socket_addr("COMMAND_API_ADDR", "0.0.0.0:8080")?,
@@ -328,6 +349,32 @@ pub struct RedisSettings {
     /// Prepended to every key this system writes, so deployments and tests
     /// can share one Redis.
     pub key_prefix: String,
+    /// PEM certificates a `rediss://` server's certificate must chain to
+    /// (`REDIS_TLS_CA_FILE`) instead of the system's roots: managed Redis
+    /// and self-run TLS often use a private CA.
+    pub ca_file: Option<PathBuf>,
+}
+
+fn redis_ca_file<F: Fn(&str) -> Option<String>>(
+    vars: &Variables<F>,
+) -> Result<Option<PathBuf>, ConfigError> {
+    const VAR: &str = "REDIS_TLS_CA_FILE";
+    let Some(path) = vars.text(VAR) else {
+        return Ok(None);
+    };
+    if !vars
+        .text_or("REDIS_URL", DEFAULT_REDIS_URL)
+        .starts_with("rediss://")
+    {
+        // It would be ignored: a plain redis:// connection has no TLS.
+        return Err(ConfigError::invalid(
+            VAR,
+            "is set but REDIS_URL is not a rediss:// URL",
+        ));
+    }
+    std::fs::metadata(&path)
+        .map_err(|e| ConfigError::invalid(VAR, format!("cannot read {path:?}: {e}")))?;
+    Ok(Some(PathBuf::from(path)))
 }
 
 #[derive(Debug, Clone)]
@@ -343,6 +390,9 @@ pub struct KafkaSettings {
     /// tansu 0.6 always sleeps out the wait, so there it bounds how late a
     /// decision is, and a short one makes an idle projector poll it hard.
     pub fetch_wait_ms: u32,
+    /// librdkafka properties every client (producer, consumer, admin) is
+    /// given, from `KAFKA_PROPERTY_<NAME>` (TLS, SASL, tuning).
+    pub properties: KafkaProperties,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

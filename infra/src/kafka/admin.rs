@@ -4,9 +4,8 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::ClientConfig;
 
-use super::{TopicPartition, Topics};
+use super::{client_config, TopicPartition, Topics};
 use crate::config::KafkaSettings;
 
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,10 +22,7 @@ pub enum TopicAdminError {
 }
 
 fn admin_client(kafka: &KafkaSettings) -> Result<AdminClient<DefaultClientContext>, KafkaError> {
-    ClientConfig::new()
-        .set("bootstrap.servers", &kafka.brokers)
-        .set("socket.connection.setup.timeout.ms", "2000")
-        .create()
+    client_config(kafka).create()
 }
 
 /// Creates the three topics with their configured partition counts. Topics

@@ -3,7 +3,6 @@ use std::time::Duration;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-use rdkafka::ClientConfig;
 
 use crate::config::KafkaSettings;
 
@@ -41,8 +40,7 @@ impl Appender {
         timeout: Duration,
     ) -> Result<Self, KafkaError> {
         let timeout_ms = timeout.as_millis().max(1).to_string();
-        let producer = ClientConfig::new()
-            .set("bootstrap.servers", &kafka.brokers)
+        let producer = super::client_config(kafka)
             .set("client.id", client_id)
             // Retries after a lost ack must not duplicate or reorder records.
             .set("enable.idempotence", "true")
@@ -55,7 +53,6 @@ impl Appender {
             .set("batch.num.messages", "1000")
             .set("message.timeout.ms", &timeout_ms)
             .set("request.timeout.ms", &timeout_ms)
-            .set("socket.connection.setup.timeout.ms", "2000")
             .create()?;
         Ok(Self { producer })
     }

@@ -12,9 +12,8 @@ use crate::config::KafkaSettings;
 /// commits offsets to Kafka: whoever uses it stores its positions next to
 /// its effects and starts each partition there (see [`ResumeFrom`]).
 pub fn consumer_config(kafka: &KafkaSettings, group_id: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
+    let mut config = super::client_config(kafka);
     config
-        .set("bootstrap.servers", &kafka.brokers)
         .set("group.id", group_id)
         .set("client.id", group_id)
         .set("enable.auto.commit", "false")
@@ -22,7 +21,6 @@ pub fn consumer_config(kafka: &KafkaSettings, group_id: &str) -> ClientConfig {
         .set("auto.offset.reset", "earliest")
         .set("isolation.level", "read_committed")
         .set("allow.auto.create.topics", "false")
-        .set("socket.connection.setup.timeout.ms", "2000")
         // Feeds `ResumeFrom::observe_lag`; parsing it every few seconds is cheap.
         .set("statistics.interval.ms", "5000");
     config

@@ -6,11 +6,13 @@
 
 mod admin;
 mod appender;
+mod client;
 mod consumer;
 mod topics;
 
 pub use admin::{ensure_topics, BrokerProbe, TopicAdminError};
 pub use appender::{AppendError, Appender, DEFAULT_APPEND_TIMEOUT};
+pub use client::client_config;
 pub use consumer::{assign_at, consumer_config, ResumeFrom, StoredPositions, TopicPartition};
 pub use topics::{Topic, Topics, CATALOG, RESERVATIONS, WALLETS};
 

@@ -14,6 +14,7 @@ use crate::postgres::quote_identifier;
 pub mod bearer;
 mod pg_proxy;
 mod redis_user;
+pub mod tls;
 pub use pg_proxy::PgProxy;
 pub use redis_user::RedisUser;
 
@@ -76,7 +77,9 @@ impl TestEnvironment {
         for (name, value) in overrides {
             vars.insert((*name).to_owned(), (*value).to_owned());
         }
-        let settings = Settings::load(|name| vars.get(name).cloned())?;
+        let settings = Settings::load_named(vars.keys().map(String::as_str), |name| {
+            vars.get(name).cloned()
+        })?;
         Ok(Self { settings, id, vars })
     }
 

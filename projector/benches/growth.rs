@@ -1,0 +1,479 @@
+//! What a long log costs the projector, measured, not asserted (issue 14):
+//! `cargo bench -p projector --bench growth` (or `make bench-growth`).
+//!
+//! Against the test broker, Postgres and Redis (TEST_KAFKA_BROKERS,
+//! TEST_DATABASE_URL, TEST_REDIS_URL, as for the tests), in an isolated
+//! database, topic prefix and key prefix:
+//!
+//! 1. fill: fans charge their wallet, hold a seat and pay for it (three
+//!    commands and the saga's follow-ups per fan) until the log holds
+//!    BENCH_RECORDS records (1,000,000), folded by a running projector
+//!    process (A);
+//! 2. join: a second projector process (B) starts; probe holds go to every
+//!    reservations partition every 50 ms, and the longest a probe waited
+//!    for its decision is the hand-over's cost;
+//! 3. SIGKILL: A is killed mid-stream; the same probes give the time until
+//!    B has taken A's partitions and decided their waiting probes;
+//! 4. restart: B stops, a new process (C) starts while a probe waits: the
+//!    time from C's start to the probe's decision is start-to-first-decision;
+//! 5. RSS of each process once caught up, and replay events/s of the whole
+//!    log (`projector replay`, no effects).
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use futures::future::join_all;
+use futures::StreamExt;
+use infra::decision::{channel, Decision};
+use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+use infra::kafka::{Appender, Topics};
+use infra::redis::KeySpace;
+use infra::testing::TestEnvironment;
+use schemas::{v1, v2, Envelope, EventMeta, LogEvent};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const SEATS_PER_SCHEDULE: i64 = 1_000;
+const FANS_PER_CHUNK: usize = 500;
+const PROBE_EVERY: Duration = Duration::from_millis(50);
+const PATIENCE: Duration = Duration::from_secs(600);
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn opens_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 4, 1, 10, 0, 0).unwrap()
+}
+
+fn envelope(event: &LogEvent) -> Envelope {
+    let id = Uuid::now_v7();
+    Envelope::wrap(
+        event,
+        EventMeta {
+            event_id: id,
+            occurred_at: Utc::now(),
+            correlation_id: id,
+            causation_id: None,
+        },
+    )
+}
+
+fn hold(schedule_id: Uuid, user_id: Uuid, seat: i64) -> Envelope {
+    let at = opens_at() + chrono::Duration::minutes(1);
+    envelope(
+        &v2::SeatHoldRequested {
+            reservation_id: Uuid::now_v7(),
+            schedule_id,
+            user_id,
+            seat_number: seat,
+            requested_at: at,
+            expires_at: at + chrono::Duration::minutes(5),
+            max_holds_per_user: 4,
+        }
+        .into(),
+    )
+}
+
+struct Bench {
+    env: TestEnvironment,
+    appender: Appender,
+    topics: Topics,
+    pool: PgPool,
+    /// Decision arrival times by command id, from the decisions channel.
+    decided: Arc<Mutex<HashMap<Uuid, Instant>>>,
+}
+
+impl Bench {
+    /// Appends and answers the partition it landed in.
+    async fn append(&self, envelope: &Envelope) -> i32 {
+        let event = envelope.open().unwrap();
+        let topic = self.topics.name(event.topic());
+        self.appender
+            .append(topic, &envelope.key, &envelope.to_bytes(), &[])
+            .await
+            .expect("appended")
+            .0
+    }
+
+    async fn append_all(&self, envelopes: &[Envelope]) {
+        join_all(envelopes.iter().map(|e| self.append(e))).await;
+    }
+
+    /// Records in the three topics, from their end offsets.
+    async fn log_size(&self) -> i64 {
+        let kafka = self.env.settings.kafka.clone();
+        tokio::task::spawn_blocking(move || {
+            let consumer: BaseConsumer = infra::kafka::client_config(&kafka).create().unwrap();
+            Topics::from_settings(&kafka)
+                .with_partitions(&kafka)
+                .iter()
+                .map(|(topic, partitions)| {
+                    (0..*partitions)
+                        .map(|p| {
+                            consumer
+                                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                                .unwrap()
+                                .1
+                        })
+                        .sum::<i64>()
+                })
+                .sum()
+        })
+        .await
+        .unwrap()
+    }
+
+    fn decided_at(&self, id: &Uuid) -> Option<Instant> {
+        self.decided.lock().unwrap().get(id).copied()
+    }
+}
+
+/// A projector binary of its own, so its RSS is its own.
+struct Projector {
+    child: Child,
+}
+
+impl Projector {
+    fn start(env: &TestEnvironment) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_projector"))
+            .arg("run")
+            .env_clear()
+            .envs(&env.vars)
+            .env("PROJECTOR_ADDR", "127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the projector binary starts");
+        Self { child }
+    }
+
+    fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn terminate(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One open schedule per reservations partition, with seats to spare for
+/// probes.
+struct Probes {
+    schedules: BTreeMap<i32, (Uuid, i64)>,
+}
+
+impl Probes {
+    async fn open(bench: &Bench, partitions: i32) -> Self {
+        let mut schedules = BTreeMap::new();
+        while (schedules.len() as i32) < partitions {
+            let schedule_id = add_schedule(bench, 100_000).await;
+            let partition = bench.append(&hold(schedule_id, Uuid::now_v7(), 1)).await;
+            schedules.entry(partition).or_insert((schedule_id, 2));
+        }
+        Self { schedules }
+    }
+
+    /// A hold on every partition; answers their command ids.
+    async fn send(&mut self, bench: &Bench) -> Vec<(Uuid, Instant)> {
+        let mut sent = Vec::new();
+        for (schedule_id, next_seat) in self.schedules.values_mut() {
+            let probe = hold(*schedule_id, Uuid::now_v7(), *next_seat);
+            *next_seat += 1;
+            let at = Instant::now();
+            bench.append(&probe).await;
+            sent.push((probe.event_id, at));
+        }
+        sent
+    }
+
+    /// Sends probes for `window`, then waits for their decisions; answers
+    /// the longest wait and the number of probes.
+    async fn longest_wait(&mut self, bench: &Bench, window: Duration) -> (Duration, usize) {
+        let started = Instant::now();
+        let mut sent = Vec::new();
+        while started.elapsed() < window {
+            sent.extend(self.send(bench).await);
+            tokio::time::sleep(PROBE_EVERY).await;
+        }
+        let deadline = Instant::now() + PATIENCE;
+        let mut longest = Duration::ZERO;
+        for (id, at) in &sent {
+            let decided = loop {
+                if let Some(decided) = bench.decided_at(id) {
+                    break decided;
+                }
+                assert!(Instant::now() < deadline, "a probe was never decided");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            };
+            longest = longest.max(decided.saturating_duration_since(*at));
+        }
+        (longest, sent.len())
+    }
+}
+
+async fn add_schedule(bench: &Bench, seats: i64) -> Uuid {
+    let (concert_id, schedule_id) = (Uuid::now_v7(), Uuid::now_v7());
+    bench
+        .append(&envelope(
+            &v1::ConcertRegistered {
+                concert_id,
+                title: "Growth".into(),
+                venue: "Arena".into(),
+            }
+            .into(),
+        ))
+        .await;
+    bench
+        .append(&envelope(
+            &v1::ScheduleAdded {
+                concert_id,
+                schedule_id,
+                starts_at: Utc.with_ymd_and_hms(2030, 5, 1, 19, 0, 0).unwrap(),
+                booking_opens_at: opens_at(),
+                seats: (1..=seats)
+                    .map(|number| v1::PricedSeat {
+                        number,
+                        price: 50_000,
+                    })
+                    .collect(),
+            }
+            .into(),
+        ))
+        .await;
+    schedule_id
+}
+
+/// A fan's three commands: charge, hold, and (appended after the hold)
+/// the payment.
+fn fan(schedule_id: Uuid, seat: i64) -> ([Envelope; 2], Envelope) {
+    let user_id = Uuid::now_v7();
+    let at = opens_at() + chrono::Duration::minutes(1);
+    let charge = envelope(
+        &v1::BalanceChargeRequested {
+            charge_id: Uuid::now_v7(),
+            user_id,
+            amount: 100_000,
+            requested_at: at,
+            max_single_charge: 1_000_000,
+            max_balance: 10_000_000,
+        }
+        .into(),
+    );
+    let hold = hold(schedule_id, user_id, seat);
+    let reservation_id = match hold.open().unwrap() {
+        LogEvent::SeatHoldRequested(h) => h.reservation_id,
+        other => unreachable!("{other:?}"),
+    };
+    let pay = envelope(
+        &v1::PaymentRequested {
+            payment_id: Uuid::now_v7(),
+            reservation_id,
+            schedule_id,
+            user_id,
+            requested_at: at + chrono::Duration::seconds(30),
+        }
+        .into(),
+    );
+    ([charge, hold], pay)
+}
+
+#[tokio::main]
+async fn main() {
+    let target = env_number("BENCH_RECORDS", 1_000_000) as i64;
+    let partitions = env_number("BENCH_PARTITIONS", 6).to_string();
+    let env = TestEnvironment::new(&[
+        ("RUST_LOG", "error"),
+        ("KAFKA_PARTITIONS_RESERVATIONS", &partitions),
+        ("KAFKA_PARTITIONS_WALLETS", &partitions),
+    ])
+    .expect("settings");
+    env.provision().await.expect("provisioned");
+    let settings = env.settings.clone();
+    let decided = Arc::new(Mutex::new(HashMap::new()));
+    let bench = Bench {
+        appender: Appender::new(&settings.kafka, "bench").unwrap(),
+        topics: Topics::from_settings(&settings.kafka),
+        pool: infra::postgres::connect(&settings.database).await.unwrap(),
+        decided: decided.clone(),
+        env,
+    };
+    let client = redis::Client::open(settings.redis.url.as_str()).unwrap();
+    let mut pubsub = client.get_async_pubsub().await.unwrap();
+    pubsub
+        .subscribe(channel(&KeySpace::new(settings.redis.key_prefix.clone())))
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let mut messages = pubsub.into_on_message();
+        while let Some(message) = messages.next().await {
+            let arrived = Instant::now();
+            if let Some(decision) = message
+                .get_payload::<String>()
+                .ok()
+                .and_then(|t| Decision::from_message(&t))
+            {
+                decided.lock().unwrap().insert(decision.command_id, arrived);
+            }
+        }
+    });
+
+    // 1. Fill, folded as it goes by projector A.
+    let a = Projector::start(&bench.env);
+    let mut probes = Probes::open(&bench, settings.kafka.partitions.reservations).await;
+    println!("filling the log to {target} records ...");
+    let filling = Instant::now();
+    let (mut schedule, mut seat) = (add_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
+    let mut fans = 0u64;
+    loop {
+        let mut firsts = Vec::with_capacity(FANS_PER_CHUNK * 2);
+        let mut payments = Vec::with_capacity(FANS_PER_CHUNK);
+        for _ in 0..FANS_PER_CHUNK {
+            if seat == SEATS_PER_SCHEDULE {
+                (schedule, seat) = (add_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
+            }
+            seat += 1;
+            let (first, pay) = fan(schedule, seat);
+            firsts.extend(first);
+            payments.push(pay);
+        }
+        bench.append_all(&firsts).await;
+        bench.append_all(&payments).await;
+        fans += FANS_PER_CHUNK as u64;
+        if fans.is_multiple_of(20_000) {
+            let size = bench.log_size().await;
+            println!(
+                "  {size} records after {:.0} s ({fans} fans)",
+                filling.elapsed().as_secs_f64()
+            );
+            if size >= target {
+                break;
+            }
+        }
+    }
+    let expected = bench.log_size().await;
+    wait_caught_up(&bench).await;
+    println!(
+        "filled: {expected} records, {fans} fans, in {:.0} s; projector A RSS {:.0} MiB",
+        filling.elapsed().as_secs_f64(),
+        a.rss_mib()
+    );
+
+    // 2. A second projector joins.
+    let (idle, _) = probes.longest_wait(&bench, Duration::from_secs(2)).await;
+    println!(
+        "probe decision, one projector, no hand-over: longest {:.0} ms",
+        ms(idle)
+    );
+    let b = Projector::start(&bench.env);
+    let (join, count) = probes.longest_wait(&bench, Duration::from_secs(10)).await;
+    println!(
+        "hand-over, a second projector joins: longest probe wait {:.0} ms ({count} probes over 10 s)",
+        ms(join)
+    );
+
+    // 3. A is SIGKILLed.
+    a.kill();
+    let (killed, count) = probes.longest_wait(&bench, Duration::from_secs(10)).await;
+    println!(
+        "hand-over, a projector SIGKILLed: longest probe wait {:.0} ms ({count} probes over 10 s)",
+        ms(killed)
+    );
+    wait_caught_up(&bench).await;
+    println!("projector B RSS once caught up: {:.0} MiB", b.rss_mib());
+
+    // 4. Restart from nothing running.
+    b.terminate();
+    let waiting = probes.send(&bench).await;
+    let started = Instant::now();
+    let c = Projector::start(&bench.env);
+    let deadline = Instant::now() + PATIENCE;
+    let mut first: Option<Instant> = None;
+    while first.is_none() {
+        first = waiting
+            .iter()
+            .filter_map(|(id, _)| bench.decided_at(id))
+            .min();
+        assert!(
+            Instant::now() < deadline,
+            "the restarted projector decided nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let all = loop {
+        let times: Vec<Instant> = waiting
+            .iter()
+            .filter_map(|(id, _)| bench.decided_at(id))
+            .collect();
+        if times.len() == waiting.len() {
+            break times.into_iter().max().unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the restarted projector left a partition"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    println!(
+        "restart: start to first decision {:.0} ms, to every partition's {:.0} ms",
+        ms(first.unwrap().saturating_duration_since(started)),
+        ms(all.saturating_duration_since(started))
+    );
+    wait_caught_up(&bench).await;
+    println!("projector C RSS once caught up: {:.0} MiB", c.rss_mib());
+    c.terminate();
+
+    // 5. Replay.
+    let report = projector::replay::run(&settings, Default::default())
+        .await
+        .expect("replayed");
+    println!(
+        "replay: {} records in {:.2} s = {:.0} events/s",
+        report.records,
+        report.elapsed.as_secs_f64(),
+        report.events_per_second()
+    );
+}
+
+/// Waits until every record in the log has been folded: the outcome count
+/// stops moving and the projector's stored offsets reach the log's end.
+async fn wait_caught_up(bench: &Bench) {
+    let end = bench.log_size().await;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let folded: Option<i64> =
+            sqlx::query_scalar("SELECT sum(next_offset)::bigint FROM projector_offsets")
+                .fetch_one(&bench.pool)
+                .await
+                .unwrap_or(None);
+        if folded.unwrap_or(0) >= end {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the projector never caught up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
