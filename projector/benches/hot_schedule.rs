@@ -349,12 +349,15 @@ async fn histograms(metrics_url: &str) -> Vec<(f64, f64)> {
 }
 
 const HISTOGRAMS: [(&str, &str); 3] = [
-    ("batch (fold + commit)", "projector_batch_duration_seconds"),
+    (
+        "batch (fold + commit)",
+        "ticketfold_projector_batch_duration_seconds",
+    ),
     (
         "read-model write-through",
-        "projector_read_model_write_seconds",
+        "ticketfold_projector_read_model_write_seconds",
     ),
-    ("batch size", "projector_batch_size"),
+    ("batch size", "ticketfold_projector_batch_size"),
 ];
 
 /// Means between two readings of `histograms`.

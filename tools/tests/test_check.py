@@ -16,13 +16,13 @@ from ticketfold_tools.check import Failures, Rule
     ("expr", "names"),
     [
         ("up", {"up"}),
-        ('sum by (route) (rate(http_requests_total{job="query-api", code=~"5.."}[5m]))', {"http_requests_total"}),
+        ('sum by (route) (rate(ticketfold_http_requests_total{job="query-api", code=~"5.."}[5m]))', {"ticketfold_http_requests_total"}),
         (
-            "histogram_quantile(0.95, sum by (le, kind) (rate(cache_warmup_lead_seconds_bucket[$__rate_interval])))",
-            {"cache_warmup_lead_seconds_bucket"},
+            "histogram_quantile(0.95, sum by (le, kind) (rate(ticketfold_cache_warmup_lead_seconds_bucket[$__rate_interval])))",
+            {"ticketfold_cache_warmup_lead_seconds_bucket"},
         ),
         ("a_total / ignoring(code) group_left b_total offset 5m", {"a_total", "b_total"}),
-        ("max(queue_waiting_users) > 1e3 and on(instance) queue_lease_held == 1", {"queue_waiting_users", "queue_lease_held"}),
+        ("max(ticketfold_queue_waiting_users) > 1e3 and on(instance) ticketfold_queue_lease_held == 1", {"ticketfold_queue_waiting_users", "ticketfold_queue_lease_held"}),
         ('label_replace(up, "dst", "$1", "src_total", "(.*)")', {"up"}),
         ("ticketfold:cache_requests:rate5m * 100 unless vector(0)", {"ticketfold:cache_requests:rate5m"}),
         ("sum without (instance) (x_total) or absent(y_total)", {"x_total", "y_total"}),
@@ -34,13 +34,13 @@ def test_metric_names(expr: str, names: set[str]) -> None:
 
 
 def test_base_name_and_in_set() -> None:
-    assert check.base_name("queue_wait_seconds_bucket") == "queue_wait_seconds"
-    assert check.base_name("queue_wait_seconds_count") == "queue_wait_seconds"
-    assert check.base_name("queue_wait_seconds_sum") == "queue_wait_seconds"
-    assert check.base_name("cache_requests_total") == "cache_requests_total"
-    assert check.in_set("queue_wait_seconds_bucket", {"queue_wait_seconds"})
-    assert check.in_set("queue_wait_seconds", {"queue_wait_seconds"})
-    assert not check.in_set("queue_wait_seconds_bucket", {"queue_wait"})
+    assert check.base_name("ticketfold_queue_wait_seconds_bucket") == "ticketfold_queue_wait_seconds"
+    assert check.base_name("ticketfold_queue_wait_seconds_count") == "ticketfold_queue_wait_seconds"
+    assert check.base_name("ticketfold_queue_wait_seconds_sum") == "ticketfold_queue_wait_seconds"
+    assert check.base_name("ticketfold_cache_requests_total") == "ticketfold_cache_requests_total"
+    assert check.in_set("ticketfold_queue_wait_seconds_bucket", {"ticketfold_queue_wait_seconds"})
+    assert check.in_set("ticketfold_queue_wait_seconds", {"ticketfold_queue_wait_seconds"})
+    assert not check.in_set("ticketfold_queue_wait_seconds_bucket", {"queue_wait"})
 
 
 def test_resolve_substitutes_grafana_and_dashboard_variables() -> None:

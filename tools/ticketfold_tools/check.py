@@ -79,9 +79,9 @@ NOT_YET_BUILT: dict[str, str] = {}
 # poison record, a duplicate); a short load cannot cause them. Their names
 # are checked against the Rust sources instead of the live scrape.
 ONLY_AFTER_AN_EVENT = {
-    "projector_poison_records_total",
-    "projector_duplicate_records_total",
-    "projector_records_skipped_total",
+    "ticketfold_projector_poison_records_total",
+    "ticketfold_projector_duplicate_records_total",
+    "ticketfold_projector_records_skipped_total",
 }
 
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")

@@ -28,13 +28,13 @@ impl Metrics {
         let registry = Registry::new();
         let labels = &["route", "method", "status"];
         let http_requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests answered"),
+            Opts::new("ticketfold_http_requests_total", "HTTP requests answered"),
             labels,
         )
         .expect("valid metric");
         let http_duration = HistogramVec::new(
             HistogramOpts::new(
-                "http_request_duration_seconds",
+                "ticketfold_http_request_duration_seconds",
                 "Time to answer an HTTP request",
             )
             .buckets(HTTP_DURATION_BUCKETS.to_vec()),
@@ -131,7 +131,7 @@ fn method_label(method: &Method) -> &'static str {
     path = "/metrics",
     tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String,
-        example = json!("# HELP http_requests_in_flight Requests being worked on.\n# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight 3\n")))
+        example = json!("# HELP ticketfold_http_requests_in_flight Requests being worked on.\n# TYPE ticketfold_http_requests_in_flight gauge\nhttp_requests_in_flight 3\n")))
 )]
 pub async fn metrics_text(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
@@ -150,10 +150,10 @@ mod tests {
         let text = metrics.render();
         assert!(
             text.contains(
-                "http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+                "ticketfold_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
             ),
             "{text}"
         );
-        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",status=\"200\",le=\"0.005\"} 1"), "{text}");
+        assert!(text.contains("ticketfold_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",status=\"200\",le=\"0.005\"} 1"), "{text}");
     }
 }

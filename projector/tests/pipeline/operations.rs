@@ -28,7 +28,7 @@ async fn the_projector_serves_health_readiness_metrics_and_openapi() {
 
     let metrics = projector.metrics().await;
     assert!(
-        metrics.contains("http_request_duration_seconds_bucket"),
+        metrics.contains("ticketfold_http_request_duration_seconds_bucket"),
         "{metrics}"
     );
 
