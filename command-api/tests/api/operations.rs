@@ -17,6 +17,7 @@ async fn metrics_expose_request_durations_by_route() {
         ),
         "{text}"
     );
+    infra::testing::assert_operator_metrics(&text, "command-api");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 mod chain;
 mod logging;
 mod metrics;
+mod process;
 
 pub use chain::ErrorChain;
 pub use logging::init_tracing;

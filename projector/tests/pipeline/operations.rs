@@ -31,6 +31,7 @@ async fn the_projector_serves_health_readiness_metrics_and_openapi() {
         metrics.contains("ticketfold_http_request_duration_seconds_bucket"),
         "{metrics}"
     );
+    infra::testing::assert_operator_metrics(&metrics, "projector");
 
     let document: serde_json::Value = client
         .get(format!("{}/openapi.json", projector.address))
