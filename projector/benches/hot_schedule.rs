@@ -120,7 +120,7 @@ async fn main() {
     }
     let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
-    let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
+    let _ = infra::telemetry::init_tracing(&env.settings.telemetry, "projector");
     let bench = Bench {
         appender: Appender::new(&env.settings.kafka, "bench").unwrap(),
         topics: Topics::from_settings(&env.settings.kafka),

@@ -167,6 +167,7 @@ mod tests {
             verdict,
             body,
             decided_at: Utc::now(),
+            trace: Default::default(),
         }
     }
 

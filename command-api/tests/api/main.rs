@@ -19,4 +19,5 @@ mod rejections;
 mod rooms;
 mod shapes;
 mod shedding;
+mod traces;
 mod unavailable;

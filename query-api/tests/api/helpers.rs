@@ -49,7 +49,7 @@ pub async fn spawn_app_behind_proxy(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn start(env: Arc<TestEnvironment>, proxy: Option<Arc<PgProxy>>) -> TestApp {
-    let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
+    let _ = infra::telemetry::init_tracing(&env.settings.telemetry, "query-api");
     let application = Application::build(env.settings.clone())
         .await
         .expect("the app builds");
