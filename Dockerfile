@@ -21,7 +21,11 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 ARG SOURCE_DATE_EPOCH=0
+# The commit in ticketfold_build_info (`--build-arg TICKETFOLD_COMMIT=$(git
+# rev-parse --short=12 HEAD)`); the context carries no .git to read it from.
+ARG TICKETFOLD_COMMIT=unknown
 ENV CARGO_INCREMENTAL=0 \
+    TICKETFOLD_COMMIT=${TICKETFOLD_COMMIT} \
     RUSTFLAGS="--remap-path-prefix=/src=. --remap-path-prefix=/usr/local/cargo=cargo"
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \

@@ -85,7 +85,7 @@ impl ApiError {
         }
     }
 
-    /// The `outcome` label of `commands_total` for a command refused or
+    /// The `outcome` label of `ticketfold_commands_total` for a command refused or
     /// failed before it was decided.
     pub fn outcome(&self) -> &'static str {
         match Problem::from(self).code {

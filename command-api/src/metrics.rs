@@ -22,7 +22,7 @@ impl CommandMetrics {
         let metrics = Self {
             commands: IntCounterVec::new(
                 Opts::new(
-                    "commands_total",
+                    "ticketfold_commands_total",
                     "Commands answered, by type and outcome (accepted, a 409 code, \
                      pending, unavailable, rejected_4xx, replayed, internal)",
                 ),
@@ -30,7 +30,7 @@ impl CommandMetrics {
             )?,
             append_duration: HistogramVec::new(
                 HistogramOpts::new(
-                    "command_append_duration_seconds",
+                    "ticketfold_command_append_duration_seconds",
                     "Time for the log to acknowledge a command's record",
                 )
                 .buckets(LATENCY_BUCKETS.to_vec()),
@@ -38,14 +38,14 @@ impl CommandMetrics {
             )?,
             wait_duration: HistogramVec::new(
                 HistogramOpts::new(
-                    "command_wait_duration_seconds",
+                    "ticketfold_command_wait_duration_seconds",
                     "Time from the append to the decision (or to giving up and answering 202)",
                 )
                 .buckets(LATENCY_BUCKETS.to_vec()),
                 &["command_type"],
             )?,
             clock_offset: Gauge::new(
-                "command_api_clock_offset_seconds",
+                "ticketfold_command_api_clock_offset_seconds",
                 "The database's clock minus this host's, as last measured: commands are stamped by the database's",
             )?,
         };

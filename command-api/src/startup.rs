@@ -118,7 +118,7 @@ impl Application {
             Appender::new(&settings.kafka, "command-api").map_err(StartupError::Kafka)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
 
-        let metrics = Metrics::new();
+        let metrics = Metrics::for_service("command-api");
         let queue = Queue::new(
             redis_client.clone(),
             &settings.redis.key_prefix,

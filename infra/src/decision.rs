@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::problem::ErrorCode;
 use crate::redis::KeySpace;
+use crate::telemetry::TraceContext;
 
 /// The command a decision answers; fixes the success status of its reply.
 /// Serde and `as_str` both spell it from the variant name (one owner).
@@ -92,6 +93,11 @@ pub struct Decision {
     /// [`Refusal`].
     pub body: serde_json::Value,
     pub decided_at: DateTime<Utc>,
+    /// Where in a trace it was decided (the fold of its record), so its
+    /// announcement joins the request's trace. Never stored or announced:
+    /// empty when read back.
+    #[serde(skip)]
+    pub trace: TraceContext,
 }
 
 /// The body of a refused decision: the problem+json `detail` the command
@@ -191,6 +197,7 @@ impl Decision {
             verdict,
             body,
             decided_at,
+            trace: TraceContext::default(),
         }))
     }
 
@@ -219,6 +226,7 @@ mod tests {
             }
             .to_value(),
             decided_at: Utc::now(),
+            trace: TraceContext::default(),
         };
         let text = decision.to_message();
         assert!(text.contains("\"outcome\":\"REFUSED\""), "{text}");

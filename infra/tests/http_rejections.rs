@@ -240,7 +240,7 @@ async fn requests_are_counted_by_route_pattern() {
     let text = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
     assert!(
         text.contains(
-            r#"http_requests_total{method="GET",route="/v1/reservations/{id}",status="200"} 2"#
+            r#"ticketfold_http_requests_total{method="GET",route="/v1/reservations/{id}",status="200"} 2"#
         ),
         "{text}"
     );

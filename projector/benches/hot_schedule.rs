@@ -120,7 +120,7 @@ async fn main() {
     }
     let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
-    let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
+    let _ = infra::telemetry::init_tracing(&env.settings.telemetry, "projector");
     let bench = Bench {
         appender: Appender::new(&env.settings.kafka, "bench").unwrap(),
         topics: Topics::from_settings(&env.settings.kafka),
@@ -349,12 +349,15 @@ async fn histograms(metrics_url: &str) -> Vec<(f64, f64)> {
 }
 
 const HISTOGRAMS: [(&str, &str); 3] = [
-    ("batch (fold + commit)", "projector_batch_duration_seconds"),
+    (
+        "batch (fold + commit)",
+        "ticketfold_projector_batch_duration_seconds",
+    ),
     (
         "read-model write-through",
-        "projector_read_model_write_seconds",
+        "ticketfold_projector_read_model_write_seconds",
     ),
-    ("batch size", "projector_batch_size"),
+    ("batch size", "ticketfold_projector_batch_size"),
 ];
 
 /// Means between two readings of `histograms`.

@@ -27,10 +27,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(error) = infra::telemetry::init_tracing(&settings.telemetry) {
-        eprintln!("configuration error: {error}");
-        return ExitCode::FAILURE;
-    }
+    let traces = match infra::telemetry::init_tracing(&settings.telemetry, "projector") {
+        Ok(traces) => traces,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let outcome = match command {
         Command::Setup => projector::setup::run(&settings)
             .await
@@ -52,6 +55,7 @@ async fn main() -> ExitCode {
         Command::Checksum { schema } => print_checksum(&settings, schema.as_deref()).await,
         Command::Export(options) => run_export(&settings, options).await,
     };
+    traces.shutdown();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

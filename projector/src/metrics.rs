@@ -40,118 +40,118 @@ impl ProjectorMetrics {
         let metrics = Self {
             events_folded: IntCounterVec::new(
                 Opts::new(
-                    "projector_events_folded_total",
+                    "ticketfold_projector_events_folded_total",
                     "Records decided and committed",
                 ),
                 &["topic", "event_type"],
             )?,
             poison_records: IntCounterVec::new(
                 Opts::new(
-                    "projector_poison_records_total",
+                    "ticketfold_projector_poison_records_total",
                     "Records that could not be decoded or folded, sent to dead letters",
                 ),
                 &["topic"],
             )?,
             records_skipped: IntCounterVec::new(
                 Opts::new(
-                    "projector_records_skipped_total",
+                    "ticketfold_projector_records_skipped_total",
                     "Records read again whose effects were already committed",
                 ),
                 &["topic"],
             )?,
             duplicates: IntCounterVec::new(
                 Opts::new(
-                    "projector_duplicate_records_total",
+                    "ticketfold_projector_duplicate_records_total",
                     "Records whose event id was already folded (retried appends, re-produced follow-ups)",
                 ),
                 &["topic"],
             )?,
             decisions: IntCounterVec::new(
                 Opts::new(
-                    "projector_decisions_total",
+                    "ticketfold_projector_decisions_total",
                     "Command decisions recorded, by command type and outcome (ACCEPTED or the refusal code)",
                 ),
                 &["command_type", "outcome"],
             )?,
             decision_latency: Histogram::with_opts(
                 HistogramOpts::new(
-                    "projector_decision_latency_seconds",
+                    "ticketfold_projector_decision_latency_seconds",
                     "From a request's acceptance (its occurred_at) to its decision being announced",
                 )
                 .buckets(DECISION_LATENCY_BUCKETS.to_vec()),
             )?,
             follow_ups: IntCounterVec::new(
                 Opts::new(
-                    "projector_follow_ups_total",
+                    "ticketfold_projector_follow_ups_total",
                     "Saga follow-up records appended",
                 ),
                 &["event_type"],
             )?,
             follow_ups_folded_at_once: IntCounterVec::new(
                 Opts::new(
-                    "projector_follow_ups_folded_at_once_total",
+                    "ticketfold_projector_follow_ups_folded_at_once_total",
                     "Saga follow-ups folded right after their append, without waiting for the broker to send them back",
                 ),
                 &["topic"],
             )?,
             rebuilt_records: IntCounter::new(
-                "projector_state_rebuild_records_total",
+                "ticketfold_projector_state_rebuild_records_total",
                 "Records re-read from the log to rebuild partition state (start-up, rebalance, failed batch): those after the snapshot it started from",
             )?,
             snapshots_taken: IntCounter::new(
-                "projector_snapshots_taken_total",
+                "ticketfold_projector_snapshots_taken_total",
                 "Partition state snapshots written beside a batch's offsets",
             )?,
             snapshots_restored: IntCounter::new(
-                "projector_snapshots_restored_total",
+                "ticketfold_projector_snapshots_restored_total",
                 "Partition states read from a snapshot when taking a partition",
             )?,
             snapshots_unreadable: IntCounterVec::new(
                 Opts::new(
-                    "projector_snapshots_unreadable_total",
+                    "ticketfold_projector_snapshots_unreadable_total",
                     "Snapshots passed over for an older one or a fold from offset 0, by reason (format_version, digest, body, offset)",
                 ),
                 &["reason"],
             )?,
             batch_duration: Histogram::with_opts(
                 HistogramOpts::new(
-                    "projector_batch_duration_seconds",
+                    "ticketfold_projector_batch_duration_seconds",
                     "Time to fold and commit one batch",
                 )
                 .buckets(infra::telemetry::HTTP_DURATION_BUCKETS.to_vec()),
             )?,
             batch_size: Histogram::with_opts(
-                HistogramOpts::new("projector_batch_size", "Records in one committed batch")
+                HistogramOpts::new("ticketfold_projector_batch_size", "Records in one committed batch")
                     .buckets(BATCH_SIZE_BUCKETS.to_vec()),
             )?,
             write_through: Histogram::with_opts(
                 HistogramOpts::new(
-                    "projector_read_model_write_seconds",
+                    "ticketfold_projector_read_model_write_seconds",
                     "Time to rewrite a committed batch's read-model entries in Redis",
                 )
                 .buckets(infra::telemetry::HTTP_DURATION_BUCKETS.to_vec()),
             )?,
             read_model_dropped: IntCounter::new(
-                "projector_read_model_dropped_total",
+                "ticketfold_projector_read_model_dropped_total",
                 "Write-throughs that failed and dropped their entries instead, to be loaded from the tables",
             )?,
             read_model_repaired: IntCounter::new(
-                "projector_read_model_repaired_total",
+                "ticketfold_projector_read_model_repaired_total",
                 "Read-model entries dropped on taking a partition, because a previous owner committed their change but never wrote it through",
             )?,
             decisions_held: IntGauge::new(
-                "projector_decisions_held",
+                "ticketfold_projector_decisions_held",
                 "Decisions not announced yet because their read-model entries could be neither written nor dropped",
             )?,
             lag: IntGaugeVec::new(
                 Opts::new(
-                    "projector_partition_lag",
+                    "ticketfold_projector_partition_lag",
                     "Records in the log not yet folded, per partition",
                 ),
                 &["topic", "partition"],
             )?,
             partitions_owned: IntGauge::new(
-                "projector_partitions_owned",
+                "ticketfold_projector_partitions_owned",
                 "Partitions this instance holds the lease of and folds",
             )?,
         };

@@ -131,7 +131,13 @@ impl LogReader {
                 }
                 Err(error) => return Err(error.into()),
             };
-            let record = Record::from(&message);
+            // Read again (a replay, a catch-up after a take-over), a record
+            // leaves its trace behind: re-folds of the past must not add
+            // spans to requests answered long ago.
+            let record = Record {
+                trace: Default::default(),
+                ..Record::from(&message)
+            };
             let Some(index) = self.open.iter().position(|s| s.at == record.at()) else {
                 continue;
             };

@@ -1,6 +1,7 @@
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
 
 use infra::kafka::TopicPartition;
+use infra::telemetry::TraceContext;
 
 /// One record copied out of the consumer, so it can outlive the poll that
 /// produced it (batches are retried after failures). Plain data, outside
@@ -15,6 +16,9 @@ pub struct Record {
     pub timestamp_ms: Option<i64>,
     pub key: Option<Vec<u8>>,
     pub payload: Option<Vec<u8>>,
+    /// The trace of whoever appended it (its `traceparent` header): the
+    /// fold continues it.
+    pub trace: TraceContext,
 }
 
 impl Record {
@@ -32,6 +36,16 @@ impl From<&BorrowedMessage<'_>> for Record {
             timestamp_ms: message.timestamp().to_millis(),
             key: message.key().map(<[u8]>::to_vec),
             payload: message.payload().map(<[u8]>::to_vec),
+            trace: message
+                .headers()
+                .map(|headers| {
+                    TraceContext::from_headers(
+                        headers
+                            .iter()
+                            .filter_map(|header| Some((header.key, header.value?))),
+                    )
+                })
+                .unwrap_or_default(),
         }
     }
 }

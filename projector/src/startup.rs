@@ -59,7 +59,7 @@ impl Application {
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;
 
-        let metrics = Metrics::new();
+        let metrics = Metrics::for_service("projector");
         let projector_metrics = ProjectorMetrics::register(metrics.registry())?;
         // The admission controller backs off when the fold falls behind.
         let lag = projector_metrics.lag.clone();

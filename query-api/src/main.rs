@@ -12,10 +12,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(error) = infra::telemetry::init_tracing(&settings.telemetry) {
-        eprintln!("configuration error: {error}");
-        return ExitCode::FAILURE;
-    }
+    let traces = match infra::telemetry::init_tracing(&settings.telemetry, "query-api") {
+        Ok(traces) => traces,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let application = match Application::build(settings).await {
         Ok(application) => application,
         Err(error) => {
@@ -24,7 +27,9 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(port = application.port(), "query-api listening");
-    if let Err(error) = application.run_until_stopped().await {
+    let stopped = application.run_until_stopped().await;
+    traces.shutdown();
+    if let Err(error) = stopped {
         eprintln!("query-api stopped: {error}");
         return ExitCode::FAILURE;
     }

@@ -72,7 +72,7 @@ impl Application {
         let pool = infra::postgres::connect_for_requests(&settings.database).await?;
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
 
-        let metrics = Metrics::new();
+        let metrics = Metrics::for_service("query-api");
         // The command-api instances run the admitter; here the queue only
         // answers where a token stands.
         let queue = Queue::new(

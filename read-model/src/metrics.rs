@@ -62,7 +62,7 @@ impl CacheMetrics {
     pub fn unregistered() -> Result<Self, prometheus::Error> {
         let requests = IntCounterVec::new(
             Opts::new(
-                "cache_requests_total",
+                "ticketfold_cache_requests_total",
                 "Read-model reads by key kind and how Redis answered (hit, miss, stale)",
             ),
             &["kind", "result"],
@@ -79,32 +79,32 @@ impl CacheMetrics {
             requests,
             db_fallback: IntCounterVec::new(
                 Opts::new(
-                    "cache_db_fallback_queries_total",
+                    "ticketfold_cache_db_fallback_queries_total",
                     "Postgres queries run to answer reads (misses, refreshes, Redis down)",
                 ),
                 &["kind"],
             )?,
             single_flight_waits: IntCounterVec::new(
                 Opts::new(
-                    "cache_single_flight_waits_total",
+                    "ticketfold_cache_single_flight_waits_total",
                     "Reads that waited for a load already running in this instance",
                 ),
                 &["kind"],
             )?,
             lease_waits: IntCounterVec::new(
                 Opts::new(
-                    "cache_lease_waits_total",
+                    "ticketfold_cache_lease_waits_total",
                     "Loads that waited for another instance holding the fill lease",
                 ),
                 &["kind"],
             )?,
             warmups: IntCounter::new(
-                "cache_warmups_total",
+                "ticketfold_cache_warmups_total",
                 "Schedules loaded into Redis ahead of their booking window",
             )?,
             warmup_lead: Histogram::with_opts(
                 HistogramOpts::new(
-                    "cache_warmup_lead_seconds",
+                    "ticketfold_cache_warmup_lead_seconds",
                     "How long before booking_opens_at each warm-up ran",
                 )
                 .buckets(LEAD_BUCKETS.to_vec()),

@@ -20,21 +20,21 @@ impl WarmMetrics {
     pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
         let rounds = IntCounterVec::new(
             Opts::new(
-                "cache_warmer_rounds_total",
+                "ticketfold_cache_warmer_rounds_total",
                 "Rounds of warming the read model ahead of booking windows, by result (ok, failed)",
             ),
             &["result"],
         )?;
         let last_success = Gauge::new(
-            "cache_warmer_last_success_timestamp_seconds",
+            "ticketfold_cache_warmer_last_success_timestamp_seconds",
             "Unix time the last warming round completed (0: none yet)",
         )?;
         let due = IntGauge::new(
-            "cache_warmer_due_schedules",
+            "ticketfold_cache_warmer_due_schedules",
             "Schedules inside their booking window at the last round: opening within CACHE_WARM_LEAD_SECONDS, or open",
         )?;
         let cold = IntGauge::new(
-            "cache_warmer_cold_schedules",
+            "ticketfold_cache_warmer_cold_schedules",
             "Of the due schedules, those not all in Redis after the last round (writes failed, Redis unreachable, or CACHE_STRATEGY=naive)",
         )?;
         registry.register(Box::new(rounds.clone()))?;

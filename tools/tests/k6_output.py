@@ -52,18 +52,18 @@ MIXED_POINTS: list[dict[str, Any]] = [
 ]
 
 METRICS_BEFORE = """\
-# HELP cache_requests_total Cache reads.
-# TYPE cache_requests_total counter
-cache_requests_total{kind="seats",result="hit"} 10
-cache_requests_total{kind="seats",result="miss"} 5
-cache_db_fallback_queries_total{kind="seats"} 2
+# HELP ticketfold_cache_requests_total Cache reads.
+# TYPE ticketfold_cache_requests_total counter
+ticketfold_cache_requests_total{kind="seats",result="hit"} 10
+ticketfold_cache_requests_total{kind="seats",result="miss"} 5
+ticketfold_cache_db_fallback_queries_total{kind="seats"} 2
 """
 
 METRICS_AFTER = """\
 # scraped from http://127.0.0.1:1
-cache_requests_total{kind="seats",result="hit"} 40
-cache_requests_total{kind="seats",result="miss"} 15
-cache_db_fallback_queries_total{kind="seats"} 7
+ticketfold_cache_requests_total{kind="seats",result="hit"} 40
+ticketfold_cache_requests_total{kind="seats",result="miss"} 15
+ticketfold_cache_db_fallback_queries_total{kind="seats"} 7
 """
 
 SUMMARY = {

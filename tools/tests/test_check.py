@@ -16,13 +16,13 @@ from ticketfold_tools.check import Failures, Rule
     ("expr", "names"),
     [
         ("up", {"up"}),
-        ('sum by (route) (rate(http_requests_total{job="query-api", code=~"5.."}[5m]))', {"http_requests_total"}),
+        ('sum by (route) (rate(ticketfold_http_requests_total{job="query-api", code=~"5.."}[5m]))', {"ticketfold_http_requests_total"}),
         (
-            "histogram_quantile(0.95, sum by (le, kind) (rate(cache_warmup_lead_seconds_bucket[$__rate_interval])))",
-            {"cache_warmup_lead_seconds_bucket"},
+            "histogram_quantile(0.95, sum by (le, kind) (rate(ticketfold_cache_warmup_lead_seconds_bucket[$__rate_interval])))",
+            {"ticketfold_cache_warmup_lead_seconds_bucket"},
         ),
         ("a_total / ignoring(code) group_left b_total offset 5m", {"a_total", "b_total"}),
-        ("max(queue_waiting_users) > 1e3 and on(instance) queue_lease_held == 1", {"queue_waiting_users", "queue_lease_held"}),
+        ("max(ticketfold_queue_waiting_users) > 1e3 and on(instance) ticketfold_queue_lease_held == 1", {"ticketfold_queue_waiting_users", "ticketfold_queue_lease_held"}),
         ('label_replace(up, "dst", "$1", "src_total", "(.*)")', {"up"}),
         ("ticketfold:cache_requests:rate5m * 100 unless vector(0)", {"ticketfold:cache_requests:rate5m"}),
         ("sum without (instance) (x_total) or absent(y_total)", {"x_total", "y_total"}),
@@ -34,13 +34,13 @@ def test_metric_names(expr: str, names: set[str]) -> None:
 
 
 def test_base_name_and_in_set() -> None:
-    assert check.base_name("queue_wait_seconds_bucket") == "queue_wait_seconds"
-    assert check.base_name("queue_wait_seconds_count") == "queue_wait_seconds"
-    assert check.base_name("queue_wait_seconds_sum") == "queue_wait_seconds"
-    assert check.base_name("cache_requests_total") == "cache_requests_total"
-    assert check.in_set("queue_wait_seconds_bucket", {"queue_wait_seconds"})
-    assert check.in_set("queue_wait_seconds", {"queue_wait_seconds"})
-    assert not check.in_set("queue_wait_seconds_bucket", {"queue_wait"})
+    assert check.base_name("ticketfold_queue_wait_seconds_bucket") == "ticketfold_queue_wait_seconds"
+    assert check.base_name("ticketfold_queue_wait_seconds_count") == "ticketfold_queue_wait_seconds"
+    assert check.base_name("ticketfold_queue_wait_seconds_sum") == "ticketfold_queue_wait_seconds"
+    assert check.base_name("ticketfold_cache_requests_total") == "ticketfold_cache_requests_total"
+    assert check.in_set("ticketfold_queue_wait_seconds_bucket", {"ticketfold_queue_wait_seconds"})
+    assert check.in_set("ticketfold_queue_wait_seconds", {"ticketfold_queue_wait_seconds"})
+    assert not check.in_set("ticketfold_queue_wait_seconds_bucket", {"queue_wait"})
 
 
 def test_resolve_substitutes_grafana_and_dashboard_variables() -> None:
@@ -154,24 +154,30 @@ def _dashboards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, boards: dict[st
     return folder
 
 
+DS_VARIABLE = {"name": "datasource", "type": "datasource", "query": "prometheus", "current": {"value": "prom-uid"}}
+JOB = {"name": "job", "includeAll": True, "multi": True, "allValue": ".*"}
+INSTANCE = {"name": "instance", "includeAll": True, "multi": True, "allValue": ".*"}
+FILTERED = 'job=~"$job",instance=~"$instance"'
+
+
 def test_dashboard_targets_collects_queries_from_rows_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ds = {"type": "prometheus", "uid": "prom-uid"}
+    ds = {"type": "prometheus", "uid": "${datasource}"}
     board = {
         "uid": "tf-one",
         "title": "One",
-        "templating": {"list": [{"name": "kind", "allValue": "seats|balance"}, {"name": "instance"}]},
+        "templating": {"list": [DS_VARIABLE, JOB, INSTANCE, {"name": "kind", "allValue": "seats|balance"}]},
         "panels": [
-            {"title": "Top", "datasource": ds, "targets": [{"expr": "rate(a_total[$__rate_interval])", "datasource": ds}]},
-            {"title": "Row", "type": "row", "panels": [{"title": "Inner", "targets": [{"expr": "b_total{kind=~\"$kind\"}"}]}]},
+            {"title": "Top", "datasource": ds, "targets": [{"expr": f"rate(a_total{{{FILTERED}}}[$__rate_interval])", "datasource": ds}]},
+            {"title": "Row", "type": "row", "panels": [{"title": "Inner", "targets": [{"expr": f'b_total{{{FILTERED},kind=~"$kind"}}'}]}]},
         ],
     }
-    _dashboards(tmp_path, monkeypatch, {"one.json": board, "two.json": {"uid": "tf-two", "panels": []}})
+    _dashboards(tmp_path, monkeypatch, {"one.json": board, "two.json": {"uid": "tf-two", "templating": {"list": [DS_VARIABLE, JOB, INSTANCE]}, "panels": []}})
     failures = Failures()
     targets = check.dashboard_targets(failures)
-    variables = {"kind": "seats|balance", "instance": ".*"}
+    variables = {"job": ".*", "instance": ".*", "kind": "seats|balance"}
     assert targets == [
-        ("One", "Top", "rate(a_total[$__rate_interval])", variables),
-        ("One", "Inner", 'b_total{kind=~"$kind"}', variables),
+        ("One", "Top", f"rate(a_total{{{FILTERED}}}[$__rate_interval])", variables),
+        ("One", "Inner", f'b_total{{{FILTERED},kind=~"$kind"}}', variables),
     ]
     assert failures == ["dashboard gone.json (uid tf-gone) is missing"]
 
@@ -180,21 +186,76 @@ def test_dashboard_targets_reports_what_is_wrong(tmp_path: Path, monkeypatch: py
     board = {
         "uid": "tf-renamed",
         "title": "One",
+        "templating": {"list": [dict(DS_VARIABLE, current={"value": "elsewhere"}), JOB]},
         "panels": [
-            {"title": "Foreign", "datasource": {"uid": "elsewhere"}, "targets": [{"expr": "up"}]},
+            {"title": "Foreign", "datasource": {"uid": "elsewhere"}, "targets": [{"expr": 'up{job=~"$job"}'}]},
             {"title": "Empty", "targets": [{"refId": "A"}]},
         ],
     }
     _dashboards(tmp_path, monkeypatch, {"one.json": board, "two.json": "{not json", "gone.json": {"uid": "tf-gone"}})
     failures = Failures()
     targets = check.dashboard_targets(failures)
-    assert targets == [("One", "Foreign", "up", {})]
+    assert targets == [("One", "Foreign", 'up{job=~"$job"}', {"job": ".*"})]
     assert "one.json: uid 'tf-renamed', expected 'tf-one' (uids are stable; add new dashboards to UIDS)" in failures
-    assert "one.json / Foreign: datasource uid 'elsewhere', not the provisioned 'prom-uid'" in failures
+    assert "one.json: the `datasource` variable does not default to the provisioned 'prom-uid'" in failures
+    assert "one.json: no `instance` variable" in failures
+    assert "one.json / Foreign: datasource uid 'elsewhere', not ${datasource}" in failures
+    assert """one.json / Foreign: up: instance=~"$instance" missing in up{job=~"$job"}""" in failures
     assert "one.json / Empty: a target without expr" in failures
     assert any(f.startswith("two.json: not valid JSON:") for f in failures)
     assert "dashboard two.json (uid tf-two) is missing" in failures
-    assert len(failures) == 5
+    assert "gone.json: no `datasource` variable of type datasource (query prometheus)" in failures
+    assert len(failures) == 11
+
+
+@pytest.mark.parametrize(
+    ("expr", "found"),
+    [
+        ('sum by (kind) (rate(a_total{kind="x"}[5m])) / sum by (kind) (b_total)', [("a_total", 'kind="x"'), ("b_total", "")]),
+        ("histogram_quantile(0.95, sum by (le) (rate(c_bucket[5m]))) offset 5m", [("c_bucket", "")]),
+        ('time() - max(d{job=~"$job"}) > 1e3 and on(instance) tf:e:rate5m', [("d", 'job=~"$job"'), ("tf:e:rate5m", "")]),
+        ('count(f{a="}{[("}) or vector(0)', [("f", 'a="}{[("')]),
+        ("1 - 0.5", []),
+    ],
+)
+def test_selectors(expr: str, found: list[tuple[str, str]]) -> None:
+    assert check.selectors(expr) == found
+
+
+def test_missing_variables_names_each_selector_and_label() -> None:
+    assert check.missing_variables(f"a{{{FILTERED}}} / b{{job=~\"$job\"}}") == ['b: instance=~"$instance"']
+    assert check.missing_variables('a{job="x",instance=~"$instance"}') == ['a: job=~"$job"']
+
+
+def test_runbook_links_must_name_a_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yml").write_text(
+        "groups:\n  - name: a\n    rules:\n"
+        "      - record: tf:x:rate5m\n        expr: sum(rate(x_total[5m]))\n"
+        "      - alert: Linked\n        expr: up == 0\n        annotations:\n          runbook_url: docs/runbook.md#linked\n"
+        "      - alert: Dangling\n        expr: up == 0\n        annotations:\n          runbook_url: 'docs/runbook.md#nowhere'\n"
+        "      - alert: Elsewhere\n        expr: up == 0\n        annotations:\n          runbook_url: https://wiki/x\n"
+        "      - alert: Unlinked\n        expr: up == 0\n        annotations:\n          summary: s\n"
+    )
+    runbook = tmp_path / "runbook.md"
+    runbook.write_text("# Runbook\n\n## Linked\n\ntext\n")
+    monkeypatch.setattr(check, "RULES", rules)
+    monkeypatch.setattr(check, "RUNBOOK", runbook)
+    monkeypatch.setattr(check, "ROOT", tmp_path)
+    failures = Failures()
+    assert check.check_runbook_urls(failures) == 4
+    assert sorted(failures) == [
+        "alert Dangling: runbook_url 'docs/runbook.md#nowhere': no such section in runbook.md",
+        "alert Elsewhere: runbook_url 'https://wiki/x' does not start with 'docs/runbook.md#'",
+        "alert Unlinked: no runbook_url annotation",
+    ]
+
+
+def test_the_repository_runbook_covers_every_alert() -> None:
+    failures = Failures()
+    assert check.check_runbook_urls(failures) > 0
+    assert failures == []
 
 
 def test_prometheus_config_points_at_the_sandbox(tmp_path: Path) -> None:

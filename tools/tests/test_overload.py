@@ -22,23 +22,23 @@ from ticketfold_tools import overload
 EPOCH = START.timestamp()
 
 METRICS = """\
-# TYPE queue_admissions_total counter
-queue_admissions_total{room="global"} 40
-queue_admissions_total{room="s1"} 2
-queue_waiting_users 17
-queue_admit_rate_per_second 12.5
-queue_abandoned_total 3
-http_requests_total 999
+# TYPE ticketfold_queue_admissions_total counter
+ticketfold_queue_admissions_total{room="global"} 40
+ticketfold_queue_admissions_total{room="s1"} 2
+ticketfold_queue_waiting_users 17
+ticketfold_queue_admit_rate_per_second 12.5
+ticketfold_queue_abandoned_total 3
+ticketfold_http_requests_total 999
 """
 
 
 def test_read_metrics_takes_the_queue_series_summed_over_rooms() -> None:
     values = overload.read_metrics(METRICS)
-    assert values["queue_admissions_total"] == 42
-    assert values["queue_waiting_users"] == 17
-    assert values["queue_admit_rate_per_second"] == 12.5
-    assert "http_requests_total" not in values
-    assert "queue_prequeued_users" not in values  # absent, not zero
+    assert values["ticketfold_queue_admissions_total"] == 42
+    assert values["ticketfold_queue_waiting_users"] == 17
+    assert values["ticketfold_queue_admit_rate_per_second"] == 12.5
+    assert "ticketfold_http_requests_total" not in values
+    assert "ticketfold_queue_prequeued_users" not in values  # absent, not zero
 
 
 def request(endpoint: str, status: int, seconds: float, duration_ms: float, error_code: str = "") -> dict[str, Any]:
@@ -52,11 +52,11 @@ def reading(seconds: float, admissions: float, waiting: float, abandoned: float 
     return {
         "t": EPOCH + seconds,
         "metrics": {
-            "queue_admissions_total": admissions,
-            "queue_waiting_users": waiting,
-            "queue_abandoned_total": abandoned,
-            "queue_admit_rate_per_second": 10.0,
-            "queue_signal_p95_seconds": 0.2 if seconds < 3 else float("nan"),
+            "ticketfold_queue_admissions_total": admissions,
+            "ticketfold_queue_waiting_users": waiting,
+            "ticketfold_queue_abandoned_total": abandoned,
+            "ticketfold_queue_admit_rate_per_second": 10.0,
+            "ticketfold_queue_signal_p95_seconds": 0.2 if seconds < 3 else float("nan"),
         },
     }
 
@@ -153,7 +153,7 @@ class Metrics(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         Metrics.admissions += 1
-        body = f"queue_admissions_total {Metrics.admissions}\nqueue_waiting_users 3\n".encode()
+        body = f"ticketfold_queue_admissions_total {Metrics.admissions}\nticketfold_queue_waiting_users 3\n".encode()
         self.send_response(200 if self.path == "/metrics" else 404)
         self.end_headers()
         self.wfile.write(body)
@@ -181,9 +181,9 @@ def test_the_sampler_reads_metrics_until_terminated(tmp_path: Path) -> None:
         server.shutdown()
     readings = overload.read_readings(out)
     assert len(readings) >= 3
-    counts = [r["metrics"]["queue_admissions_total"] for r in readings]
+    counts = [r["metrics"]["ticketfold_queue_admissions_total"] for r in readings]
     assert counts == sorted(counts) and counts[0] >= 1
-    assert all(r["metrics"]["queue_waiting_users"] == 3 for r in readings)
+    assert all(r["metrics"]["ticketfold_queue_waiting_users"] == 3 for r in readings)
 
 
 def test_the_report_writes_markdown_json_and_a_chart(tmp_path: Path) -> None:
@@ -217,9 +217,9 @@ def test_the_start_of_the_line_tells_a_warm_start_from_a_cold_one() -> None:
         return {
             "t": EPOCH + seconds,
             "metrics": {
-                "queue_waiting_users": waiting,
-                "queue_admit_rate_per_second": rate,
-                "queue_proven_rate_per_second": proven,
+                "ticketfold_queue_waiting_users": waiting,
+                "ticketfold_queue_admit_rate_per_second": rate,
+                "ticketfold_queue_proven_rate_per_second": proven,
             },
         }
 

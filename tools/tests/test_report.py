@@ -37,31 +37,31 @@ def test_parse_time_reads_k6_nanoseconds_and_offsets() -> None:
 
 
 METRICS = """\
-# HELP cache_requests_total Cache reads.
-# TYPE cache_requests_total counter
-cache_requests_total{kind="seats",result="hit"} 10
-cache_requests_total{kind="seats",result="miss"} 2.5
-cache_requests_total{kind="balance",result="hit"} 1e3
+# HELP ticketfold_cache_requests_total Cache reads.
+# TYPE ticketfold_cache_requests_total counter
+ticketfold_cache_requests_total{kind="seats",result="hit"} 10
+ticketfold_cache_requests_total{kind="seats",result="miss"} 2.5
+ticketfold_cache_requests_total{kind="balance",result="hit"} 1e3
 cache_requests_total_created{kind="seats"} 1700000000
-cache_db_fallback_queries_total 0
+ticketfold_cache_db_fallback_queries_total 0
 """
 
 
 def test_metric_total_sums_every_labelled_sample() -> None:
-    assert report.metric_total(METRICS, "cache_requests_total") == pytest.approx(1012.5)
+    assert report.metric_total(METRICS, "ticketfold_cache_requests_total") == pytest.approx(1012.5)
 
 
 def test_metric_total_filters_on_a_label() -> None:
-    assert report.metric_total(METRICS, "cache_requests_total", 'result="hit"') == pytest.approx(1010.0)
-    assert report.metric_total(METRICS, "cache_requests_total", 'kind="seats"') == pytest.approx(12.5)
+    assert report.metric_total(METRICS, "ticketfold_cache_requests_total", 'result="hit"') == pytest.approx(1010.0)
+    assert report.metric_total(METRICS, "ticketfold_cache_requests_total", 'kind="seats"') == pytest.approx(12.5)
 
 
 def test_metric_total_tells_absent_from_zero() -> None:
-    assert report.metric_total(METRICS, "cache_db_fallback_queries_total") == 0.0
-    assert report.metric_total(METRICS, "queue_admissions_total") is None
+    assert report.metric_total(METRICS, "ticketfold_cache_db_fallback_queries_total") == 0.0
+    assert report.metric_total(METRICS, "ticketfold_queue_admissions_total") is None
     # A longer name with the same start is another metric.
     assert report.metric_total(METRICS, "cache_requests") is None
-    assert report.metric_total(METRICS, "cache_requests_total", 'result="stale"') is None
+    assert report.metric_total(METRICS, "ticketfold_cache_requests_total", 'result="stale"') is None
 
 
 def test_metric_delta(tmp_path: Path) -> None:

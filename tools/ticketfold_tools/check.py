@@ -3,9 +3,14 @@
     dashboards/check.py [--static] [--bin-dir DIR] [--keep]
 
 Static part (always; --static stops after it): every dashboard is valid
-JSON with its fixed uid and the provisioned datasource, and every metric
-name in every panel query and every rule is one the services declare, a
-recording rule, or one listed below as not yet built.
+JSON with its fixed uid, a `datasource` variable defaulting to the
+provisioned datasource and `job` and `instance` variables; every panel
+reads the `$datasource` and every metric selector of every panel query
+filters on `job=~"$job"` and `instance=~"$instance"`; every metric name in
+every panel query and every rule is one the services declare, a recording
+rule, one the process collector exports, or one listed below as not yet
+built; every alert has a `runbook_url` annotation pointing at a section of
+docs/runbook.md that exists.
 
 Live part: starts a throw-away stack (load/sandbox.py: binaries from
 --bin-dir, its own database, topics and Redis prefix, free ports, the
@@ -46,6 +51,10 @@ DASHBOARDS = HERE / "grafana" / "dashboards"
 DATASOURCES = HERE / "grafana" / "provisioning" / "datasources" / "prometheus.yaml"
 PROMETHEUS_YML = HERE / "prometheus" / "prometheus.yml"
 RULES = HERE / "prometheus" / "rules"
+RUNBOOK = ROOT / "docs" / "runbook.md"
+# How every alert's runbook_url starts: the runbook's path in the repository,
+# then a heading's anchor.
+RUNBOOK_URL_PREFIX = "docs/runbook.md#"
 
 
 def workspace_members() -> tuple[str, ...]:
@@ -64,7 +73,27 @@ UIDS = {
     "cache.json": "tf-cache",
     "projector.json": "tf-projector",
     "queue.json": "tf-queue",
+    "processes.json": "tf-processes",
 }
+
+# The template variables every dashboard has and every panel query uses:
+# which Prometheus, and which services (job) and processes (instance).
+DATASOURCE_VARIABLE = "datasource"
+SELECTOR_VARIABLES = {"job": '$job', "instance": '$instance'}
+
+# Exported by the prometheus crate's process collector, which
+# infra/src/telemetry/process.rs registers (the check below makes sure it
+# still does): standard names, not declared in our sources.
+PROCESS_METRICS = {
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
+    "process_virtual_memory_bytes",
+    "process_open_fds",
+    "process_max_fds",
+    "process_start_time_seconds",
+    "process_threads",
+}
+PROCESS_COLLECTOR = "ProcessCollector::for_self"
 
 # Metrics the dashboards and rules already use but no service exports yet.
 # Panels and recording rules that use one are PENDING while it is not
@@ -79,9 +108,9 @@ NOT_YET_BUILT: dict[str, str] = {}
 # poison record, a duplicate); a short load cannot cause them. Their names
 # are checked against the Rust sources instead of the live scrape.
 ONLY_AFTER_AN_EVENT = {
-    "projector_poison_records_total",
-    "projector_duplicate_records_total",
-    "projector_records_skipped_total",
+    "ticketfold_projector_poison_records_total",
+    "ticketfold_projector_duplicate_records_total",
+    "ticketfold_projector_records_skipped_total",
 }
 
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
@@ -142,6 +171,92 @@ def in_set(name: str, names: Container[str]) -> bool:
     return name in names or base_name(name) in names
 
 
+GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
+# May be followed by `by (...)` rather than their parenthesis.
+AGGREGATIONS = {
+    "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values",
+    "bottomk", "topk", "quantile", "limitk", "limit_ratio",
+}  # fmt: skip
+
+
+def _skip_string(expr: str, i: int) -> int:
+    """The index after the string literal starting at i."""
+    quote = expr[i]
+    i += 1
+    while i < len(expr) and expr[i] != quote:
+        i += 2 if expr[i] == "\\" and quote != "`" else 1
+    return i + 1
+
+
+def _closing(expr: str, i: int, opening: str, closing: str) -> int:
+    """The index of the bracket closing the one at i, strings skipped."""
+    depth = 0
+    while i < len(expr):
+        char = expr[i]
+        if char in "\"'`":
+            i = _skip_string(expr, i)
+            continue
+        if char == opening:
+            depth += 1
+        elif char == closing:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced {opening} in {expr}")
+
+
+def selectors(expr: str) -> list[tuple[str, str]]:
+    """(metric name, the text between its braces) for every vector selector
+    of a named metric in a PromQL expression."""
+    found: list[tuple[str, str]] = []
+    i = 0
+    while i < len(expr):
+        char = expr[i]
+        if char in "\"'`":
+            i = _skip_string(expr, i)
+        elif char == "[":
+            i = _closing(expr, i, "[", "]") + 1
+        elif char == "{":
+            i = _closing(expr, i, "{", "}") + 1
+        elif char.isdigit() or (char == "." and expr[i + 1 : i + 2].isdigit()):
+            while i < len(expr) and (expr[i].isalnum() or expr[i] in "._"):
+                i += 1
+        elif char.isalpha() or char in "_:":
+            start = i
+            while i < len(expr) and (expr[i].isalnum() or expr[i] in "_:"):
+                i += 1
+            name = expr[start:i]
+            j = i
+            while j < len(expr) and expr[j].isspace():
+                j += 1
+            following = expr[j : j + 1]
+            if name.lower() in GROUPING and following == "(":
+                i = _closing(expr, j, "(", ")") + 1
+            elif following == "(" or name.lower() in PROMQL_KEYWORDS or name in AGGREGATIONS:
+                continue
+            elif following == "{":
+                end = _closing(expr, j, "{", "}")
+                found.append((name, expr[j + 1 : end]))
+                i = end + 1
+            else:
+                found.append((name, ""))
+        else:
+            i += 1
+    return found
+
+
+def missing_variables(expr: str) -> list[str]:
+    """`name: matcher` for each selector that does not filter on a
+    dashboard variable it must use."""
+    missing = []
+    for name, matchers in selectors(expr):
+        for label, variable in SELECTOR_VARIABLES.items():
+            if not re.search(rf'(^|,)\s*{label}\s*=~\s*"\{variable}"', matchers):
+                missing.append(f'{name}: {label}=~"{variable}"')
+    return missing
+
+
 # -- what the repository says --------------------------------------------------
 
 
@@ -192,6 +307,53 @@ def rule_files() -> list[Rule]:
     return rules
 
 
+def runbook_urls() -> dict[str, str | None]:
+    """The runbook_url annotation of every alert (None when it has none),
+    read with the same small YAML subset reader as rule_files."""
+    urls: dict[str, str | None] = {}
+    for path in sorted(RULES.glob("*.yml")):
+        alert = None
+        for line in path.read_text().splitlines():
+            head = re.match(r"\s*- (record|alert): (\S+)", line)
+            if head:
+                alert = head.group(2) if head.group(1) == "alert" else None
+                if alert:
+                    urls[alert] = None
+                continue
+            url = re.match(r"\s*runbook_url:\s*[\"']?([^\"'\s]+)", line)
+            if alert and url:
+                urls[alert] = url.group(1)
+    return urls
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub (and most Markdown renderers) give a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def runbook_anchors() -> set[str]:
+    if not RUNBOOK.exists():
+        return set()
+    return {github_anchor(h) for h in re.findall(r"^#{1,6}\s+(.+?)\s*#*$", RUNBOOK.read_text(), re.M)}
+
+
+def check_runbook_urls(failures: Failures) -> int:
+    """Every alert links a runbook section that exists; answers how many."""
+    anchors = runbook_anchors()
+    if not anchors:
+        failures.add(f"{RUNBOOK.relative_to(ROOT)} is missing or has no headings")
+    urls = runbook_urls()
+    for alert, url in sorted(urls.items()):
+        if url is None:
+            failures.add(f"alert {alert}: no runbook_url annotation")
+        elif not url.startswith(RUNBOOK_URL_PREFIX):
+            failures.add(f"alert {alert}: runbook_url {url!r} does not start with {RUNBOOK_URL_PREFIX!r}")
+        elif url[len(RUNBOOK_URL_PREFIX) :] not in anchors:
+            failures.add(f"alert {alert}: runbook_url {url!r}: no such section in {RUNBOOK.relative_to(ROOT)}")
+    return len(urls)
+
+
 def panels(dashboard: JSON) -> Iterator[JSON]:
     """Top-level panels and those inside collapsed rows."""
     for panel in dashboard.get("panels", []):
@@ -217,21 +379,42 @@ def dashboard_targets(failures: Failures) -> list[Target]:
         if UIDS.get(path.name) != uid:
             failures.add(f"{path.name}: uid {uid!r}, expected {UIDS.get(path.name)!r} (uids are stable; add new dashboards to UIDS)")
         found[path.name] = uid
-        variables = {v["name"]: v.get("allValue") or ".*" for v in dashboard.get("templating", {}).get("list", [])}
+        declared = dashboard.get("templating", {}).get("list", [])
+        check_variables(path.name, declared, provisioned, failures)
+        variables = {v["name"]: v.get("allValue") or ".*" for v in declared if v["name"] != DATASOURCE_VARIABLE}
         for panel in panels(dashboard):
             for target in panel.get("targets", []):
                 for holder in (panel, target):
                     ds = holder.get("datasource")
-                    if ds and ds.get("uid") != provisioned:
-                        failures.add(f"{path.name} / {panel.get('title')}: datasource uid {ds.get('uid')!r}, not the provisioned {provisioned!r}")
+                    if ds and ds.get("uid") != "${" + DATASOURCE_VARIABLE + "}":
+                        failures.add(f"{path.name} / {panel.get('title')}: datasource uid {ds.get('uid')!r}, not ${{{DATASOURCE_VARIABLE}}}")
                 expr = target.get("expr", "")
                 if not expr:
                     failures.add(f"{path.name} / {panel.get('title')}: a target without expr")
                     continue
+                for missing in missing_variables(expr):
+                    failures.add(f"{path.name} / {panel.get('title')}: {missing} missing in {expr}")
                 targets.append((dashboard.get("title", path.name), panel.get("title", "?"), expr, variables))
     for name in set(UIDS) - set(found):
         failures.add(f"dashboard {name} (uid {UIDS[name]}) is missing")
     return targets
+
+
+def check_variables(board: str, declared: list[JSON], provisioned: str, failures: Failures) -> None:
+    """The datasource variable defaults to the provisioned datasource; job
+    and instance are there, multi-valued with an All of `.*`."""
+    by_name = {v.get("name"): v for v in declared}
+    datasource = by_name.get(DATASOURCE_VARIABLE)
+    if not datasource or datasource.get("type") != "datasource" or datasource.get("query") != "prometheus":
+        failures.add(f"{board}: no `{DATASOURCE_VARIABLE}` variable of type datasource (query prometheus)")
+    elif (datasource.get("current") or {}).get("value") != provisioned:
+        failures.add(f"{board}: the `{DATASOURCE_VARIABLE}` variable does not default to the provisioned {provisioned!r}")
+    for name in SELECTOR_VARIABLES:
+        variable = by_name.get(name)
+        if not variable:
+            failures.add(f"{board}: no `{name}` variable")
+        elif not (variable.get("includeAll") and variable.get("multi") and variable.get("allValue") == ".*"):
+            failures.add(f"{board}: the `{name}` variable must be multi-valued with All as .*")
 
 
 def resolve(expr: str, variables: dict[str, str], range_seconds: int) -> str:
@@ -281,12 +464,14 @@ def check_names(where: str, names: set[str], known: set[str], failures: Failures
 
 
 def static_checks(failures: Failures) -> tuple[list[Target], list[Rule], set[str]]:
-    print("static: dashboards, datasource uid, metric names against the sources")
+    print("static: dashboards, datasource and variables, metric names against the sources, runbook links")
     declared = declared_in_sources()
     rules = rule_files()
     recorded = {name for _, kind, name, _ in rules if kind == "recording"}
     builtin = {"up", "ALERTS", "ALERTS_FOR_STATE", "scrape_duration_seconds", "scrape_samples_scraped"}
-    known = declared | recorded | builtin | set(NOT_YET_BUILT)
+    known = declared | recorded | builtin | set(NOT_YET_BUILT) | PROCESS_METRICS
+    if not any(PROCESS_COLLECTOR in path.read_text() for path in (ROOT / "infra" / "src").rglob("*.rs")):
+        failures.add(f"no {PROCESS_COLLECTOR} in infra/src: the process_* metrics are not registered")
     targets = dashboard_targets(failures)
     for board, panel, expr, variables in targets:
         check_names(f"{board} / {panel}", metric_names(resolve(expr, variables, 300)), known, failures, "declared in the crates")
@@ -298,7 +483,8 @@ def static_checks(failures: Failures) -> tuple[list[Target], list[Rule], set[str
     for name in sorted(NOT_YET_BUILT):
         if name in declared:
             print(f"  note: {name} now appears in the sources; the live check will expect it exported")
-    print(f"  {len(targets)} panel queries, {len(rules)} rules")
+    alerts = check_runbook_urls(failures)
+    print(f"  {len(targets)} panel queries, {len(rules)} rules, {alerts} alerts with a runbook section")
     return targets, rules, recorded
 
 

@@ -35,17 +35,17 @@ from ticketfold_tools.capacity import CapacityRow, read_rows
 from ticketfold_tools.report import SLO_MS, counter, interpolated, metric_total, ms, percentile
 
 SERIES = (
-    "queue_admissions_total",
-    "queue_abandoned_total",
-    "queue_waiting_users",
-    "queue_admit_rate_per_second",
-    "queue_proven_rate_per_second",
-    "queue_signal_p95_seconds",
-    "queue_prequeued_users",
+    "ticketfold_queue_admissions_total",
+    "ticketfold_queue_abandoned_total",
+    "ticketfold_queue_waiting_users",
+    "ticketfold_queue_admit_rate_per_second",
+    "ticketfold_queue_proven_rate_per_second",
+    "ticketfold_queue_signal_p95_seconds",
+    "ticketfold_queue_prequeued_users",
     # Why the controller set the rate it did.
-    "queue_signal_in_flight",
-    "queue_signal_lag_records",
-    "queue_target_p95_seconds",
+    "ticketfold_queue_signal_in_flight",
+    "ticketfold_queue_signal_lag_records",
+    "ticketfold_queue_target_p95_seconds",
 )
 ADMITTED_SHARE_TARGET = 0.8
 
@@ -129,17 +129,17 @@ def timeline(rows: Sequence[CapacityRow], readings: Sequence[Reading], start: fl
         metrics = reading["metrics"]
         if second >= 0:
             entry = seconds.setdefault(second, {"arrivals": 0, "booking_p95_ms": None, "requests": 0})
-            entry["waiting"] = metrics.get("queue_waiting_users")
-            entry["admit_rate"] = metrics.get("queue_admit_rate_per_second")
-            proven = metrics.get("queue_proven_rate_per_second")
+            entry["waiting"] = metrics.get("ticketfold_queue_waiting_users")
+            entry["admit_rate"] = metrics.get("ticketfold_queue_admit_rate_per_second")
+            proven = metrics.get("ticketfold_queue_proven_rate_per_second")
             if proven is not None and math.isfinite(proven):
                 entry["proven_rate"] = proven
-            signal = metrics.get("queue_signal_p95_seconds")
+            signal = metrics.get("ticketfold_queue_signal_p95_seconds")
             if signal is not None and math.isfinite(signal):
                 entry["server_p95_ms"] = signal * 1000.0
-            if previous is not None and "queue_admissions_total" in metrics:
+            if previous is not None and "ticketfold_queue_admissions_total" in metrics:
                 elapsed = max(float(reading["t"]) - float(previous["t"]), 1e-3)
-                gained = metrics["queue_admissions_total"] - previous["metrics"].get("queue_admissions_total", 0.0)
+                gained = metrics["ticketfold_queue_admissions_total"] - previous["metrics"].get("ticketfold_queue_admissions_total", 0.0)
                 entry["admissions_per_second"] = max(gained, 0.0) / elapsed
         previous = reading
     if not seconds:
@@ -156,30 +156,30 @@ def delta(readings: Sequence[Reading], name: str) -> float | None:
 def admitted_rate(readings: Sequence[Reading]) -> float | None:
     """Admissions per second while fans were waiting: from the first reading
     with a line to the last one (the queue emptied or the run ended)."""
-    waiting = [r for r in readings if (r["metrics"].get("queue_waiting_users") or 0) > 0]
+    waiting = [r for r in readings if (r["metrics"].get("ticketfold_queue_waiting_users") or 0) > 0]
     if len(waiting) < 2:
         return None
     first, last = waiting[0], waiting[-1]
     span = float(last["t"]) - float(first["t"])
     if span <= 0:
         return None
-    gained = last["metrics"].get("queue_admissions_total", 0.0) - first["metrics"].get("queue_admissions_total", 0.0)
+    gained = last["metrics"].get("ticketfold_queue_admissions_total", 0.0) - first["metrics"].get("ticketfold_queue_admissions_total", 0.0)
     return float(gained) / span
 
 
 def start_of_line(readings: Sequence[Reading]) -> dict[str, float | None]:
     """How the line started: the rate proven before it formed (None: a cold
     start) and the highest rate the controller set in its first 5 s."""
-    waiting = [r for r in readings if (r["metrics"].get("queue_waiting_users") or 0) > 0]
+    waiting = [r for r in readings if (r["metrics"].get("ticketfold_queue_waiting_users") or 0) > 0]
     if not waiting:
         return {"proven_before": None, "start_rate": None}
     began = float(waiting[0]["t"])
     before = [r for r in readings if float(r["t"]) <= began]
-    proven = before[0]["metrics"].get("queue_proven_rate_per_second") if before else None
+    proven = before[0]["metrics"].get("ticketfold_queue_proven_rate_per_second") if before else None
     rates = [
-        r["metrics"]["queue_admit_rate_per_second"]
+        r["metrics"]["ticketfold_queue_admit_rate_per_second"]
         for r in readings
-        if began <= float(r["t"]) <= began + 5.0 and "queue_admit_rate_per_second" in r["metrics"]
+        if began <= float(r["t"]) <= began + 5.0 and "ticketfold_queue_admit_rate_per_second" in r["metrics"]
     ]
     return {
         "proven_before": proven if proven is not None and math.isfinite(proven) else None,
@@ -216,7 +216,7 @@ def analyse(raw: Path, capacity: float | None) -> dict[str, Any]:
     }
     leavers = fans["leavers_left"] + fans["leavers_admitted_before_leaving"]
     stayers = fans["arrivals"] - leavers
-    admissions = delta(readings, "queue_admissions_total")
+    admissions = delta(readings, "ticketfold_queue_admissions_total")
     seen_admitted = fans["stayers_admitted"] + fans["leavers_admitted_before_leaving"]
     # Admissions no polling fan saw: places of fans who had left (a stayer
     # who gave up just before its admission would count too).
@@ -248,10 +248,10 @@ def analyse(raw: Path, capacity: float | None) -> dict[str, Any]:
         "leavers": leavers,
         "admissions": admissions,
         "leavers_admitted_after_leaving": admitted_after_leaving,
-        "places_dropped": delta(readings, "queue_abandoned_total"),
+        "places_dropped": delta(readings, "ticketfold_queue_abandoned_total"),
         "admitted_rate_per_second": rate,
         "start": start_of_line(readings),
-        "peak_waiting": max([r["metrics"].get("queue_waiting_users", 0.0) for r in readings] or [0.0]),
+        "peak_waiting": max([r["metrics"].get("ticketfold_queue_waiting_users", 0.0) for r in readings] or [0.0]),
         "dropped_iterations": counter(summary, "dropped_iterations"),
         "targets": targets,
         "timeline": line,
@@ -329,7 +329,7 @@ def svg_chart(data: Mapping[str, Any]) -> str:
         out.append(f'<line x1="{margin_l}" x2="{margin_l + panel_w}" y1="{ry(capacity):.1f}" y2="{ry(capacity):.1f}" stroke="#d62728" stroke-dasharray="6 3"/>')
 
     # 2: fans waiting.
-    y0 = frame(1, "fans waiting in the queue (queue_waiting_users)")
+    y0 = frame(1, "fans waiting in the queue (ticketfold_queue_waiting_users)")
     wy = linear_axis(y0, max([s.get("waiting") or 0 for s in series] + [1]) * 1.15)
     line([(px(s["second"] + 0.5), wy(s["waiting"])) for s in series if s.get("waiting") is not None], "#9467bd")
 
@@ -441,10 +441,10 @@ def markdown(data: Mapping[str, Any]) -> str:
         f"| leavers admitted after they left (admissions no polling fan saw) | "
         + ("-" if data["leavers_admitted_after_leaving"] is None else f"{data['leavers_admitted_after_leaving']:,}")
         + " |",
-        f"| places dropped after the grace (`queue_abandoned_total`) | "
+        f"| places dropped after the grace (`ticketfold_queue_abandoned_total`) | "
         + ("-" if data["places_dropped"] is None else f"{data['places_dropped']:,.0f}")
         + " |",
-        f"| admissions (`queue_admissions_total`) | " + ("-" if data["admissions"] is None else f"{data['admissions']:,.0f}") + " |",
+        f"| admissions (`ticketfold_queue_admissions_total`) | " + ("-" if data["admissions"] is None else f"{data['admissions']:,.0f}") + " |",
         f"| most fans waiting at once | {data['peak_waiting']:,.0f} |",
         "",
         "![the queue over time](overload.svg)",

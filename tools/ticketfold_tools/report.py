@@ -269,8 +269,8 @@ def analyse(run_dir: Path) -> RunResult:
     overall = requests.stats(requests.rows)
     p95 = overall["p95_ms"]
     span = requests.span_seconds()
-    hits = metric_delta(run_dir, "cache_requests_total", 'result="hit"')
-    reads = metric_delta(run_dir, "cache_requests_total")
+    hits = metric_delta(run_dir, "ticketfold_cache_requests_total", 'result="hit"')
+    reads = metric_delta(run_dir, "ticketfold_cache_requests_total")
     context_path = run_dir / "context.json"
     return {
         "ran": summary_path.is_file(),
@@ -278,7 +278,7 @@ def analyse(run_dir: Path) -> RunResult:
         "endpoints": requests.by_endpoint(),
         "throughput_rps": overall["requests"] / span if span else None,
         "duration_s": span,
-        "db_fallback_queries": metric_delta(run_dir, "cache_db_fallback_queries_total"),
+        "db_fallback_queries": metric_delta(run_dir, "ticketfold_cache_db_fallback_queries_total"),
         "cache_reads": reads,
         "cache_hit_ratio": hits / reads if hits is not None and reads else None,
         "refusals_by_code": counted_by_code(run_dir, "business_refusals"),

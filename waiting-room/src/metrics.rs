@@ -38,62 +38,62 @@ pub(crate) struct QueueMetrics {
 impl QueueMetrics {
     pub fn register(registry: &Registry) -> Result<Self, QueueError> {
         let metrics = Self {
-            waiting: IntGauge::new("queue_waiting_users", "Users waiting in line, every room")?,
+            waiting: IntGauge::new("ticketfold_queue_waiting_users", "Users waiting in line, every room")?,
             prequeued: IntGauge::new(
-                "queue_prequeued_users",
+                "ticketfold_queue_prequeued_users",
                 "Users who joined a room before its booking opened, not yet placed",
             )?,
-            active: IntGauge::new("queue_active_users", "Users admitted and not yet lapsed")?,
+            active: IntGauge::new("ticketfold_queue_active_users", "Users admitted and not yet lapsed")?,
             admissions: IntCounter::new(
-                "queue_admissions_total",
+                "ticketfold_queue_admissions_total",
                 "Users admitted from the line by this instance",
             )?,
             abandoned: IntCounter::new(
-                "queue_abandoned_total",
+                "ticketfold_queue_abandoned_total",
                 "Waiting users dropped by this instance's admitter after the grace without a poll",
             )?,
             idle_released: IntCounter::new(
-                "queue_idle_released_total",
+                "ticketfold_queue_idle_released_total",
                 "ACTIVE users whose slot this instance's admitter gave back after the idle period",
             )?,
             wait_seconds: Histogram::with_opts(
                 HistogramOpts::new(
-                    "queue_wait_seconds",
+                    "ticketfold_queue_wait_seconds",
                     "Time from joining the line to admission",
                 )
                 .buckets(WAIT_BUCKETS.to_vec()),
             )?,
             lease_held: IntGauge::new(
-                "queue_lease_held",
+                "ticketfold_queue_lease_held",
                 "1 on the instance holding the admission lease",
             )?,
             admit_rate: Gauge::new(
-                "queue_admit_rate_per_second",
+                "ticketfold_queue_admit_rate_per_second",
                 "Admissions per second the admitter uses now (fixed, or set by the controller)",
             )?,
             proven_rate: Gauge::new(
-                "queue_proven_rate_per_second",
+                "ticketfold_queue_proven_rate_per_second",
                 "The highest admission rate the stack was seen to sustain with every signal on target, where a new line starts (NaN until one is proven)",
             )?,
             signal_p95: Gauge::new(
-                "queue_signal_p95_seconds",
+                "ticketfold_queue_signal_p95_seconds",
                 "Booking commands' p95 over the controller's window, cluster-wide (NaN without samples)",
             )?,
             signal_in_flight: Gauge::new(
-                "queue_signal_in_flight",
+                "ticketfold_queue_signal_in_flight",
                 "Booking commands in flight cluster-wide, averaged over the controller's window",
             )?,
             signal_lag: Gauge::new(
-                "queue_signal_lag_records",
+                "ticketfold_queue_signal_lag_records",
                 "Records the projectors have not folded yet, cluster-wide, averaged over the controller's window (NaN when none reported)",
             )?,
             target_p95: Gauge::new(
-                "queue_target_p95_seconds",
+                "ticketfold_queue_target_p95_seconds",
                 "The p95 the adaptive controller holds booking commands under (0 when fixed)",
             )?,
             control_steps: IntCounterVec::new(
                 Opts::new(
-                    "queue_control_steps_total",
+                    "ticketfold_queue_control_steps_total",
                     "Adaptive controller steps taken by this instance, by verdict",
                 ),
                 &["verdict"],

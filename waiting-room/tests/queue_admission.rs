@@ -277,22 +277,28 @@ async fn only_the_lease_holder_admits() {
         "followers still see the sizes"
     );
     assert!(a.is_leading() && !b.is_leading());
-    assert_eq!(metric(&registry_a, "queue_lease_held"), 1.0);
-    assert_eq!(metric(&registry_b, "queue_lease_held"), 0.0);
-    assert_eq!(metric(&registry_b, "queue_waiting_users"), 1.0);
-    assert_eq!(metric(&registry_b, "queue_active_users"), 2.0);
+    assert_eq!(metric(&registry_a, "ticketfold_queue_lease_held"), 1.0);
+    assert_eq!(metric(&registry_b, "ticketfold_queue_lease_held"), 0.0);
+    assert_eq!(metric(&registry_b, "ticketfold_queue_waiting_users"), 1.0);
+    assert_eq!(metric(&registry_b, "ticketfold_queue_active_users"), 2.0);
 
     // Hand-over: the holder lets go, the other takes the lease next tick.
     a.release().await.unwrap();
-    assert_eq!(metric(&registry_a, "queue_lease_held"), 0.0);
+    assert_eq!(metric(&registry_a, "ticketfold_queue_lease_held"), 0.0);
     let took_over = b.tick().await.unwrap();
     assert!(took_over.led);
     assert_eq!(took_over.admitted[0].user_id, users[2]);
     queue_b.join(users[3]).await.unwrap();
     assert!(!a.tick().await.unwrap().led);
-    assert_eq!(metric(&registry_b, "queue_lease_held"), 1.0);
-    assert_eq!(metric(&registry_a, "queue_admissions_total"), 2.0);
-    assert_eq!(metric(&registry_b, "queue_admissions_total"), 1.0);
+    assert_eq!(metric(&registry_b, "ticketfold_queue_lease_held"), 1.0);
+    assert_eq!(
+        metric(&registry_a, "ticketfold_queue_admissions_total"),
+        2.0
+    );
+    assert_eq!(
+        metric(&registry_b, "ticketfold_queue_admissions_total"),
+        1.0
+    );
     b.release().await.unwrap();
 }
 
@@ -331,12 +337,12 @@ async fn two_running_admitters_keep_the_rate() {
         admitted as f64 <= allowed,
         "{admitted} admitted in {window:.2}s, rate allows {allowed:.1}"
     );
-    let counted = metric(&registry_a, "queue_admissions_total")
-        + metric(&registry_b, "queue_admissions_total");
+    let counted = metric(&registry_a, "ticketfold_queue_admissions_total")
+        + metric(&registry_b, "ticketfold_queue_admissions_total");
     assert_eq!(counted, admitted as f64);
     assert_eq!(prefix.waiting_count().await, 200 - admitted);
-    assert_eq!(metric(&registry_a, "queue_lease_held"), 0.0);
-    assert_eq!(metric(&registry_b, "queue_lease_held"), 0.0);
+    assert_eq!(metric(&registry_a, "ticketfold_queue_lease_held"), 0.0);
+    assert_eq!(metric(&registry_b, "ticketfold_queue_lease_held"), 0.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

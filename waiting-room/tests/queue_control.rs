@@ -88,8 +88,11 @@ async fn a_fast_stack_raises_the_rate_and_an_injected_slowdown_cuts_it() {
         risen >= 20,
         "a fast stack with fans waiting raises the rate: {risen}"
     );
-    assert!(metric(&registry, "queue_admit_rate_per_second") >= 20.0);
-    assert_eq!(metric(&registry, "queue_target_p95_seconds"), 0.1);
+    assert!(metric(&registry, "ticketfold_queue_admit_rate_per_second") >= 20.0);
+    assert_eq!(
+        metric(&registry, "ticketfold_queue_target_p95_seconds"),
+        0.1
+    );
 
     // The stack slows down: booking answers take 600 ms, past the 100 ms target.
     run(
@@ -104,14 +107,14 @@ async fn a_fast_stack_raises_the_rate_and_an_injected_slowdown_cuts_it() {
     let cut = admitter.rate();
     assert!(cut < risen, "the slowdown cut the rate: {risen} -> {cut}");
     assert!(
-        metric(&registry, "queue_signal_p95_seconds") > 0.1,
+        metric(&registry, "ticketfold_queue_signal_p95_seconds") > 0.1,
         "the gauge shows the slow signal"
     );
     let text = prometheus::TextEncoder::new()
         .encode_to_string(&registry.gather())
         .unwrap();
     assert!(
-        text.contains("queue_control_steps_total{verdict=\"back_off\"}"),
+        text.contains("ticketfold_queue_control_steps_total{verdict=\"back_off\"}"),
         "{text}"
     );
 }
@@ -168,7 +171,10 @@ async fn fixed_admission_keeps_the_configured_rate_whatever_the_signal() {
     )
     .await;
     assert_eq!(admitter.rate(), 40);
-    assert_eq!(metric(&registry, "queue_admit_rate_per_second"), 40.0);
+    assert_eq!(
+        metric(&registry, "ticketfold_queue_admit_rate_per_second"),
+        40.0
+    );
 }
 
 #[tokio::test]
@@ -222,7 +228,7 @@ async fn a_projector_falling_behind_cuts_the_rate_though_answers_are_fast() {
         "the lag cut the rate: {}",
         admitter.rate()
     );
-    assert!(metric(&registry, "queue_signal_lag_records") > 500.0);
+    assert!(metric(&registry, "ticketfold_queue_signal_lag_records") > 500.0);
 }
 
 #[tokio::test]
@@ -239,10 +245,10 @@ async fn a_new_line_after_a_restart_starts_at_the_rate_the_stack_proved() {
         &signal,
         Duration::from_millis(5),
         30,
-        |_| metric(&registry, "queue_proven_rate_per_second") >= 10.0,
+        |_| metric(&registry, "ticketfold_queue_proven_rate_per_second") >= 10.0,
     )
     .await;
-    let proven = metric(&registry, "queue_proven_rate_per_second");
+    let proven = metric(&registry, "ticketfold_queue_proven_rate_per_second");
     assert!(
         proven >= 10.0,
         "five fast periods in a row prove a rate: {proven}"
@@ -277,7 +283,7 @@ async fn a_new_line_after_a_restart_starts_at_the_rate_the_stack_proved() {
         .encode_to_string(&registry.gather())
         .unwrap();
     assert!(
-        text.contains("queue_control_steps_total{verdict=\"warm_start\"}"),
+        text.contains("ticketfold_queue_control_steps_total{verdict=\"warm_start\"}"),
         "{text}"
     );
 }

@@ -69,7 +69,7 @@ async fn a_leaver_in_the_middle_is_dropped_and_those_behind_move_up() {
         }
     }
     assert_eq!(abandoned, 1);
-    assert_eq!(metric(&registry, "queue_abandoned_total"), 1.0);
+    assert_eq!(metric(&registry, "ticketfold_queue_abandoned_total"), 1.0);
     assert_eq!(prefix.waiting_count().await, 2);
     assert_eq!(status(&queue, first, &first_token).await.position, Some(1));
     assert_eq!(
@@ -134,7 +134,8 @@ async fn two_admitters_drop_a_leaver_once() {
     }
     assert_eq!(abandoned, 1);
     assert_eq!(
-        metric(&one, "queue_abandoned_total") + metric(&two, "queue_abandoned_total"),
+        metric(&one, "ticketfold_queue_abandoned_total")
+            + metric(&two, "ticketfold_queue_abandoned_total"),
         1.0
     );
     assert!(a.is_leading() != b.is_leading(), "one lease holder");
@@ -172,7 +173,10 @@ async fn an_idle_active_fan_gives_the_slot_back_to_the_next_in_line() {
         Utc::now() < lapse,
         "given back well before the token's lapse"
     );
-    assert_eq!(metric(&registry, "queue_idle_released_total"), 1.0);
+    assert_eq!(
+        metric(&registry, "ticketfold_queue_idle_released_total"),
+        1.0
+    );
     let ended = status(&queue, idle, &idle_token).await;
     assert_eq!(ended.status, TokenStatus::Expired);
     assert!(ended.expires_at.is_some_and(|at| at < lapse));

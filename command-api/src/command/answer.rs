@@ -30,7 +30,7 @@ pub struct Answer {
     pub content_type: &'static str,
     pub body: Value,
     pub location: Option<String>,
-    /// The `outcome` label of `commands_total`.
+    /// The `outcome` label of `ticketfold_commands_total`.
     pub outcome: &'static str,
 }
 
@@ -167,6 +167,7 @@ mod tests {
             verdict,
             body,
             decided_at: Utc::now(),
+            trace: Default::default(),
         }
     }
 

@@ -214,7 +214,7 @@ impl Commands {
         }
     }
 
-    /// Records the outcome in `commands_total` and renders the answer.
+    /// Records the outcome in `ticketfold_commands_total` and renders the answer.
     pub fn respond(
         &self,
         command_type: CommandType,

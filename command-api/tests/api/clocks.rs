@@ -43,7 +43,7 @@ async fn an_instance_whose_clock_runs_ahead_cannot_open_booking_early() {
     let metrics = ahead.get("/metrics").await.text().await.unwrap();
     let offset: f64 = metrics
         .lines()
-        .find_map(|line| line.strip_prefix("command_api_clock_offset_seconds "))
+        .find_map(|line| line.strip_prefix("ticketfold_command_api_clock_offset_seconds "))
         .and_then(|value| value.parse().ok())
         .expect("the offset is exported");
     assert!(

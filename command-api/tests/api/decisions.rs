@@ -351,10 +351,10 @@ async fn two_hundred_users_on_one_seat_one_wins_and_the_rest_are_409() {
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
     for series in [
-        r#"commands_total{command_type="HOLD",outcome="accepted"} 1"#,
-        r#"commands_total{command_type="HOLD",outcome="SEAT_UNAVAILABLE"} 199"#,
-        r#"command_append_duration_seconds_count{command_type="HOLD"} 200"#,
-        r#"command_wait_duration_seconds_count{command_type="HOLD"} 200"#,
+        r#"ticketfold_commands_total{command_type="HOLD",outcome="accepted"} 1"#,
+        r#"ticketfold_commands_total{command_type="HOLD",outcome="SEAT_UNAVAILABLE"} 199"#,
+        r#"ticketfold_command_append_duration_seconds_count{command_type="HOLD"} 200"#,
+        r#"ticketfold_command_wait_duration_seconds_count{command_type="HOLD"} 200"#,
     ] {
         assert!(metrics.contains(series), "{series} missing from {metrics}");
     }

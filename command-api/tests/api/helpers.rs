@@ -7,7 +7,7 @@ use command_api::startup::Application;
 use infra::clock::{HostClock, ReferenceClock};
 use infra::config::Settings;
 use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
-use infra::kafka::rdkafka::message::Message;
+use infra::kafka::rdkafka::message::{Headers, Message};
 use infra::kafka::rdkafka::{Offset, TopicPartitionList};
 use infra::kafka::Topics;
 use infra::testing::{PgProxy, TestEnvironment};
@@ -15,6 +15,23 @@ use projector::startup::StopHandle;
 use schemas::Envelope;
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+/// A record as a consumer reads it back.
+pub struct LoggedRecord {
+    pub partition: i32,
+    pub offset: i64,
+    pub envelope: Envelope,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+impl LoggedRecord {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+    }
+}
 
 /// The admin key every test app is configured with (unless overridden).
 pub const ADMIN_KEY: &str = "test-admin-key-for-command-api";
@@ -81,7 +98,7 @@ async fn start(env: TestEnvironment) -> TestApp {
 }
 
 async fn start_on(env: Arc<TestEnvironment>, clock: ReferenceClock) -> TestApp {
-    let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
+    let _ = infra::telemetry::init_tracing(&env.settings.telemetry, "command-api");
     let application = Application::build_on(env.settings.clone(), clock)
         .await
         .expect("the app builds");
@@ -303,6 +320,16 @@ impl TestApp {
     /// Every record of `topic` (a prefixed name), in partition order:
     /// `(partition, offset, envelope)`.
     pub async fn read_topic(&self, topic: &str) -> Vec<(i32, i64, Envelope)> {
+        self.read_records(topic)
+            .await
+            .into_iter()
+            .map(|record| (record.partition, record.offset, record.envelope))
+            .collect()
+    }
+
+    /// Every record of `topic` (a prefixed name) with its headers, in
+    /// partition order.
+    pub async fn read_records(&self, topic: &str) -> Vec<LoggedRecord> {
         let kafka = self.settings().kafka.clone();
         let topic = topic.to_owned();
         tokio::task::spawn_blocking(move || {
@@ -345,9 +372,28 @@ impl TestApp {
                 let message = message.expect("a record");
                 next.insert(message.partition(), message.offset() + 1);
                 let envelope = Envelope::from_bytes(message.payload().unwrap()).unwrap();
-                records.push((message.partition(), message.offset(), envelope));
+                let headers = message
+                    .headers()
+                    .map(|headers| {
+                        headers
+                            .iter()
+                            .map(|header| {
+                                (
+                                    header.key.to_owned(),
+                                    header.value.unwrap_or_default().to_vec(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                records.push(LoggedRecord {
+                    partition: message.partition(),
+                    offset: message.offset(),
+                    envelope,
+                    headers,
+                });
             }
-            records.sort_by_key(|(partition, offset, _)| (*partition, *offset));
+            records.sort_by_key(|record| (record.partition, record.offset));
             records
         })
         .await

@@ -20,4 +20,5 @@ mod rooms;
 mod secure;
 mod shapes;
 mod shedding;
+mod traces;
 mod unavailable;

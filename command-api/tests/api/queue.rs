@@ -72,8 +72,14 @@ async fn the_admitter_makes_tokens_active_and_metrics_show_the_queue() {
     let app = spawn_app_with(&[]).await;
     app.active_token(Uuid::new_v4()).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("queue_active_users"), "{metrics}");
-    assert!(metrics.contains("queue_lease_held 1"), "{metrics}");
+    assert!(
+        metrics.contains("ticketfold_queue_active_users"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("ticketfold_queue_lease_held 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -461,8 +461,9 @@ async fn refusals_before_the_body_are_counted_under_their_command() {
     assert_refused_without_append(&app, request, 401, "UNAUTHENTICATED").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     for command_type in ["CHARGE", "PAYMENT", "REGISTER_CONCERT"] {
-        let counted =
-            format!(r#"commands_total{{command_type="{command_type}",outcome="rejected_4xx"}} 1"#);
+        let counted = format!(
+            r#"ticketfold_commands_total{{command_type="{command_type}",outcome="rejected_4xx"}} 1"#
+        );
         assert!(metrics.contains(&counted), "{counted} in {metrics}");
     }
 }

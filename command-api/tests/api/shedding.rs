@@ -11,9 +11,9 @@ use crate::helpers::{assert_problem, spawn_app_with, TestApp};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
-/// `http_requests_in_flight` as `/metrics` reads it.
+/// `ticketfold_http_requests_in_flight` as `/metrics` reads it.
 async fn in_flight(app: &TestApp) -> i64 {
-    metric(app, "http_requests_in_flight ").await
+    metric(app, "ticketfold_http_requests_in_flight ").await
 }
 
 async fn metric(app: &TestApp, prefix: &str) -> i64 {
@@ -59,7 +59,7 @@ async fn work_past_the_bound_is_answered_503_with_retry_after_and_probes_still_a
             let detail = body["detail"].as_str().unwrap();
             assert!(detail.contains("limit of 2 requests"), "{detail}");
         }
-        assert!(metric(&app, "http_requests_shed_total ").await >= 8);
+        assert!(metric(&app, "ticketfold_http_requests_shed_total ").await >= 8);
     };
     let ((first, second), ()) = futures::future::join(holding, shed).await;
     // The two held requests were never disturbed by the shedding.

@@ -41,7 +41,9 @@ async fn kafka_down_answers_503_with_retry_after() {
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains(r#"commands_total{command_type="CHARGE",outcome="unavailable"} 2"#),
+        metrics.contains(
+            r#"ticketfold_commands_total{command_type="CHARGE",outcome="unavailable"} 2"#
+        ),
         "{metrics}"
     );
 }

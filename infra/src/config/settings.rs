@@ -163,6 +163,8 @@ impl Settings {
             telemetry: TelemetrySettings {
                 log_filter: vars.text_or("RUST_LOG", "info"),
                 log_format: vars.choice("LOG_FORMAT", LogFormat::Text)?,
+                otlp_traces_endpoint: otlp_traces_endpoint(&vars),
+                service_name: vars.text("OTEL_SERVICE_NAME"),
             },
             snapshots: SnapshotSettings {
                 every_records: vars.positive(
@@ -496,6 +498,13 @@ pub struct TelemetrySettings {
     /// An `EnvFilter` directive, from `RUST_LOG`.
     pub log_filter: String,
     pub log_format: LogFormat,
+    /// Where spans are exported (OTLP over HTTP/protobuf): the standard
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces`. `None`, the default
+    /// and with `OTEL_SDK_DISABLED=true`: nothing is exported.
+    pub otlp_traces_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME`, to call a service otherwise than its binary.
+    pub service_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -528,6 +537,20 @@ impl Choice for LogFormat {
 /// The most bits a proof of work may ask for: 2^32 hashes is minutes of a
 /// phone's time already, so anything above is a typo, not a setting.
 pub const MAX_CHALLENGE_BITS: u8 = 32;
+
+/// The OTLP traces URL the standard variables name, if tracing is on.
+fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(vars: &Variables<F>) -> Option<String> {
+    if vars
+        .text("OTEL_SDK_DISABLED")
+        .is_some_and(|disabled| disabled.eq_ignore_ascii_case("true"))
+    {
+        return None;
+    }
+    vars.text("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").or_else(|| {
+        vars.text("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .map(|base| format!("{}/v1/traces", base.trim_end_matches('/')))
+    })
+}
 
 fn challenge_bits(bits: u64) -> Result<u8, ConfigError> {
     u8::try_from(bits)

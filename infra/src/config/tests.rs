@@ -76,6 +76,40 @@ fn defaults_apply_when_only_the_secret_is_set() {
     assert_eq!(settings.http.public_query_url, "http://127.0.0.1:8081");
     assert_eq!(settings.telemetry.log_filter, "info");
     assert_eq!(settings.telemetry.log_format, LogFormat::Text);
+    assert_eq!(settings.telemetry.otlp_traces_endpoint, None);
+}
+
+#[test]
+fn traces_are_exported_only_where_the_standard_variables_say() {
+    let base = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+    ])
+    .unwrap();
+    assert_eq!(
+        base.telemetry.otlp_traces_endpoint.as_deref(),
+        Some("http://collector:4318/v1/traces")
+    );
+    let exact = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "http://traces:4318/in",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(
+        exact.telemetry.otlp_traces_endpoint.as_deref(),
+        Some("http://traces:4318/in")
+    );
+    let disabled = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+        ("OTEL_SDK_DISABLED", "true"),
+    ])
+    .unwrap();
+    assert_eq!(disabled.telemetry.otlp_traces_endpoint, None);
 }
 
 #[test]

@@ -30,18 +30,18 @@ pub struct InFlightBound {
 }
 
 impl InFlightBound {
-    /// Registers `http_requests_in_flight` and `http_requests_shed_total`.
+    /// Registers `ticketfold_http_requests_in_flight` and `ticketfold_http_requests_shed_total`.
     pub fn register(limit: usize, registry: &Registry) -> prometheus::Result<Self> {
         let gauge = IntGauge::new(
-            "http_requests_in_flight",
+            "ticketfold_http_requests_in_flight",
             "HTTP requests being worked on (probes and scrapes excluded)",
         )?;
         let shed = IntCounter::new(
-            "http_requests_shed_total",
+            "ticketfold_http_requests_shed_total",
             "HTTP requests answered 503 because the in-flight bound was reached",
         )?;
         let limit_gauge = IntGauge::new(
-            "http_requests_in_flight_limit",
+            "ticketfold_http_requests_in_flight_limit",
             "The in-flight bound (HTTP_MAX_IN_FLIGHT)",
         )?;
         limit_gauge.set(i64::try_from(limit).unwrap_or(i64::MAX));

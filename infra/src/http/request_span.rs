@@ -4,6 +4,10 @@
 //! causes, a dependency down) carries those fields, and one `answered` line
 //! closes each request.
 //!
+//! The span continues the caller's trace when the request carries a W3C
+//! `traceparent` (and `tracestate`); the records a command appends carry
+//! it on (see `telemetry::TraceContext`).
+//!
 //! The correlation id is the caller's `X-Correlation-Id` when it is a UUID.
 //! A service that mints one when the caller sent none (command-api, for the
 //! records a command appends) records it on `Span::current()`, as handlers
@@ -18,6 +22,8 @@ use actix_web::middleware::Next;
 use tracing::field::Empty;
 use tracing::Instrument;
 use uuid::Uuid;
+
+use crate::telemetry::{TraceContext, TRACEPARENT, TRACESTATE};
 
 /// Shared by a request and every record it causes (see `API.md`).
 pub const CORRELATION_HEADER: &str = "X-Correlation-Id";
@@ -51,6 +57,7 @@ pub async fn request_span(
         status = Empty,
         latency_ms = Empty,
     );
+    caller_trace(req.headers()).adopt(&span);
     let result = span
         .in_scope(|| next.call(req))
         .instrument(span.clone())
@@ -76,6 +83,15 @@ fn correlation_id(headers: &HeaderMap) -> Option<Uuid> {
         .get(CORRELATION_HEADER)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| Uuid::parse_str(value.trim()).ok())
+}
+
+/// The caller's trace context, if it sent one.
+fn caller_trace(headers: &HeaderMap) -> TraceContext {
+    TraceContext::from_headers(
+        [TRACEPARENT, TRACESTATE]
+            .into_iter()
+            .filter_map(|name| Some((name, headers.get(name)?.as_bytes()))),
+    )
 }
 
 /// Elapsed milliseconds, to the microsecond.

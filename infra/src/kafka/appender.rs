@@ -3,6 +3,9 @@ use std::time::Duration;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use tracing::Instrument;
+
+use crate::telemetry::TraceContext;
 
 use crate::config::KafkaSettings;
 
@@ -58,6 +61,10 @@ impl Appender {
     }
 
     /// Appends one record and answers where it landed: `(partition, offset)`.
+    ///
+    /// Inside an `append` span, a child of the current one, whose W3C trace
+    /// context (`traceparent`, `tracestate`) goes into the record's headers
+    /// beside `headers`: whoever folds the record continues the trace.
     pub async fn append(
         &self,
         topic: &str,
@@ -65,22 +72,44 @@ impl Appender {
         payload: &[u8],
         headers: &[(&str, &[u8])],
     ) -> Result<(i32, i64), AppendError> {
-        let mut record = FutureRecord::to(topic).key(key).payload(payload);
-        if !headers.is_empty() {
-            let owned = headers
-                .iter()
-                .fold(OwnedHeaders::new(), |acc, (name, value)| {
-                    acc.insert(Header {
-                        key: name,
-                        value: Some(*value),
-                    })
-                });
-            record = record.headers(owned);
-        }
+        let span = tracing::info_span!(
+            "append",
+            topic,
+            partition = tracing::field::Empty,
+            offset = tracing::field::Empty,
+        );
+        let trace = TraceContext::of(&span);
+        let owned = headers
+            .iter()
+            .copied()
+            .chain(
+                trace
+                    .headers()
+                    .map(|(name, value)| (name, value.as_bytes())),
+            )
+            .fold(OwnedHeaders::new(), |acc, (name, value)| {
+                acc.insert(Header {
+                    key: name,
+                    value: Some(value),
+                })
+            });
+        let record = FutureRecord::to(topic)
+            .key(key)
+            .payload(payload)
+            .headers(owned);
         // A zero queue timeout fails fast when the local queue is full
         // rather than blocking the request.
-        match self.producer.send(record, Duration::ZERO).await {
-            Ok(delivery) => Ok((delivery.partition, delivery.offset)),
+        let sent = self
+            .producer
+            .send(record, Duration::ZERO)
+            .instrument(span.clone())
+            .await;
+        match sent {
+            Ok(delivery) => {
+                span.record("partition", delivery.partition);
+                span.record("offset", delivery.offset);
+                Ok((delivery.partition, delivery.offset))
+            }
             Err((error, _)) => Err(classify(error)),
         }
     }

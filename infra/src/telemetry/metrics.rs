@@ -16,6 +16,8 @@ pub const HTTP_DURATION_BUCKETS: &[f64] = &[
 
 /// One service's Prometheus registry, with the HTTP metrics every service
 /// exports already registered. Services register their own collectors on it.
+/// A service starts from [`Metrics::for_service`]; [`Metrics::new`] alone
+/// (the HTTP metrics, no build or process metrics) is for tests.
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
@@ -28,13 +30,13 @@ impl Metrics {
         let registry = Registry::new();
         let labels = &["route", "method", "status"];
         let http_requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests answered"),
+            Opts::new("ticketfold_http_requests_total", "HTTP requests answered"),
             labels,
         )
         .expect("valid metric");
         let http_duration = HistogramVec::new(
             HistogramOpts::new(
-                "http_request_duration_seconds",
+                "ticketfold_http_request_duration_seconds",
                 "Time to answer an HTTP request",
             )
             .buckets(HTTP_DURATION_BUCKETS.to_vec()),
@@ -52,6 +54,15 @@ impl Metrics {
             http_requests,
             http_duration,
         }
+    }
+
+    /// The HTTP metrics, `ticketfold_build_info` for `service` and the
+    /// process metrics (see `process.rs`).
+    pub fn for_service(service: &str) -> Self {
+        let metrics = Self::new();
+        super::process::register(&metrics.registry, service)
+            .expect("build and process metrics register once, with valid names");
+        metrics
     }
 
     pub fn registry(&self) -> &Registry {
@@ -131,7 +142,7 @@ fn method_label(method: &Method) -> &'static str {
     path = "/metrics",
     tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String,
-        example = json!("# HELP http_requests_in_flight Requests being worked on.\n# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight 3\n")))
+        example = json!("# HELP ticketfold_http_requests_in_flight Requests being worked on.\n# TYPE ticketfold_http_requests_in_flight gauge\nhttp_requests_in_flight 3\n")))
 )]
 pub async fn metrics_text(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
@@ -150,10 +161,33 @@ mod tests {
         let text = metrics.render();
         assert!(
             text.contains(
-                "http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+                "ticketfold_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
             ),
             "{text}"
         );
-        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",status=\"200\",le=\"0.005\"} 1"), "{text}");
+        assert!(text.contains("ticketfold_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",status=\"200\",le=\"0.005\"} 1"), "{text}");
+    }
+
+    #[test]
+    fn a_service_says_which_build_it_runs_and_how_its_process_does() {
+        let text = Metrics::for_service("projector").render();
+        let build_info = format!(
+            "ticketfold_build_info{{commit=\"{}\",service=\"projector\",version=\"{}\"}} 1",
+            super::super::process::COMMIT,
+            super::super::process::VERSION
+        );
+        assert!(text.contains(&build_info), "{text}");
+        for name in [
+            "process_cpu_seconds_total",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_max_fds",
+            "process_start_time_seconds",
+        ] {
+            assert!(
+                text.contains(&format!("\n{name} ")),
+                "{name} missing: {text}"
+            );
+        }
     }
 }

@@ -12,8 +12,10 @@ use crate::config::{ConfigError, Settings};
 use crate::postgres::quote_identifier;
 
 pub mod bearer;
+mod operator_metrics;
 mod pg_proxy;
 mod redis_user;
+pub use operator_metrics::assert_operator_metrics;
 pub mod tls;
 pub use pg_proxy::PgProxy;
 pub use redis_user::RedisUser;

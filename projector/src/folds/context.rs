@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use infra::decision::{CommandType, Decision};
+use infra::telemetry::TraceContext;
 use schemas::{Envelope, EventMeta, LogEvent};
 use uuid::Uuid;
 
@@ -50,6 +51,7 @@ impl Context<'_> {
             kind,
             key: event.key(),
             envelope,
+            trace: TraceContext::current(),
         });
     }
 }

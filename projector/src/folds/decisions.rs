@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::DomainError;
 use infra::decision::{CommandType, Decision, Refusal, Verdict};
 use infra::problem::ErrorCode;
+use infra::telemetry::TraceContext;
 use read_model::Accepted;
 use serde_json::Value;
 use uuid::Uuid;
@@ -44,6 +45,8 @@ impl Asked {
             verdict,
             body,
             decided_at: self.at,
+            // Decided inside the record's `fold` span.
+            trace: TraceContext::current(),
         }
     }
 }

@@ -92,6 +92,7 @@ mod tests {
             timestamp_ms: None,
             key: Some(b"k".to_vec()),
             payload: Some(payload.to_vec()),
+            trace: Default::default(),
         }
     }
 

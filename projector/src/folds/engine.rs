@@ -86,6 +86,9 @@ impl Engine {
             causation_id = Empty,
             correlation_id = Empty,
         );
+        // A child of the append that put the record in the log (its
+        // `traceparent`), so the request's trace goes on through the fold.
+        record.trace.adopt(&span);
         let _entered = span.enter();
         let folded = |event_type, fate| Folded {
             event_type,

@@ -76,6 +76,7 @@ mod tests {
             timestamp_ms: Some(1_000),
             key: None,
             payload: Some(payload.to_vec()),
+            trace: Default::default(),
         }
     }
 

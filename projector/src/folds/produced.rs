@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::changes::Changes;
 use infra::kafka::Topic;
+use infra::telemetry::TraceContext;
 
 /// A record the projector appends because of the record it folded.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +15,8 @@ pub struct FollowUp {
     pub kind: Topic,
     pub key: String,
     pub envelope: Envelope,
+    /// The fold that produced it: its append continues that trace.
+    pub trace: TraceContext,
 }
 
 /// What folding records produced besides the new state.

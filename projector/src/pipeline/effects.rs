@@ -12,9 +12,11 @@ use chrono::Utc;
 use infra::decision::{channel, Decision};
 use infra::kafka::{AppendError, Appender, TopicPartition, Topics};
 use infra::redis::Redis;
+use infra::telemetry::TraceContext;
 use prometheus::Registry;
 use read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
 use sqlx::PgPool;
+use tracing::Instrument;
 use waiting_room::{Departures, QueueError};
 
 use super::owed;
@@ -330,6 +332,15 @@ impl Effects {
         let sends = follow_ups.iter().map(|follow_up| {
             let bytes = follow_up.envelope.to_bytes();
             let topic = self.topics.name(follow_up.kind);
+            // In the trace of the fold that asked for it, whatever span the
+            // batch runs in; the append's span is its child.
+            let span = tracing::info_span!(
+                "follow_up",
+                event_type = %follow_up.envelope.event_type,
+                event_id = %follow_up.envelope.event_id,
+            );
+            follow_up.trace.adopt(&span);
+            let trace = TraceContext::of(&span);
             async move {
                 let (partition, offset) = self
                     .appender
@@ -343,8 +354,10 @@ impl Effects {
                     timestamp_ms: None,
                     key: Some(follow_up.key.as_bytes().to_vec()),
                     payload: Some(bytes),
+                    trace,
                 })
             }
+            .instrument(span)
         });
         let mut appended = Vec::with_capacity(follow_ups.len());
         for record in futures::future::join_all(sends).await {
@@ -380,6 +393,16 @@ impl Effects {
         for decision in decisions {
             pipe.publish(&self.channel, decision.to_message()).ignore();
         }
+        // One span per decision, in the trace of the fold that decided it,
+        // open for the round trip that announces them all.
+        let _announcing: Vec<_> = decisions
+            .iter()
+            .map(|decision| {
+                let span = tracing::info_span!("announce", command_id = %decision.command_id);
+                decision.trace.adopt(&span);
+                span
+            })
+            .collect();
         let published = match self.redis.connection().await {
             Ok(mut connection) => pipe.query_async::<()>(&mut connection).await,
             Err(error) => Err(error),

@@ -41,7 +41,7 @@ pub enum Unreadable {
 }
 
 impl Unreadable {
-    /// The `reason` label of `projector_snapshots_unreadable_total`.
+    /// The `reason` label of `ticketfold_projector_snapshots_unreadable_total`.
     pub fn reason(&self) -> &'static str {
         match self {
             Unreadable::Version(_) => "format_version",

@@ -7,7 +7,7 @@
 //! offset, so it is as committed as the effects it sits beside. It is only
 //! an optimisation: the state is a pure function of the log, a replay from
 //! offset 0 uses none, and one that cannot be read is passed over (with a
-//! warning and `projector_snapshots_unreadable_total`) for an older one or
+//! warning and `ticketfold_projector_snapshots_unreadable_total`) for an older one or
 //! for a fold from offset 0.
 
 mod codec;

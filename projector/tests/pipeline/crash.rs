@@ -64,7 +64,7 @@ async fn a_projector_sigkilled_mid_run_resumes_to_what_a_clean_replay_builds() {
     assert!(live.rows.iter().any(|(t, n)| *t == "payments" && *n > 0));
     let metrics = restarted.metrics().await;
     assert!(
-        sample(&metrics, "projector_state_rebuild_records_total") > 0.0,
+        sample(&metrics, "ticketfold_projector_state_rebuild_records_total") > 0.0,
         "the new projector rebuilt its state from the log: {metrics}"
     );
 

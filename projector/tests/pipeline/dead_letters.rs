@@ -38,7 +38,7 @@ async fn a_garbage_record_goes_to_dead_letters_and_the_next_record_is_still_fold
     assert_eq!(
         sample(
             &metrics,
-            r#"projector_poison_records_total{topic="concert.catalog.v1"}"#
+            r#"ticketfold_projector_poison_records_total{topic="concert.catalog.v1"}"#
         ),
         1.0,
         "{metrics}"

@@ -28,6 +28,7 @@ fn record(topic: &str, offset: i64, event: &LogEvent) -> Record {
         timestamp_ms: None,
         key: Some(event.key().into_bytes()),
         payload: Some(Envelope::wrap(event, meta).to_bytes()),
+        trace: Default::default(),
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn spawn_log_with(overrides: &[(&str, &str)]) -> TestLog {
     env.provision()
         .await
         .expect("provisioning the test database and topics");
-    let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
+    let _ = infra::telemetry::init_tracing(&env.settings.telemetry, "projector");
     let appender = Appender::new(&env.settings.kafka, "projector-tests").expect("a producer");
     let pool = infra::postgres::connect(&env.settings.database)
         .await

@@ -174,10 +174,9 @@ async fn a_request_appended_twice_is_decided_once() {
     .unwrap();
     assert_eq!(seat, "AVAILABLE");
     crate::helpers::eventually("the duplicate counted", || async {
-        projector
-            .metrics()
-            .await
-            .contains(r#"projector_duplicate_records_total{topic="concert.reservations.v1"} 1"#)
+        projector.metrics().await.contains(
+            r#"ticketfold_projector_duplicate_records_total{topic="concert.reservations.v1"} 1"#,
+        )
     })
     .await;
     projector.stop().await;

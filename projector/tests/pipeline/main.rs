@@ -16,5 +16,6 @@ mod records;
 mod replay;
 mod resume;
 mod snapshots;
+mod traces;
 mod warming;
 mod workload;

@@ -28,9 +28,10 @@ async fn the_projector_serves_health_readiness_metrics_and_openapi() {
 
     let metrics = projector.metrics().await;
     assert!(
-        metrics.contains("http_request_duration_seconds_bucket"),
+        metrics.contains("ticketfold_http_request_duration_seconds_bucket"),
         "{metrics}"
     );
+    infra::testing::assert_operator_metrics(&metrics, "projector");
 
     let document: serde_json::Value = client
         .get(format!("{}/openapi.json", projector.address))

@@ -5,7 +5,10 @@ use crate::helpers::{eventually, sample, spawn_log};
 use crate::process::ProjectorProcess;
 
 async fn owned(projector: &ProjectorProcess) -> f64 {
-    sample(&projector.metrics().await, "projector_partitions_owned")
+    sample(
+        &projector.metrics().await,
+        "ticketfold_projector_partitions_owned",
+    )
 }
 
 #[tokio::test]

@@ -104,10 +104,15 @@ async fn a_payment_debits_the_price_sells_the_seat_and_ends_the_payers_token() {
     // (on the wallets partition and back on the reservations one) landed
     // where its partition stood and was folded at once, not after a fetch.
     let after = projector.metrics().await;
-    let appended =
-        total(&after, "projector_follow_ups_total") - total(&before, "projector_follow_ups_total");
-    let at_once = total(&after, "projector_follow_ups_folded_at_once_total")
-        - total(&before, "projector_follow_ups_folded_at_once_total");
+    let appended = total(&after, "ticketfold_projector_follow_ups_total")
+        - total(&before, "ticketfold_projector_follow_ups_total");
+    let at_once = total(
+        &after,
+        "ticketfold_projector_follow_ups_folded_at_once_total",
+    ) - total(
+        &before,
+        "ticketfold_projector_follow_ups_folded_at_once_total",
+    );
     assert!(
         appended >= 2.0,
         "the payment appended its follow-ups: {after}"

@@ -151,7 +151,7 @@ async fn a_decision_is_announced_only_once_its_entries_are_readable() {
     let rewritten = entry(&url, &balance_key).await.expect("rewritten");
     assert_ne!(rewritten, b"stale");
     let metrics = projector.metrics().await;
-    let dropped = sample(&metrics, "projector_read_model_dropped_total");
+    let dropped = sample(&metrics, "ticketfold_projector_read_model_dropped_total");
     assert!(dropped >= 1.0, "{metrics}");
     projector.stop().await;
 }
@@ -207,7 +207,7 @@ async fn a_projector_taking_partitions_drops_the_entries_a_dead_owner_left_stale
     })
     .await;
     let metrics = next.metrics().await;
-    let repaired = sample(&metrics, "projector_read_model_repaired_total");
+    let repaired = sample(&metrics, "ticketfold_projector_read_model_repaired_total");
     assert!(repaired >= 1.0, "{metrics}");
 
     // Settled as it goes while Redis takes writes: no debt is left behind.

@@ -2,11 +2,9 @@ use uuid::Uuid;
 
 use crate::helpers::{concert, eventually, sample, schedule, spawn_log};
 
-const FOLDED_CONCERTS: &str =
-    r#"projector_events_folded_total{event_type="ConcertRegistered",topic="concert.catalog.v1"}"#;
-const FOLDED_SCHEDULES: &str =
-    r#"projector_events_folded_total{event_type="ScheduleAdded",topic="concert.catalog.v1"}"#;
-const SKIPPED: &str = r#"projector_records_skipped_total{topic="concert.catalog.v1"}"#;
+const FOLDED_CONCERTS: &str = r#"ticketfold_projector_events_folded_total{event_type="ConcertRegistered",topic="concert.catalog.v1"}"#;
+const FOLDED_SCHEDULES: &str = r#"ticketfold_projector_events_folded_total{event_type="ScheduleAdded",topic="concert.catalog.v1"}"#;
+const SKIPPED: &str = r#"ticketfold_projector_records_skipped_total{topic="concert.catalog.v1"}"#;
 
 #[tokio::test]
 async fn appended_events_reach_the_read_tables_and_a_restart_folds_nothing_twice() {

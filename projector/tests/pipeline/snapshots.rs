@@ -15,11 +15,10 @@ use uuid::Uuid;
 use crate::helpers::{concert, eventually, hold, sample, spawn_log_with, TestLog, TestProjector};
 use crate::workload::{assert_books_balance, Workload};
 
-const RESTORED: &str = "projector_snapshots_restored_total";
-const TAKEN: &str = "projector_snapshots_taken_total";
-const REBUILT: &str = "projector_state_rebuild_records_total";
-const FOLDED_CONCERTS: &str =
-    r#"projector_events_folded_total{event_type="ConcertRegistered",topic="concert.catalog.v1"}"#;
+const RESTORED: &str = "ticketfold_projector_snapshots_restored_total";
+const TAKEN: &str = "ticketfold_projector_snapshots_taken_total";
+const REBUILT: &str = "ticketfold_projector_state_rebuild_records_total";
+const FOLDED_CONCERTS: &str = r#"ticketfold_projector_events_folded_total{event_type="ConcertRegistered",topic="concert.catalog.v1"}"#;
 
 /// A snapshot every few records, never by the clock, so what is
 /// snapshotted depends on the records only.
@@ -247,7 +246,7 @@ async fn a_corrupt_or_future_snapshot_is_passed_over_for_an_older_one_or_a_fold_
     eventually("the snapshots passed over counted", || async {
         metric(
             &restarted,
-            r#"projector_snapshots_unreadable_total{reason="digest"}"#,
+            r#"ticketfold_projector_snapshots_unreadable_total{reason="digest"}"#,
         )
         .await
             == 1.0
@@ -257,7 +256,7 @@ async fn a_corrupt_or_future_snapshot_is_passed_over_for_an_older_one_or_a_fold_
     assert_eq!(
         sample(
             &metrics,
-            r#"projector_snapshots_unreadable_total{reason="format_version"}"#
+            r#"ticketfold_projector_snapshots_unreadable_total{reason="format_version"}"#
         ),
         1.0,
         "{metrics}"
@@ -265,7 +264,7 @@ async fn a_corrupt_or_future_snapshot_is_passed_over_for_an_older_one_or_a_fold_
     assert_eq!(
         sample(
             &metrics,
-            r#"projector_snapshots_unreadable_total{reason="digest"}"#
+            r#"ticketfold_projector_snapshots_unreadable_total{reason="digest"}"#
         ),
         1.0
     );

@@ -69,12 +69,16 @@ async fn a_due_schedule_left_cold_is_counted_until_a_round_warms_it() {
     // Warmed by a round: due, none cold.
     eventually("the schedule warmed", || async {
         let metrics = projector.metrics().await;
-        sample(&metrics, "cache_warmups_total") == Some(1.0)
-            && sample(&metrics, "cache_warmer_due_schedules") == Some(1.0)
-            && sample(&metrics, "cache_warmer_cold_schedules") == Some(0.0)
+        sample(&metrics, "ticketfold_cache_warmups_total") == Some(1.0)
+            && sample(&metrics, "ticketfold_cache_warmer_due_schedules") == Some(1.0)
+            && sample(&metrics, "ticketfold_cache_warmer_cold_schedules") == Some(0.0)
     })
     .await;
-    let warmed_at = read(&projector, "cache_warmer_last_success_timestamp_seconds").await;
+    let warmed_at = read(
+        &projector,
+        "ticketfold_cache_warmer_last_success_timestamp_seconds",
+    )
+    .await;
     assert!(warmed_at > 0.0);
 
     // Its seat map can no longer be loaded, and its warm marker is gone:
@@ -94,20 +98,35 @@ async fn a_due_schedule_left_cold_is_counted_until_a_round_warms_it() {
         .unwrap();
     eventually("the schedule counted cold", || async {
         let metrics = projector.metrics().await;
-        sample(&metrics, "cache_warmer_cold_schedules") == Some(1.0)
-            && sample(&metrics, "cache_warmer_due_schedules") == Some(1.0)
+        sample(&metrics, "ticketfold_cache_warmer_cold_schedules") == Some(1.0)
+            && sample(&metrics, "ticketfold_cache_warmer_due_schedules") == Some(1.0)
     })
     .await;
-    let failed = read(&projector, "cache_warmer_rounds_total{result=\"failed\"}").await;
+    let failed = read(
+        &projector,
+        "ticketfold_cache_warmer_rounds_total{result=\"failed\"}",
+    )
+    .await;
     assert!(failed >= 1.0, "{failed}");
     eventually("another failed round", || async {
-        read(&projector, "cache_warmer_rounds_total{result=\"failed\"}").await > failed
+        read(
+            &projector,
+            "ticketfold_cache_warmer_rounds_total{result=\"failed\"}",
+        )
+        .await
+            > failed
     })
     .await;
     let metrics = projector.metrics().await;
-    assert_eq!(sample(&metrics, "cache_warmer_cold_schedules"), Some(1.0));
     assert_eq!(
-        sample(&metrics, "cache_warmer_last_success_timestamp_seconds"),
+        sample(&metrics, "ticketfold_cache_warmer_cold_schedules"),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            "ticketfold_cache_warmer_last_success_timestamp_seconds"
+        ),
         Some(warmed_at),
         "no round succeeded while the schedule could not be warmed"
     );
@@ -116,11 +135,18 @@ async fn a_due_schedule_left_cold_is_counted_until_a_round_warms_it() {
     rename(&log, "schedule_seats_away", "schedule_seats").await;
     eventually("the schedule warmed again", || async {
         let metrics = projector.metrics().await;
-        sample(&metrics, "cache_warmups_total") == Some(2.0)
-            && sample(&metrics, "cache_warmer_cold_schedules") == Some(0.0)
+        sample(&metrics, "ticketfold_cache_warmups_total") == Some(2.0)
+            && sample(&metrics, "ticketfold_cache_warmer_cold_schedules") == Some(0.0)
     })
     .await;
-    assert!(read(&projector, "cache_warmer_last_success_timestamp_seconds").await > warmed_at);
+    assert!(
+        read(
+            &projector,
+            "ticketfold_cache_warmer_last_success_timestamp_seconds"
+        )
+        .await
+            > warmed_at
+    );
     assert_eq!(
         redis::cmd("EXISTS")
             .arg(&marker)

@@ -28,7 +28,7 @@ async fn an_expired_entry_is_served_stale_while_one_load_refreshes_it() {
         .iter()
         .all(|answer| *answer == (200, json!({"balance": 100}))));
     let stale = app
-        .metric("cache_requests_total{kind=\"balance\",result=\"stale\"}")
+        .metric("ticketfold_cache_requests_total{kind=\"balance\",result=\"stale\"}")
         .await;
     assert!(stale >= 1.0, "nothing was served stale");
     // The refresh runs in the background; give it a moment to land.
@@ -39,7 +39,7 @@ async fn an_expired_entry_is_served_stale_while_one_load_refreshes_it() {
     }
     assert_eq!(app.loads("balance").await, 2, "refreshed more than once");
     assert_eq!(
-        app.metric("cache_requests_total{kind=\"balance\",result=\"miss\"}")
+        app.metric("ticketfold_cache_requests_total{kind=\"balance\",result=\"miss\"}")
             .await,
         1.0
     );

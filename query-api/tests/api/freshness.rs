@@ -198,9 +198,14 @@ async fn a_schedule_opening_in_three_minutes_is_warm_before_anyone_reads_it() {
     ] {
         assert!(app.in_redis(&key).await, "{key} is not in Redis");
     }
-    assert!(stack.projector_metric("cache_warmups_total").await >= 1.0);
+    assert!(
+        stack
+            .projector_metric("ticketfold_cache_warmups_total")
+            .await
+            >= 1.0
+    );
     let lead_sum = stack
-        .projector_metric("cache_warmup_lead_seconds_sum")
+        .projector_metric("ticketfold_cache_warmup_lead_seconds_sum")
         .await;
     assert!(
         lead_sum > 100.0 && lead_sum <= 180.0,

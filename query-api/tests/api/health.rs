@@ -46,15 +46,18 @@ async fn reads_are_bounded_by_http_max_in_flight() {
     assert_eq!(app.get("/v1/concerts").await.status(), 200);
     let text = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        text.lines().any(|l| l == "http_requests_in_flight_limit 7"),
+        text.lines()
+            .any(|l| l == "ticketfold_http_requests_in_flight_limit 7"),
         "{text}"
     );
     assert!(
-        text.lines().any(|l| l == "http_requests_in_flight 0"),
+        text.lines()
+            .any(|l| l == "ticketfold_http_requests_in_flight 0"),
         "{text}"
     );
     assert!(
-        text.lines().any(|l| l == "http_requests_shed_total 0"),
+        text.lines()
+            .any(|l| l == "ticketfold_http_requests_shed_total 0"),
         "{text}"
     );
 }

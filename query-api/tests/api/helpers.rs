@@ -49,7 +49,7 @@ pub async fn spawn_app_behind_proxy(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn start(env: Arc<TestEnvironment>, proxy: Option<Arc<PgProxy>>) -> TestApp {
-    let _ = infra::telemetry::init_tracing(&env.settings.telemetry);
+    let _ = infra::telemetry::init_tracing(&env.settings.telemetry, "query-api");
     let application = Application::build(env.settings.clone())
         .await
         .expect("the app builds");
@@ -173,7 +173,7 @@ impl TestApp {
         }
     }
 
-    /// A metric of this instance, e.g. `cache_db_fallback_queries_total{kind="seats"}`.
+    /// A metric of this instance, e.g. `ticketfold_cache_db_fallback_queries_total{kind="seats"}`.
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self.get("/metrics").await.text().await.unwrap();
         text.lines()
@@ -185,7 +185,7 @@ impl TestApp {
     /// Postgres loads this instance counted for `kind`.
     pub async fn loads(&self, kind: &str) -> u64 {
         self.metric(&format!(
-            "cache_db_fallback_queries_total{{kind=\"{kind}\"}}"
+            "ticketfold_cache_db_fallback_queries_total{{kind=\"{kind}\"}}"
         ))
         .await as u64
     }

@@ -10,11 +10,14 @@ async fn metrics_expose_request_durations_by_route() {
     assert_eq!(response.status(), 200);
     assert!(content_type(&response).starts_with("text/plain"));
     let text = response.text().await.unwrap();
-    assert!(text.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="0.005"}"#), "{text}");
+    assert!(text.contains(r#"ticketfold_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="0.005"}"#), "{text}");
     assert!(
-        text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+        text.contains(
+            r#"ticketfold_http_requests_total{method="GET",route="unmatched",status="404"} 1"#
+        ),
         "{text}"
     );
+    infra::testing::assert_operator_metrics(&text, "query-api");
 }
 
 #[tokio::test]

@@ -49,7 +49,7 @@ async fn with_redis_down_reads_come_from_postgres_one_load_at_a_time() {
         "{schedule_loads}, {balance_loads}"
     );
     assert!(
-        app.metric("cache_single_flight_waits_total{kind=\"balance\"}")
+        app.metric("ticketfold_cache_single_flight_waits_total{kind=\"balance\"}")
             .await
             > 0.0,
         "nothing was coalesced"

@@ -171,7 +171,7 @@ async fn a_schedule_opening_within_the_lead_is_warmed_before_anyone_reads_it() {
     assert_eq!(status, 200);
     assert_eq!(app.loads("seats").await, 0);
     assert_eq!(
-        app.metric("cache_requests_total{kind=\"seats\",result=\"hit\"}")
+        app.metric("ticketfold_cache_requests_total{kind=\"seats\",result=\"hit\"}")
             .await,
         1.0
     );

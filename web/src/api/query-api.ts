@@ -572,9 +572,9 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example # HELP http_requests_in_flight Requests being worked on.
-                     *     # TYPE http_requests_in_flight gauge
-                     *     http_requests_in_flight 3
+                     * @example # HELP ticketfold_http_requests_in_flight Requests being worked on.
+                     *     # TYPE ticketfold_http_requests_in_flight gauge
+                     *     ticketfold_http_requests_in_flight 3
                      */
                     "text/plain": string;
                 };
