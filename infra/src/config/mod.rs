@@ -9,6 +9,7 @@ mod error;
 mod files;
 mod read;
 mod secret;
+mod sections;
 mod settings;
 mod token_keys;
 
@@ -18,6 +19,7 @@ pub use auth::{
 pub use error::ConfigError;
 pub use files::SECRET_VARIABLES;
 pub use secret::Secret;
+pub use sections::{Sections, Settings};
 pub use settings::*;
 pub use token_keys::{
     check_key_id, QueueTokenKey, QueueTokenKeys, MAX_KEY_ID_LEN, MIN_TOKEN_SECRET_BYTES,

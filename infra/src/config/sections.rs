@@ -1,0 +1,279 @@
+//! The settings, read whole or one section at a time. A service reads every
+//! section ([`Settings::load`], [`Sections::all`]); a one-shot command reads
+//! only the sections it uses, so `projector export` runs without a
+//! queue-token secret or a Redis URL, and a variable of a section it never
+//! reads cannot stop it.
+
+use std::time::Duration;
+
+use super::auth::{self, AuthSettings};
+use super::files::with_secret_files;
+use super::read::Variables;
+use super::secret::Secret;
+use super::settings::*;
+use super::token_keys;
+use super::ConfigError;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub kafka: KafkaSettings,
+    pub http: HttpSettings,
+    pub admin: AdminSettings,
+    pub queue: QueueSettings,
+    pub reservation: ReservationPolicy,
+    pub wallet: WalletPolicy,
+    pub cache: CacheSettings,
+    pub cors: CorsSettings,
+    pub telemetry: TelemetrySettings,
+    pub snapshots: SnapshotSettings,
+    pub auth: AuthSettings,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Self::load(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, which answers a variable's value
+    /// or `None` when it is unset. Empty values count as unset.
+    /// Each secret may come from a file instead (`<NAME>_FILE`).
+    pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        Sections::new(lookup)?.all()
+    }
+}
+
+/// The variables, from which each section is read on demand. Every
+/// section's failure names its variable, as a whole load's does.
+pub struct Sections<F> {
+    vars: Variables<F>,
+}
+
+impl Sections<()> {
+    /// The process environment's sections.
+    pub fn from_env() -> Result<Sections<impl Fn(&str) -> Option<String>>, ConfigError> {
+        Sections::new(|name: &str| std::env::var(name).ok())
+    }
+
+    /// The sections `lookup` answers (a variable's value, `None` when it is
+    /// unset; empty counts as unset). Each secret may come from a file
+    /// instead (`<NAME>_FILE`); the named files are read now.
+    pub fn new(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Sections<impl Fn(&str) -> Option<String>>, ConfigError> {
+        Ok(Sections {
+            vars: Variables::new(with_secret_files(lookup)?),
+        })
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Sections<F> {
+    /// Every section: what a long-running service needs.
+    pub fn all(&self) -> Result<Settings, ConfigError> {
+        Ok(Settings {
+            database: self.database()?,
+            redis: self.redis()?,
+            kafka: self.kafka()?,
+            http: self.http()?,
+            admin: self.admin(),
+            queue: self.queue()?,
+            reservation: self.reservation()?,
+            wallet: self.wallet()?,
+            cache: self.cache()?,
+            cors: self.cors()?,
+            telemetry: self.telemetry()?,
+            snapshots: self.snapshots()?,
+            auth: auth::read(&self.vars)?,
+        })
+    }
+
+    pub fn database(&self) -> Result<DatabaseSettings, ConfigError> {
+        let vars = &self.vars;
+        Ok(DatabaseSettings::parse(
+            "DATABASE_URL",
+            &vars.text_or("DATABASE_URL", DEFAULT_DATABASE_URL),
+        )?
+        .bounded(request_bounds(vars)?))
+    }
+
+    pub fn redis(&self) -> Result<RedisSettings, ConfigError> {
+        Ok(RedisSettings {
+            url: self.vars.redis_url("REDIS_URL", DEFAULT_REDIS_URL)?,
+            key_prefix: self.vars.text_or("REDIS_KEY_PREFIX", "tf:"),
+        })
+    }
+
+    pub fn kafka(&self) -> Result<KafkaSettings, ConfigError> {
+        let vars = &self.vars;
+        let replication_factor = vars.positive("KAFKA_REPLICATION_FACTOR", 1)?;
+        Ok(KafkaSettings {
+            brokers: vars.text_or("KAFKA_BROKERS", "127.0.0.1:9092"),
+            topic_prefix: vars.text_or("TOPIC_PREFIX", ""),
+            partitions: TopicPartitions {
+                catalog: vars.positive("KAFKA_PARTITIONS_CATALOG", 3)?,
+                reservations: vars.positive("KAFKA_PARTITIONS_RESERVATIONS", 6)?,
+                wallets: vars.positive("KAFKA_PARTITIONS_WALLETS", 6)?,
+            },
+            replication_factor,
+            min_insync_replicas: min_insync_replicas(vars, replication_factor)?,
+            fetch_wait_ms: vars.positive("KAFKA_FETCH_WAIT_MS", 5)?,
+        })
+    }
+
+    pub fn http(&self) -> Result<HttpSettings, ConfigError> {
+        let vars = &self.vars;
+        Ok(HttpSettings {
+            command_api_addr: vars.socket_addr("COMMAND_API_ADDR", "0.0.0.0:8080")?,
+            query_api_addr: vars.socket_addr("QUERY_API_ADDR", "0.0.0.0:8081")?,
+            projector_addr: vars.socket_addr("PROJECTOR_ADDR", "0.0.0.0:8082")?,
+            max_in_flight: vars.positive("HTTP_MAX_IN_FLIGHT", 1024)?,
+            public_query_url: vars.base_url("PUBLIC_QUERY_URL", DEFAULT_PUBLIC_QUERY_URL)?,
+        })
+    }
+
+    pub fn admin(&self) -> AdminSettings {
+        AdminSettings {
+            key: self.vars.text("ADMIN_KEY").map(Secret::new),
+        }
+    }
+
+    pub fn queue(&self) -> Result<QueueSettings, ConfigError> {
+        let vars = &self.vars;
+        Ok(QueueSettings {
+            active_max: vars.positive("QUEUE_ACTIVE_MAX", 1000)?,
+            admission: vars.choice("QUEUE_ADMISSION", AdmissionMode::Adaptive)?,
+            admit_per_second: vars.positive("QUEUE_ADMIT_PER_SECOND", 500)?,
+            admit_floor_per_second: vars.positive("QUEUE_ADMIT_FLOOR_PER_SECOND", 5)?,
+            target_p95_ms: vars.positive("QUEUE_TARGET_P95_MS", 300)?,
+            target_in_flight: vars.positive("QUEUE_TARGET_IN_FLIGHT", 400)?,
+            target_lag_records: vars.positive("QUEUE_TARGET_LAG_RECORDS", 5000)?,
+            active_ttl_seconds: vars.positive("QUEUE_ACTIVE_TTL_SECONDS", 600)?,
+            token_keys: token_keys::read(vars)?,
+            waiting_grace_seconds: vars.at_least(
+                "QUEUE_WAITING_GRACE_SECONDS",
+                60,
+                MIN_WAITING_GRACE_SECONDS,
+            )?,
+            active_idle_seconds: vars.positive("QUEUE_ACTIVE_IDLE_SECONDS", 120)?,
+            prequeue_lead_seconds: vars.positive("QUEUE_PREQUEUE_LEAD_SECONDS", 1800)?,
+            challenge_bits: challenge_bits(vars.at_least("QUEUE_CHALLENGE_BITS", 0, 0)?)?,
+        })
+    }
+
+    pub fn reservation(&self) -> Result<ReservationPolicy, ConfigError> {
+        Ok(ReservationPolicy {
+            hold_ttl_seconds: self.vars.positive("HOLD_TTL_SECONDS", 300)?,
+            max_holds_per_user: self.vars.positive("MAX_HOLDS_PER_USER", 4)?,
+        })
+    }
+
+    pub fn wallet(&self) -> Result<WalletPolicy, ConfigError> {
+        Ok(WalletPolicy {
+            max_single_charge: self.vars.positive("MAX_SINGLE_CHARGE", 1_000_000)?,
+            max_balance: self.vars.positive("MAX_BALANCE", 10_000_000)?,
+        })
+    }
+
+    pub fn cache(&self) -> Result<CacheSettings, ConfigError> {
+        let vars = &self.vars;
+        Ok(CacheSettings {
+            strategy: vars.choice("CACHE_STRATEGY", CacheStrategy::Protected)?,
+            ttl_seconds: vars.positive("CACHE_TTL_SECONDS", 300)?,
+            warm_lead_seconds: vars.positive("CACHE_WARM_LEAD_SECONDS", 180)?,
+        })
+    }
+
+    pub fn cors(&self) -> Result<CorsSettings, ConfigError> {
+        Ok(CorsSettings {
+            allowed_origins: self.vars.origins("CORS_ALLOWED_ORIGINS")?,
+        })
+    }
+
+    pub fn telemetry(&self) -> Result<TelemetrySettings, ConfigError> {
+        Ok(TelemetrySettings {
+            log_filter: self.vars.text_or("RUST_LOG", "info"),
+            log_format: self.vars.choice("LOG_FORMAT", LogFormat::Text)?,
+        })
+    }
+
+    pub fn snapshots(&self) -> Result<SnapshotSettings, ConfigError> {
+        Ok(SnapshotSettings {
+            every_records: self.vars.positive(
+                "PROJECTOR_SNAPSHOT_EVERY_RECORDS",
+                DEFAULT_SNAPSHOT_EVERY_RECORDS,
+            )?,
+            every_seconds: self.vars.positive(
+                "PROJECTOR_SNAPSHOT_EVERY_SECONDS",
+                DEFAULT_SNAPSHOT_EVERY_SECONDS,
+            )?,
+        })
+    }
+}
+
+/// `min.insync.replicas` for the topics `projector topics` creates; unset
+/// leaves the broker's default (a single local broker needs none). More than the
+/// replication factor would refuse every `acks=all` append.
+fn min_insync_replicas<F: Fn(&str) -> Option<String>>(
+    vars: &Variables<F>,
+    replication_factor: i32,
+) -> Result<Option<i32>, ConfigError> {
+    if vars.text("KAFKA_MIN_INSYNC_REPLICAS").is_none() {
+        return Ok(None);
+    }
+    let replicas: i32 = vars.positive("KAFKA_MIN_INSYNC_REPLICAS", 1)?;
+    if replicas > replication_factor {
+        return Err(ConfigError::invalid(
+            "KAFKA_MIN_INSYNC_REPLICAS",
+            format!(
+                "must not exceed KAFKA_REPLICATION_FACTOR ({replication_factor}), got {replicas}: \
+                 no append could be acknowledged"
+            ),
+        ));
+    }
+    Ok(Some(replicas))
+}
+
+fn request_bounds<F: Fn(&str) -> Option<String>>(
+    vars: &Variables<F>,
+) -> Result<RequestBounds, ConfigError> {
+    let statement_ms: u64 = vars.positive(
+        "DATABASE_STATEMENT_TIMEOUT_MS",
+        DEFAULT_STATEMENT_TIMEOUT_MS,
+    )?;
+    let lock_ms: u64 = vars.positive("DATABASE_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS)?;
+    if statement_ms > MAX_STATEMENT_TIMEOUT_MS {
+        // Far past any wait budget, and a deadline that far out is a typo
+        // (Postgres itself refuses more than about 24 days).
+        return Err(ConfigError::invalid(
+            "DATABASE_STATEMENT_TIMEOUT_MS",
+            format!("must be at most {MAX_STATEMENT_TIMEOUT_MS}, got {statement_ms}"),
+        ));
+    }
+    if lock_ms > statement_ms {
+        // A longer lock wait would never fire: the statement is cancelled first.
+        return Err(ConfigError::invalid(
+            "DATABASE_LOCK_TIMEOUT_MS",
+            format!(
+                "must not exceed DATABASE_STATEMENT_TIMEOUT_MS ({statement_ms}), got {lock_ms}"
+            ),
+        ));
+    }
+    Ok(RequestBounds {
+        statement_timeout: Duration::from_millis(statement_ms),
+        lock_timeout: Duration::from_millis(lock_ms),
+    })
+}
+
+fn challenge_bits(bits: u64) -> Result<u8, ConfigError> {
+    u8::try_from(bits)
+        .ok()
+        .filter(|bits| *bits <= MAX_CHALLENGE_BITS)
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                "QUEUE_CHALLENGE_BITS",
+                format!("must be 0 to {MAX_CHALLENGE_BITS}, got {bits}"),
+            )
+        })
+}
