@@ -189,8 +189,9 @@ fn min_insync_replicas_above_the_replication_factor_is_refused_by_name() {
 
 #[tokio::test]
 async fn one_shot_commands_read_only_their_settings_and_name_what_is_wrong() {
-    // No queue-token secret and no usable Redis: neither matters to a
-    // checksum or a replay, while `run` needs the secret and says so.
+    // No queue-token secret (its file is not there) and no usable Redis:
+    // neither matters to a checksum or a replay, while `run` needs the
+    // secret and says so.
     let env = TestEnvironment::new(&[]).unwrap();
     env.provision().await.unwrap();
     let mut vars = vec![
@@ -199,6 +200,10 @@ async fn one_shot_commands_read_only_their_settings_and_name_what_is_wrong() {
         ("TOPIC_PREFIX", env.settings.kafka.topic_prefix.clone()),
         ("REDIS_URL", "not a redis url".to_owned()),
         ("QUEUE_ACTIVE_MAX", "none".to_owned()),
+        (
+            "QUEUE_TOKEN_SECRET_FILE",
+            "/nonexistent/queue_token_secret".to_owned(),
+        ),
     ];
     for args in [&["checksum"][..], &["replay", "--schema", "replay_bare"]] {
         let output = run(args, &vars);

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::auth::{self, AuthSettings};
-use super::files::with_secret_files;
+use super::files::{check_secret_files, read_secret_files};
 use super::read::Variables;
 use super::secret::Secret;
 use super::settings::*;
@@ -46,9 +46,10 @@ impl Settings {
 }
 
 /// The variables, from which each section is read on demand. Every
-/// section's failure names its variable, as a whole load's does.
+/// section's failure names its variable, as a whole load's does; a secret
+/// given as a file (`<NAME>_FILE`) is read with the section that uses it.
 pub struct Sections<F> {
-    vars: Variables<F>,
+    lookup: F,
 }
 
 impl Sections<()> {
@@ -59,17 +60,29 @@ impl Sections<()> {
 
     /// The sections `lookup` answers (a variable's value, `None` when it is
     /// unset; empty counts as unset). Each secret may come from a file
-    /// instead (`<NAME>_FILE`); the named files are read now.
+    /// instead (`<NAME>_FILE`), read when its section is; one given both
+    /// ways is refused now.
     pub fn new(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Sections<impl Fn(&str) -> Option<String>>, ConfigError> {
-        Ok(Sections {
-            vars: Variables::new(with_secret_files(lookup)?),
-        })
+        check_secret_files(&lookup)?;
+        Ok(Sections { lookup })
     }
 }
 
 impl<F: Fn(&str) -> Option<String>> Sections<F> {
+    /// The variables as one section sees them: `secrets` (the secret
+    /// variables it uses) answered from their files when given so.
+    fn vars(
+        &self,
+        secrets: &[&str],
+    ) -> Result<Variables<impl Fn(&str) -> Option<String> + '_>, ConfigError> {
+        let files = read_secret_files(&self.lookup, secrets)?;
+        Ok(Variables::new(move |name: &str| {
+            (self.lookup)(name).or_else(|| files.get(name).cloned())
+        }))
+    }
+
     /// Every section: what a long-running service needs.
     pub fn all(&self) -> Result<Settings, ConfigError> {
         Ok(Settings {
@@ -77,7 +90,7 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
             redis: self.redis()?,
             kafka: self.kafka()?,
             http: self.http()?,
-            admin: self.admin(),
+            admin: self.admin()?,
             queue: self.queue()?,
             reservation: self.reservation()?,
             wallet: self.wallet()?,
@@ -85,12 +98,12 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
             cors: self.cors()?,
             telemetry: self.telemetry()?,
             snapshots: self.snapshots()?,
-            auth: auth::read(&self.vars)?,
+            auth: auth::read(&self.vars(&["AUTH_JWT_HS256_SECRET"])?)?,
         })
     }
 
     pub fn database(&self) -> Result<DatabaseSettings, ConfigError> {
-        let vars = &self.vars;
+        let vars = &self.vars(&["DATABASE_URL"])?;
         Ok(DatabaseSettings::parse(
             "DATABASE_URL",
             &vars.text_or("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -99,14 +112,15 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
     }
 
     pub fn redis(&self) -> Result<RedisSettings, ConfigError> {
+        let vars = self.vars(&["REDIS_URL"])?;
         Ok(RedisSettings {
-            url: self.vars.redis_url("REDIS_URL", DEFAULT_REDIS_URL)?,
-            key_prefix: self.vars.text_or("REDIS_KEY_PREFIX", "tf:"),
+            url: vars.redis_url("REDIS_URL", DEFAULT_REDIS_URL)?,
+            key_prefix: vars.text_or("REDIS_KEY_PREFIX", "tf:"),
         })
     }
 
     pub fn kafka(&self) -> Result<KafkaSettings, ConfigError> {
-        let vars = &self.vars;
+        let vars = &self.vars(&[])?;
         let replication_factor = vars.positive("KAFKA_REPLICATION_FACTOR", 1)?;
         Ok(KafkaSettings {
             brokers: vars.text_or("KAFKA_BROKERS", "127.0.0.1:9092"),
@@ -123,7 +137,7 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
     }
 
     pub fn http(&self) -> Result<HttpSettings, ConfigError> {
-        let vars = &self.vars;
+        let vars = &self.vars(&[])?;
         Ok(HttpSettings {
             command_api_addr: vars.socket_addr("COMMAND_API_ADDR", "0.0.0.0:8080")?,
             query_api_addr: vars.socket_addr("QUERY_API_ADDR", "0.0.0.0:8081")?,
@@ -133,14 +147,17 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
         })
     }
 
-    pub fn admin(&self) -> AdminSettings {
-        AdminSettings {
-            key: self.vars.text("ADMIN_KEY").map(Secret::new),
-        }
+    pub fn admin(&self) -> Result<AdminSettings, ConfigError> {
+        Ok(AdminSettings {
+            key: self
+                .vars(&["ADMIN_KEY"])?
+                .text("ADMIN_KEY")
+                .map(Secret::new),
+        })
     }
 
     pub fn queue(&self) -> Result<QueueSettings, ConfigError> {
-        let vars = &self.vars;
+        let vars = &self.vars(&["QUEUE_TOKEN_SECRET", "QUEUE_TOKEN_KEYS"])?;
         Ok(QueueSettings {
             active_max: vars.positive("QUEUE_ACTIVE_MAX", 1000)?,
             admission: vars.choice("QUEUE_ADMISSION", AdmissionMode::Adaptive)?,
@@ -163,21 +180,23 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
     }
 
     pub fn reservation(&self) -> Result<ReservationPolicy, ConfigError> {
+        let vars = self.vars(&[])?;
         Ok(ReservationPolicy {
-            hold_ttl_seconds: self.vars.positive("HOLD_TTL_SECONDS", 300)?,
-            max_holds_per_user: self.vars.positive("MAX_HOLDS_PER_USER", 4)?,
+            hold_ttl_seconds: vars.positive("HOLD_TTL_SECONDS", 300)?,
+            max_holds_per_user: vars.positive("MAX_HOLDS_PER_USER", 4)?,
         })
     }
 
     pub fn wallet(&self) -> Result<WalletPolicy, ConfigError> {
+        let vars = self.vars(&[])?;
         Ok(WalletPolicy {
-            max_single_charge: self.vars.positive("MAX_SINGLE_CHARGE", 1_000_000)?,
-            max_balance: self.vars.positive("MAX_BALANCE", 10_000_000)?,
+            max_single_charge: vars.positive("MAX_SINGLE_CHARGE", 1_000_000)?,
+            max_balance: vars.positive("MAX_BALANCE", 10_000_000)?,
         })
     }
 
     pub fn cache(&self) -> Result<CacheSettings, ConfigError> {
-        let vars = &self.vars;
+        let vars = &self.vars(&[])?;
         Ok(CacheSettings {
             strategy: vars.choice("CACHE_STRATEGY", CacheStrategy::Protected)?,
             ttl_seconds: vars.positive("CACHE_TTL_SECONDS", 300)?,
@@ -187,24 +206,26 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
 
     pub fn cors(&self) -> Result<CorsSettings, ConfigError> {
         Ok(CorsSettings {
-            allowed_origins: self.vars.origins("CORS_ALLOWED_ORIGINS")?,
+            allowed_origins: self.vars(&[])?.origins("CORS_ALLOWED_ORIGINS")?,
         })
     }
 
     pub fn telemetry(&self) -> Result<TelemetrySettings, ConfigError> {
+        let vars = self.vars(&[])?;
         Ok(TelemetrySettings {
-            log_filter: self.vars.text_or("RUST_LOG", "info"),
-            log_format: self.vars.choice("LOG_FORMAT", LogFormat::Text)?,
+            log_filter: vars.text_or("RUST_LOG", "info"),
+            log_format: vars.choice("LOG_FORMAT", LogFormat::Text)?,
         })
     }
 
     pub fn snapshots(&self) -> Result<SnapshotSettings, ConfigError> {
+        let vars = self.vars(&[])?;
         Ok(SnapshotSettings {
-            every_records: self.vars.positive(
+            every_records: vars.positive(
                 "PROJECTOR_SNAPSHOT_EVERY_RECORDS",
                 DEFAULT_SNAPSHOT_EVERY_RECORDS,
             )?,
-            every_seconds: self.vars.positive(
+            every_seconds: vars.positive(
                 "PROJECTOR_SNAPSHOT_EVERY_SECONDS",
                 DEFAULT_SNAPSHOT_EVERY_SECONDS,
             )?,

@@ -412,6 +412,14 @@ fn a_section_reads_only_its_own_variables() {
     assert_eq!(read.redis().unwrap_err().variable, "REDIS_URL");
     assert_eq!(read.queue().unwrap_err().variable, "QUEUE_TOKEN_SECRET");
     assert_eq!(read.all().unwrap_err().variable, "REDIS_URL");
+
+    // A secret's file is read with its section only.
+    let read = sections(&[("QUEUE_TOKEN_SECRET_FILE", "/nonexistent/queue_token_secret")]);
+    assert!(read.database().is_ok() && read.kafka().is_ok() && read.redis().is_ok());
+    let error = read.queue().unwrap_err();
+    assert_eq!(error.variable, "QUEUE_TOKEN_SECRET_FILE");
+    assert!(error.reason.contains("cannot read"), "{error}");
+    assert_eq!(read.all().unwrap_err().variable, "QUEUE_TOKEN_SECRET_FILE");
 }
 
 #[test]
