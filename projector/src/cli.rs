@@ -87,6 +87,10 @@ pub struct ExportArgs {
     /// three when not given.
     #[arg(long, value_name = "TOPIC")]
     pub topic: Option<String>,
+    /// Only this partition (of each topic exported): with `offset:<n>`
+    /// windows, names one partition's stretch exactly.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(0..))]
+    pub partition: Option<i32>,
     /// The file to write (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -131,6 +135,7 @@ impl ExportArgs {
     pub fn options(&self) -> ExportOptions {
         ExportOptions {
             topic: self.topic.clone(),
+            partition: self.partition,
             kind: match self.kind {
                 KindArg::Records => Kind::Records {
                     upcast: self.upcast,
@@ -235,6 +240,7 @@ mod tests {
             &["export", "--from", "offset:-1"],
             &["export", "--until", "offset:x"],
             &["export", "--kind", "rows"],
+            &["export", "--partition", "-1"],
             &["checksum", "--schema"],
             &["fly"],
             &["run", "extra"],

@@ -13,6 +13,8 @@ use crate::record::Record;
 pub enum ExportError {
     #[error("--topic {0:?} is not one of concert.catalog.v1, concert.reservations.v1, concert.wallets.v1")]
     UnknownTopic(String),
+    #[error("--partition {0}: no topic exported has that partition")]
+    NoSuchPartition(i32),
     #[error("KAFKA_BROKERS: {0}")]
     Read(#[from] ReadError),
     #[error("writing the export: {0}")]

@@ -31,6 +31,8 @@ pub struct ExportOptions {
     /// A topic's name (`concert.wallets.v1`, with or without the configured
     /// prefix); all three when `None`.
     pub topic: Option<String>,
+    /// One partition of each topic exported; every partition when `None`.
+    pub partition: Option<i32>,
     pub kind: Kind,
     /// Each partition's window: inclusive ends, open when `None`.
     pub from: Option<Position>,
@@ -41,6 +43,7 @@ impl Default for ExportOptions {
     fn default() -> Self {
         Self {
             topic: None,
+            partition: None,
             kind: Kind::Records { upcast: false },
             from: None,
             until: None,
@@ -79,9 +82,18 @@ pub async fn run(
     let names = topics_to_export(&topics, options.topic.as_deref())?;
     let client_id = format!("{}projector-export", kafka.topic_prefix);
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let stretches: Vec<_> = whole_topics(kafka, &names)
+        .await?
+        .into_iter()
+        .flatten()
+        .filter(|s| options.partition.is_none_or(|p| s.at.partition == p))
+        .collect();
+    if let (Some(partition), true) = (options.partition, stretches.is_empty()) {
+        return Err(ExportError::NoSuchPartition(partition));
+    }
     let mut written = 0;
     // One partition at a time, so lines come out in offset order.
-    for stretch in whole_topics(kafka, &names).await?.into_iter().flatten() {
+    for stretch in stretches {
         let mut window = Window::new(options.from, options.until);
         // Each partition is read from offset 0 even when the window opens
         // later: the reader finds a partition's end by reaching it, and a

@@ -164,6 +164,33 @@ async fn export_windows_upcasts_and_decisions_match_the_live_projector() {
     assert_eq!(reservations.iter().collect::<Vec<_>>(), expected);
     let nothing = export(&log, &["--from", "offset:1000000"]);
     assert!(nothing.is_empty());
+    // One partition's stretch: the schedule's partition, offsets 2 to 4.
+    let (_, partition, _) = position(expected[0]);
+    let one = export(
+        &log,
+        &[
+            "--topic",
+            "concert.reservations.v1",
+            "--partition",
+            &partition.to_string(),
+            "--from",
+            "offset:2",
+            "--until",
+            "offset:4",
+        ],
+    );
+    let offsets: Vec<(String, i64, i64)> = one.iter().map(position).collect();
+    assert_eq!(offsets.iter().map(|p| p.2).collect::<Vec<_>>(), [2, 3, 4]);
+    assert!(offsets.iter().all(|p| p.1 == partition));
+    let absent = Command::new(env!("CARGO_BIN_EXE_projector"))
+        .args(["export", "--partition", "99"])
+        .env_clear()
+        .env("KAFKA_BROKERS", &log.env.settings.kafka.brokers)
+        .env("TOPIC_PREFIX", &log.env.settings.kafka.topic_prefix)
+        .output()
+        .unwrap();
+    assert_eq!(absent.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&absent.stderr).contains("--partition 99"));
 
     // --upcast: the v1 hold at version 2, with the contract's default limit.
     let as_appended = full.iter().find(|l| event_id(l) == old.event_id).unwrap();
