@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Offline checks of deploy/ and the Dockerfile that schemas cannot make:
 the manifests set only variables the README documents, every secret file a
-`*_FILE` variable names is mounted, the kustomization lists files that
+`*_FILE` variable names is mounted (for each container, the files it is
+told to read), the kustomization lists files that
 exist, and the Dockerfile builds locked and runs as a non-root user.
 
 Run by scripts/check-deploy.sh after the schema checks; needs PyYAML
@@ -71,11 +72,39 @@ def k8s_problems(documented: set[str]) -> list[str]:
         name = document["metadata"]["name"]
         if not pod.get("securityContext", {}).get("runAsNonRoot"):
             problems.append(f"{document['kind']} {name}: not runAsNonRoot")
-        mounts = {m["mountPath"] for c in pod["containers"] for m in c.get("volumeMounts", [])}
-        for path in {str(v) for k, v in config["data"].items() if k.endswith("_FILE")}:
-            if str(Path(path).parent) not in mounts:
-                problems.append(f"{document['kind']} {name}: {path} is not under a mounted volume")
+        for container in pod["containers"]:
+            mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+            for path in sorted(secret_files(container, config)):
+                if str(Path(path).parent) not in mounts:
+                    problems.append(f"{document['kind']} {name}: {path} is not under a mounted volume")
+            for variable in env_names(container):
+                if variable not in documented:
+                    problems.append(f"{document['kind']} {name}: {variable} is not in the README's configuration table")
     return problems
+
+
+def env_names(container: dict[str, Any]) -> list[str]:
+    return [str(e["name"]) for e in container.get("env", [])]
+
+
+def secret_files(container: dict[str, Any], config: dict[str, Any]) -> set[str]:
+    """The secret files a container is told to read: every `*_FILE` of the
+    ConfigMap when it takes the whole ConfigMap, and those it names itself
+    (a container given only some keys, like the topics Job, needs no
+    secret mounted)."""
+    files: set[str] = set()
+    whole = any(source.get("configMapRef", {}).get("name") == config["metadata"]["name"] for source in container.get("envFrom", []))
+    if whole:
+        files |= {str(v) for k, v in config["data"].items() if k.endswith("_FILE")}
+    for entry in container.get("env", []):
+        if not entry["name"].endswith("_FILE"):
+            continue
+        if "value" in entry:
+            files.add(str(entry["value"]))
+        key = entry.get("valueFrom", {}).get("configMapKeyRef", {}).get("key")
+        if key in config["data"]:
+            files.add(str(config["data"][key]))
+    return files
 
 
 def dockerfile_problems() -> list[str]:

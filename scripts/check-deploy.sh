@@ -19,7 +19,7 @@ fi
 cd "$ROOT/deploy"
 check-jsonschema --builtin-schema vendor.compose-spec compose/compose.yaml
 kubernetes-validate --strict --quiet --kubernetes-version 1.37.0 \
-  k8s/namespace.yaml k8s/config.yaml k8s/setup-job.yaml \
+  k8s/namespace.yaml k8s/config.yaml k8s/migrate-job.yaml k8s/topics-job.yaml \
   k8s/command-api.yaml k8s/query-api.yaml k8s/projector.yaml
 say "kubernetes-validate --strict deploy/k8s: ok"
 if command -v promtool >/dev/null 2>&1; then

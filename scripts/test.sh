@@ -13,12 +13,16 @@ TEST_BROKER_PORT=19092
 
 started_broker=no
 scratch=
+analysis_dir=
 stop_test_broker() {
   if [ "$started_broker" = yes ]; then
     "$ROOT/scripts/broker.sh" stop "$TEST_BROKER_NAME" || true
   fi
   if [ -n "$scratch" ]; then
     rm -rf "$scratch"
+  fi
+  if [ -n "$analysis_dir" ]; then
+    rm -rf "$analysis_dir"
   fi
 }
 trap stop_test_broker EXIT
@@ -84,6 +88,10 @@ step_test_broker() {
 step_cargo_tests() {
   export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
   export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+  # projector/tests/pipeline/analysis.rs leaves its export here for
+  # step_analysis_example.
+  analysis_dir=$(mktemp -d "${TMPDIR:-/tmp}/tf-analysis.XXXXXX")
+  export ANALYSIS_EXPORT_DIR="$analysis_dir"
   cd "$ROOT"
   if cargo nextest --version >/dev/null 2>&1; then
     say "cargo nextest run --workspace"
@@ -92,6 +100,23 @@ step_cargo_tests() {
     say "cargo-nextest not found; cargo test --workspace"
     cargo test --workspace --no-fail-fast
   fi
+}
+
+# docs/analysis.md's DuckDB example against the real export the cargo
+# tests left (a booking run through a live projector, exported with the
+# built binary): it must reproduce the figures the read tables hold.
+step_analysis_example() {
+  local dir=$analysis_dir
+  for file in records.jsonl decisions.jsonl expected.json; do
+    [ -s "$dir/$file" ] || die "$dir/$file is missing: projector/tests/pipeline/analysis.rs did not run"
+  done
+  if ! python3 -c 'import duckdb' >/dev/null 2>&1; then
+    say "installing duckdb (pip)"
+    python3 -m pip install --quiet duckdb
+  fi
+  say "scripts/analyse-export.py (docs/analysis.md) against the test's export"
+  python3 "$ROOT/scripts/analyse-export.py" "$dir/records.jsonl" "$dir/decisions.jsonl" --expect "$dir/expected.json"
+  rm -rf "$dir"
 }
 
 # The debug binaries of the three services, as the cargo tests built them
@@ -192,6 +217,7 @@ step_dependencies
 step_prometheus_rules
 step_test_broker
 step_cargo_tests
+step_analysis_example
 step_service_binaries
 step_schemathesis
 step_fuzz_corpus

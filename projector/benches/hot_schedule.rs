@@ -299,7 +299,7 @@ async fn main() {
     running.await.unwrap().unwrap();
 
     // 3. Replay.
-    let report = projector::replay::run(&settings, Default::default())
+    let report = projector::replay::run(&settings.database, &settings.kafka, Default::default())
         .await
         .expect("replayed");
     println!(

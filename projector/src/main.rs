@@ -5,64 +5,83 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use projector::cli::{self, Command};
-use projector::configuration::{self, Settings};
+use clap::Parser;
+use infra::config::{DatabaseSettings, KafkaSettings};
+use projector::cli::{Cli, Command, ExportArgs};
+use projector::configuration::{ConfigError, Sections, Settings};
 use projector::startup::Application;
-use projector::{checksum, export, replay};
+use projector::{checksum, export, replay, setup};
 
+/// Exit statuses (documented in `--help` and the README): 0 success,
+/// 1 failure at run time, 2 usage error (clap exits with 2 itself).
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match cli::parse(&args) {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    let settings = match configuration::load() {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("configuration error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let traces = match infra::telemetry::init_tracing(&settings.telemetry, "projector") {
-        Ok(traces) => traces,
-        Err(error) => {
-            eprintln!("configuration error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = match command {
-        Command::Setup => projector::setup::run(&settings)
-            .await
-            .map_err(|e| format!("setup error: {e}")),
-        Command::Run => run(settings).await,
-        Command::Replay(options) => replay::run(&settings, options)
-            .await
-            .map(|report| {
-                println!(
-                    "replayed {} records into schema {} in {:.2} s ({:.0} events/s)",
-                    report.records,
-                    report.schema,
-                    report.elapsed.as_secs_f64(),
-                    report.events_per_second()
-                );
-                println!("{}", report.checksum);
-            })
-            .map_err(|e| format!("replay error: {e}")),
-        Command::Checksum { schema } => print_checksum(&settings, schema.as_deref()).await,
-        Command::Export(options) => run_export(&settings, options).await,
-    };
-    traces.shutdown();
-    match outcome {
+    let cli = Cli::parse();
+    match execute(cli.command.unwrap_or(Command::Run)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `command` with only the settings it reads.
+async fn execute(command: Command) -> Result<(), String> {
+    let sections = Sections::from_env().map_err(configuration)?;
+    let traces = infra::telemetry::init_tracing(
+        &sections.telemetry().map_err(configuration)?,
+        "projector",
+    )
+    .map_err(|e| format!("configuration error: {e}"))?;
+    let outcome = execute_traced(command, &sections).await;
+    // Exports the spans still buffered (no-op when export is off).
+    traces.shutdown();
+    outcome
+}
+
+async fn execute_traced<F: Fn(&str) -> Option<String>>(
+    command: Command,
+    sections: &Sections<F>,
+) -> Result<(), String> {
+    let database = || sections.database().map_err(configuration);
+    let kafka = || sections.kafka().map_err(configuration);
+    match command {
+        Command::Run => run(sections.all().map_err(configuration)?).await,
+        Command::Setup => {
+            let (database, kafka) = (database()?, kafka()?);
+            setup::run(&database, &kafka)
+                .await
+                .map_err(|e| format!("setup error: {e}"))
+        }
+        Command::Migrate => setup::migrate(&database()?)
+            .await
+            .map_err(|e| format!("migrate error: {e}")),
+        Command::Topics => setup::topics(&kafka()?)
+            .await
+            .map_err(|e| format!("topics error: {e}")),
+        Command::Replay(args) => {
+            let (database, kafka) = (database()?, kafka()?);
+            let report = replay::run(&database, &kafka, args.into())
+                .await
+                .map_err(|e| format!("replay error: {e}"))?;
+            println!(
+                "replayed {} records into schema {} in {:.2} s ({:.0} events/s)",
+                report.records,
+                report.schema,
+                report.elapsed.as_secs_f64(),
+                report.events_per_second()
+            );
+            println!("{}", report.checksum);
+            Ok(())
+        }
+        Command::Checksum(args) => print_checksum(&database()?, args.schema.as_deref()).await,
+        Command::Export(args) => run_export(&kafka()?, &args).await,
+    }
+}
+
+fn configuration(error: ConfigError) -> String {
+    format!("configuration error: {error}")
 }
 
 async fn run(settings: Settings) -> Result<(), String> {
@@ -76,19 +95,14 @@ async fn run(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("projector stopped: {e}"))
 }
 
-async fn print_checksum(settings: &Settings, schema: Option<&str>) -> Result<(), String> {
-    if let Some(schema) = schema.filter(|s| !checksum::valid_schema_name(s)) {
-        return Err(format!(
-            "checksum error: --schema {schema:?} is not a plain schema name"
-        ));
-    }
+async fn print_checksum(database: &DatabaseSettings, schema: Option<&str>) -> Result<(), String> {
     // Fails with the reason DATABASE_URL is unusable, not a pool timeout.
-    infra::postgres::connect(&settings.database)
+    infra::postgres::connect(database)
         .await
         .map_err(|e| format!("checksum error: {e}"))?
         .close()
         .await;
-    let pool = checksum::pool_for(&settings.database, schema);
+    let pool = checksum::pool_for(database, schema);
     let sum = checksum::compute(&pool)
         .await
         .map_err(|e| format!("checksum error: DATABASE_URL: {e}"))?;
@@ -96,17 +110,17 @@ async fn print_checksum(settings: &Settings, schema: Option<&str>) -> Result<(),
     Ok(())
 }
 
-async fn run_export(settings: &Settings, options: export::ExportOptions) -> Result<(), String> {
-    let mut out: Box<dyn Write> = match &options.out {
+async fn run_export(kafka: &KafkaSettings, args: &ExportArgs) -> Result<(), String> {
+    let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .map_err(|e| format!("export error: --out {}: {e}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let written = export::run(settings, options.topic.as_deref(), &mut out)
+    let written = export::run(kafka, &args.options(), &mut out)
         .await
         .map_err(|e| format!("export error: {e}"))?;
-    eprintln!("exported {written} records");
+    eprintln!("exported {written} lines");
     Ok(())
 }

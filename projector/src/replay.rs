@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use infra::config::KafkaSettings;
+use infra::config::{DatabaseSettings, KafkaSettings};
 use infra::kafka::{TopicPartition, Topics};
 use infra::postgres::{quote_identifier, DatabaseError};
 use sqlx::migrate::MigrateError;
@@ -23,7 +23,6 @@ use tokio::task::JoinHandle;
 
 use crate::changes::{self, Changes};
 use crate::checksum::{self, Checksum};
-use crate::configuration::Settings;
 use crate::folds::{Engine, Produced};
 use crate::pipeline::States;
 use crate::reader::{whole_topics, LogReader, ReadError, Stretch};
@@ -77,19 +76,25 @@ pub fn default_schema_name() -> String {
     format!("replay_{}", Utc::now().format("%Y%m%d_%H%M%S_%3f"))
 }
 
-pub async fn run(settings: &Settings, options: ReplayOptions) -> Result<ReplayReport, ReplayError> {
+/// Needs only the database and the broker: `projector replay` reads no
+/// other setting.
+pub async fn run(
+    database: &DatabaseSettings,
+    kafka: &KafkaSettings,
+    options: ReplayOptions,
+) -> Result<ReplayReport, ReplayError> {
     let schema = options.schema.unwrap_or_else(default_schema_name);
     if !checksum::valid_schema_name(&schema) {
         return Err(ReplayError::InvalidSchema(schema));
     }
-    create_schema(settings, &schema).await?;
-    let pool = checksum::pool_for(&settings.database, Some(&schema));
+    create_schema(database, &schema).await?;
+    let pool = checksum::pool_for(database, Some(&schema));
     infra::postgres::MIGRATOR.run(&pool).await?;
 
     let started = Instant::now();
-    let topics = Topics::from_settings(&settings.kafka);
+    let topics = Topics::from_settings(kafka);
     let until_ms = options.until.map(|t| t.timestamp_millis());
-    let mut chunks = read_all(settings, &topics, until_ms).await?;
+    let mut chunks = read_all(kafka, &topics, until_ms).await?;
     let (writes, writer) = spawn_writer(pool.clone());
     let engine = Engine::new(&topics);
     let mut states = States::new();
@@ -127,15 +132,14 @@ type Chunk = Result<Vec<Record>, ReadError>;
 
 /// One reader per topic, each sending its chunks as they come.
 async fn read_all(
-    settings: &Settings,
+    kafka: &KafkaSettings,
     topics: &Topics,
     until_ms: Option<i64>,
 ) -> Result<mpsc::Receiver<Chunk>, ReplayError> {
     let (sender, receiver) = mpsc::channel(4);
-    let client_id = format!("{}projector-replay", settings.kafka.topic_prefix);
-    for stretches in whole_topics(&settings.kafka, &topics.all()).await? {
-        let (kafka, client_id, sender) =
-            (settings.kafka.clone(), client_id.clone(), sender.clone());
+    let client_id = format!("{}projector-replay", kafka.topic_prefix);
+    for stretches in whole_topics(kafka, &topics.all()).await? {
+        let (kafka, client_id, sender) = (kafka.clone(), client_id.clone(), sender.clone());
         tokio::spawn(async move {
             if let Err(error) = read_topic(&kafka, &client_id, &stretches, until_ms, &sender).await
             {
@@ -194,8 +198,8 @@ fn spawn_writer(pool: PgPool) -> (mpsc::Sender<Changes>, JoinHandle<Result<(), s
     (sender, writer)
 }
 
-async fn create_schema(settings: &Settings, schema: &str) -> Result<(), ReplayError> {
-    let admin = infra::postgres::connect(&settings.database).await?;
+async fn create_schema(database: &DatabaseSettings, schema: &str) -> Result<(), ReplayError> {
+    let admin = infra::postgres::connect(database).await?;
     let created = admin
         .execute(format!("CREATE SCHEMA {}", quote_identifier(schema)).as_str())
         .await;

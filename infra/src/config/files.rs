@@ -18,28 +18,49 @@ pub const SECRET_VARIABLES: [(&str, &str); 6] = [
     ("AUTH_JWT_HS256_SECRET", "AUTH_JWT_HS256_SECRET_FILE"),
 ];
 
-/// Wraps `lookup` so each secret variable left unset answers the contents
-/// of its `_FILE` (trailing newline and spaces trimmed, as `echo` and
-/// editors leave them). Reads every named file now, so a missing or
-/// unreadable one fails start-up with its variable's name.
-pub(super) fn with_secret_files(
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<impl Fn(&str) -> Option<String>, ConfigError> {
-    let mut from_files = HashMap::new();
+/// Refuses a secret given both as itself and as a file. Reads no file:
+/// a file is read only when a section that uses its secret is read
+/// ([`read_secret_files`]), so a command never needs a secret it does not use.
+pub(super) fn check_secret_files(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
     for (name, file_variable) in SECRET_VARIABLES {
-        let Some(path) = lookup(file_variable).filter(|path| !path.trim().is_empty()) else {
-            continue;
-        };
-        if lookup(name).is_some_and(|value| !value.trim().is_empty()) {
+        if file_of(lookup, file_variable).is_some()
+            && lookup(name).is_some_and(|value| !value.trim().is_empty())
+        {
             return Err(ConfigError::invalid(
                 file_variable,
                 format!("{name} is set too; set one of them"),
             ));
         }
+    }
+    Ok(())
+}
+
+/// The contents of the files that `secrets` (some of `SECRET_VARIABLES`)
+/// are given in, by secret name (trailing newline and spaces trimmed, as
+/// `echo` and editors leave them). A missing or unreadable file fails with
+/// its variable's name.
+pub(super) fn read_secret_files(
+    lookup: &impl Fn(&str) -> Option<String>,
+    secrets: &[&str],
+) -> Result<HashMap<&'static str, String>, ConfigError> {
+    let mut from_files = HashMap::new();
+    for (name, file_variable) in SECRET_VARIABLES {
+        if !secrets.contains(&name) {
+            continue;
+        }
+        let Some(path) = file_of(lookup, file_variable) else {
+            continue;
+        };
         let contents = std::fs::read_to_string(path.trim()).map_err(|error| {
             ConfigError::invalid(file_variable, format!("cannot read {path:?}: {error}"))
         })?;
         from_files.insert(name, contents.trim_end().to_owned());
     }
-    Ok(move |name: &str| lookup(name).or_else(|| from_files.get(name).cloned()))
+    Ok(from_files)
+}
+
+fn file_of(lookup: &impl Fn(&str) -> Option<String>, file_variable: &str) -> Option<String> {
+    lookup(file_variable).filter(|path| !path.trim().is_empty())
 }

@@ -10,6 +10,7 @@ mod files;
 mod kafka_properties;
 mod read;
 mod secret;
+mod sections;
 mod settings;
 mod token_keys;
 
@@ -20,6 +21,7 @@ pub use error::ConfigError;
 pub use files::SECRET_VARIABLES;
 pub use kafka_properties::{KafkaProperties, PROPERTY_PREFIX};
 pub use secret::Secret;
+pub use sections::{Sections, Settings};
 pub use settings::*;
 pub use token_keys::{
     check_key_id, QueueTokenKey, QueueTokenKeys, MAX_KEY_ID_LEN, MIN_TOKEN_SECRET_BYTES,

@@ -6,12 +6,10 @@ use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 
-use super::auth::{self, AuthSettings};
-use super::files::with_secret_files;
-use super::kafka_properties::{KafkaProperties, PROPERTY_PREFIX};
+use super::kafka_properties::KafkaProperties;
 use super::read::{Choice, Variables};
 use super::secret::Secret;
-use super::token_keys::{self, QueueTokenKeys};
+use super::token_keys::QueueTokenKeys;
 use super::ConfigError;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/ticketfold";
@@ -47,140 +45,6 @@ pub const DEFAULT_SNAPSHOT_EVERY_RECORDS: u64 = 20_000;
 /// records, at the cost of one state write per partition per minute.
 pub const DEFAULT_SNAPSHOT_EVERY_SECONDS: u64 = 60;
 
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub database: DatabaseSettings,
-    pub redis: RedisSettings,
-    pub kafka: KafkaSettings,
-    pub http: HttpSettings,
-    pub admin: AdminSettings,
-    pub queue: QueueSettings,
-    pub reservation: ReservationPolicy,
-    pub wallet: WalletPolicy,
-    pub cache: CacheSettings,
-    pub cors: CorsSettings,
-    pub telemetry: TelemetrySettings,
-    pub snapshots: SnapshotSettings,
-    pub auth: AuthSettings,
-}
-
-impl Settings {
-    /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Settings, ConfigError> {
-        let names: Vec<String> = std::env::vars_os()
-            .filter_map(|(name, _)| name.into_string().ok())
-            .filter(|name| name.starts_with(PROPERTY_PREFIX))
-            .collect();
-        Self::load_named(names.iter().map(String::as_str), |name| {
-            std::env::var(name).ok()
-        })
-    }
-
-    /// Reads the settings through `lookup`, which answers a variable's value
-    /// or `None` when it is unset. Empty values count as unset.
-    /// Each secret may come from a file instead (`<NAME>_FILE`).
-    pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        Self::load_named(std::iter::empty(), lookup)
-    }
-
-    /// As `load`, with `names` listing the variables that are set, which
-    /// the families of variables named by a prefix need
-    /// (`KAFKA_PROPERTY_*`); a name missing from it leaves its variable out.
-    pub fn load_named<'a>(
-        names: impl IntoIterator<Item = &'a str>,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Settings, ConfigError> {
-        let properties = KafkaProperties::read(names, &lookup)?;
-        let vars = Variables::new(with_secret_files(lookup)?);
-        Ok(Settings {
-            database: DatabaseSettings::parse(
-                "DATABASE_URL",
-                &vars.text_or("DATABASE_URL", DEFAULT_DATABASE_URL),
-            )?
-            .bounded(request_bounds(&vars)?),
-            redis: RedisSettings {
-                url: vars.redis_url("REDIS_URL", DEFAULT_REDIS_URL)?,
-                key_prefix: vars.text_or("REDIS_KEY_PREFIX", "tf:"),
-                ca_file: redis_ca_file(&vars)?,
-            },
-            kafka: KafkaSettings {
-                brokers: vars.text_or("KAFKA_BROKERS", "127.0.0.1:9092"),
-                topic_prefix: vars.text_or("TOPIC_PREFIX", ""),
-                partitions: TopicPartitions {
-                    catalog: vars.positive("KAFKA_PARTITIONS_CATALOG", 3)?,
-                    reservations: vars.positive("KAFKA_PARTITIONS_RESERVATIONS", 6)?,
-                    wallets: vars.positive("KAFKA_PARTITIONS_WALLETS", 6)?,
-                },
-                replication_factor: vars.positive("KAFKA_REPLICATION_FACTOR", 1)?,
-                fetch_wait_ms: vars.positive("KAFKA_FETCH_WAIT_MS", 5)?,
-                properties,
-            },
-            http: HttpSettings {
-                command_api_addr: vars.socket_addr("COMMAND_API_ADDR", "0.0.0.0:8080")?,
-                query_api_addr: vars.socket_addr("QUERY_API_ADDR", "0.0.0.0:8081")?,
-                projector_addr: vars.socket_addr("PROJECTOR_ADDR", "0.0.0.0:8082")?,
-                max_in_flight: vars.positive("HTTP_MAX_IN_FLIGHT", 1024)?,
-                public_query_url: vars.base_url("PUBLIC_QUERY_URL", DEFAULT_PUBLIC_QUERY_URL)?,
-            },
-            admin: AdminSettings {
-                key: vars.text("ADMIN_KEY").map(Secret::new),
-            },
-            queue: QueueSettings {
-                active_max: vars.positive("QUEUE_ACTIVE_MAX", 1000)?,
-                admission: vars.choice("QUEUE_ADMISSION", AdmissionMode::Adaptive)?,
-                admit_per_second: vars.positive("QUEUE_ADMIT_PER_SECOND", 500)?,
-                admit_floor_per_second: vars.positive("QUEUE_ADMIT_FLOOR_PER_SECOND", 5)?,
-                target_p95_ms: vars.positive("QUEUE_TARGET_P95_MS", 300)?,
-                target_in_flight: vars.positive("QUEUE_TARGET_IN_FLIGHT", 400)?,
-                target_lag_records: vars.positive("QUEUE_TARGET_LAG_RECORDS", 5000)?,
-                active_ttl_seconds: vars.positive("QUEUE_ACTIVE_TTL_SECONDS", 600)?,
-                token_keys: token_keys::read(&vars)?,
-                waiting_grace_seconds: vars.at_least(
-                    "QUEUE_WAITING_GRACE_SECONDS",
-                    60,
-                    MIN_WAITING_GRACE_SECONDS,
-                )?,
-                active_idle_seconds: vars.positive("QUEUE_ACTIVE_IDLE_SECONDS", 120)?,
-                prequeue_lead_seconds: vars.positive("QUEUE_PREQUEUE_LEAD_SECONDS", 1800)?,
-                challenge_bits: challenge_bits(vars.at_least("QUEUE_CHALLENGE_BITS", 0, 0)?)?,
-            },
-            reservation: ReservationPolicy {
-                hold_ttl_seconds: vars.positive("HOLD_TTL_SECONDS", 300)?,
-                max_holds_per_user: vars.positive("MAX_HOLDS_PER_USER", 4)?,
-            },
-            wallet: WalletPolicy {
-                max_single_charge: vars.positive("MAX_SINGLE_CHARGE", 1_000_000)?,
-                max_balance: vars.positive("MAX_BALANCE", 10_000_000)?,
-            },
-            cache: CacheSettings {
-                strategy: vars.choice("CACHE_STRATEGY", CacheStrategy::Protected)?,
-                ttl_seconds: vars.positive("CACHE_TTL_SECONDS", 300)?,
-                warm_lead_seconds: vars.positive("CACHE_WARM_LEAD_SECONDS", 180)?,
-            },
-            cors: CorsSettings {
-                allowed_origins: vars.origins("CORS_ALLOWED_ORIGINS")?,
-            },
-            telemetry: TelemetrySettings {
-                log_filter: vars.text_or("RUST_LOG", "info"),
-                log_format: vars.choice("LOG_FORMAT", LogFormat::Text)?,
-                otlp_traces_endpoint: otlp_traces_endpoint(&vars),
-                service_name: vars.text("OTEL_SERVICE_NAME"),
-            },
-            snapshots: SnapshotSettings {
-                every_records: vars.positive(
-                    "PROJECTOR_SNAPSHOT_EVERY_RECORDS",
-                    DEFAULT_SNAPSHOT_EVERY_RECORDS,
-                )?,
-                every_seconds: vars.positive(
-                    "PROJECTOR_SNAPSHOT_EVERY_SECONDS",
-                    DEFAULT_SNAPSHOT_EVERY_SECONDS,
-                )?,
-            },
-            auth: auth::read(&vars)?,
-        })
-    }
-}
-
 /// The Postgres connection, validated as a `postgres://` URL at load time so
 /// a typo stops start-up instead of surfacing as a connect failure later.
 #[derive(Clone)]
@@ -210,37 +74,6 @@ impl Default for RequestBounds {
             lock_timeout: Duration::from_millis(DEFAULT_LOCK_TIMEOUT_MS),
         }
     }
-}
-
-fn request_bounds<F: Fn(&str) -> Option<String>>(
-    vars: &Variables<F>,
-) -> Result<RequestBounds, ConfigError> {
-    let statement_ms: u64 = vars.positive(
-        "DATABASE_STATEMENT_TIMEOUT_MS",
-        DEFAULT_STATEMENT_TIMEOUT_MS,
-    )?;
-    let lock_ms: u64 = vars.positive("DATABASE_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS)?;
-    if statement_ms > MAX_STATEMENT_TIMEOUT_MS {
-        // Far past any wait budget, and a deadline that far out is a typo
-        // (Postgres itself refuses more than about 24 days).
-        return Err(ConfigError::invalid(
-            "DATABASE_STATEMENT_TIMEOUT_MS",
-            format!("must be at most {MAX_STATEMENT_TIMEOUT_MS}, got {statement_ms}"),
-        ));
-    }
-    if lock_ms > statement_ms {
-        // A longer lock wait would never fire: the statement is cancelled first.
-        return Err(ConfigError::invalid(
-            "DATABASE_LOCK_TIMEOUT_MS",
-            format!(
-                "must not exceed DATABASE_STATEMENT_TIMEOUT_MS ({statement_ms}), got {lock_ms}"
-            ),
-        ));
-    }
-    Ok(RequestBounds {
-        statement_timeout: Duration::from_millis(statement_ms),
-        lock_timeout: Duration::from_millis(lock_ms),
-    })
 }
 
 impl DatabaseSettings {
@@ -357,7 +190,7 @@ pub struct RedisSettings {
     pub ca_file: Option<PathBuf>,
 }
 
-fn redis_ca_file<F: Fn(&str) -> Option<String>>(
+pub(super) fn redis_ca_file<F: Fn(&str) -> Option<String>>(
     vars: &Variables<F>,
 ) -> Result<Option<PathBuf>, ConfigError> {
     const VAR: &str = "REDIS_TLS_CA_FILE";
@@ -387,6 +220,9 @@ pub struct KafkaSettings {
     pub topic_prefix: String,
     pub partitions: TopicPartitions,
     pub replication_factor: i32,
+    /// `min.insync.replicas` of the topics `projector topics` creates
+    /// (`KAFKA_MIN_INSYNC_REPLICAS`); `None` leaves the broker's default.
+    pub min_insync_replicas: Option<i32>,
     /// The projector's `fetch.wait.max.ms`. Kafka and Redpanda answer a
     /// fetch as soon as records arrive, so a long wait costs nothing there;
     /// tansu 0.6 always sleeps out the wait, so there it bounds how late a
@@ -539,7 +375,7 @@ impl Choice for LogFormat {
 pub const MAX_CHALLENGE_BITS: u8 = 32;
 
 /// The OTLP traces URL the standard variables name, if tracing is on.
-fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(vars: &Variables<F>) -> Option<String> {
+pub(super) fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(vars: &Variables<F>) -> Option<String> {
     if vars
         .text("OTEL_SDK_DISABLED")
         .is_some_and(|disabled| disabled.eq_ignore_ascii_case("true"))
@@ -550,16 +386,4 @@ fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(vars: &Variables<F>) -> O
         vars.text("OTEL_EXPORTER_OTLP_ENDPOINT")
             .map(|base| format!("{}/v1/traces", base.trim_end_matches('/')))
     })
-}
-
-fn challenge_bits(bits: u64) -> Result<u8, ConfigError> {
-    u8::try_from(bits)
-        .ok()
-        .filter(|bits| *bits <= MAX_CHALLENGE_BITS)
-        .ok_or_else(|| {
-            ConfigError::invalid(
-                "QUEUE_CHALLENGE_BITS",
-                format!("must be 0 to {MAX_CHALLENGE_BITS}, got {bits}"),
-            )
-        })
 }

@@ -422,3 +422,60 @@ fn secrets_can_come_from_files() {
     assert!(missing.reason.contains("cannot read"), "{}", missing.reason);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn sections(pairs: &[(&str, &str)]) -> Sections<impl Fn(&str) -> Option<String>> {
+    let vars: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Sections::new(move |name: &str| vars.get(name).cloned()).unwrap()
+}
+
+#[test]
+fn a_section_reads_only_its_own_variables() {
+    // No queue-token secret and a broken Redis URL: the database and Kafka
+    // sections do not care, the whole load names the first fault.
+    let bad = [
+        ("REDIS_URL", "http://not-redis"),
+        ("TOPIC_PREFIX", "x."),
+        ("DATABASE_URL", "postgres://u@db:5432/tf"),
+    ];
+    let read = sections(&bad);
+    assert_eq!(read.kafka().unwrap().topic_prefix, "x.");
+    assert_eq!(read.database().unwrap().database_name(), "tf");
+    assert_eq!(read.redis().unwrap_err().variable, "REDIS_URL");
+    assert_eq!(read.queue().unwrap_err().variable, "QUEUE_TOKEN_SECRET");
+    assert_eq!(read.all().unwrap_err().variable, "REDIS_URL");
+
+    // A secret's file is read with its section only.
+    let read = sections(&[("QUEUE_TOKEN_SECRET_FILE", "/nonexistent/queue_token_secret")]);
+    assert!(read.database().is_ok() && read.kafka().is_ok() && read.redis().is_ok());
+    let error = read.queue().unwrap_err();
+    assert_eq!(error.variable, "QUEUE_TOKEN_SECRET_FILE");
+    assert!(error.reason.contains("cannot read"), "{error}");
+    assert_eq!(read.all().unwrap_err().variable, "QUEUE_TOKEN_SECRET_FILE");
+}
+
+#[test]
+fn min_insync_replicas_is_unset_by_default_and_bounded_by_the_replication_factor() {
+    assert_eq!(sections(&[]).kafka().unwrap().min_insync_replicas, None);
+    let kafka = sections(&[
+        ("KAFKA_REPLICATION_FACTOR", "3"),
+        ("KAFKA_MIN_INSYNC_REPLICAS", "2"),
+    ])
+    .kafka()
+    .unwrap();
+    assert_eq!(
+        (kafka.replication_factor, kafka.min_insync_replicas),
+        (3, Some(2))
+    );
+    for (factor, replicas) in [("1", "2"), ("3", "0"), ("3", "two")] {
+        let error = sections(&[
+            ("KAFKA_REPLICATION_FACTOR", factor),
+            ("KAFKA_MIN_INSYNC_REPLICAS", replicas),
+        ])
+        .kafka()
+        .unwrap_err();
+        assert_eq!(error.variable, "KAFKA_MIN_INSYNC_REPLICAS", "{error}");
+    }
+}

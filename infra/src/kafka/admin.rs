@@ -25,7 +25,8 @@ fn admin_client(kafka: &KafkaSettings) -> Result<AdminClient<DefaultClientContex
     client_config(kafka).create()
 }
 
-/// Creates the three topics with their configured partition counts. Topics
+/// Creates the three topics with their configured partition counts,
+/// replication factor and (when set) `min.insync.replicas`. Topics
 /// that already exist are left as they are, so this is safe to repeat.
 pub async fn ensure_topics(kafka: &KafkaSettings) -> Result<(), TopicAdminError> {
     let unreachable = |source| TopicAdminError::Unreachable {
@@ -35,16 +36,23 @@ pub async fn ensure_topics(kafka: &KafkaSettings) -> Result<(), TopicAdminError>
     let admin = admin_client(kafka).map_err(unreachable)?;
     let topics = Topics::from_settings(kafka);
     let wanted = topics.with_partitions(kafka);
+    let min_insync = kafka.min_insync_replicas.map(|n| n.to_string());
     let new_topics: Vec<NewTopic<'_>> = wanted
         .iter()
         .map(|(name, partitions)| {
             // The log is the system of record: never let the broker expire it.
-            NewTopic::new(
+            let topic = NewTopic::new(
                 name,
                 *partitions,
                 TopicReplication::Fixed(kafka.replication_factor),
             )
-            .set("retention.ms", "-1")
+            .set("retention.ms", "-1");
+            // Only when asked for: otherwise the broker's default applies,
+            // which is what a single local broker (tansu) wants.
+            match &min_insync {
+                Some(replicas) => topic.set("min.insync.replicas", replicas),
+                None => topic,
+            }
         })
         .collect();
     let options = AdminOptions::new()

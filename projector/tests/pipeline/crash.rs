@@ -54,9 +54,13 @@ async fn a_projector_sigkilled_mid_run_resumes_to_what_a_clean_replay_builds() {
     ))
     .await
     .unwrap();
-    let replayed = projector::replay::run(&log.env.settings, Default::default())
-        .await
-        .expect("the replay runs");
+    let replayed = projector::replay::run(
+        &log.env.settings.database,
+        &log.env.settings.kafka,
+        Default::default(),
+    )
+    .await
+    .expect("the replay runs");
     assert_eq!(
         replayed.checksum, live,
         "the live tables are what the log says"

@@ -309,7 +309,11 @@ pub async fn subscribe(log: &TestLog) -> impl futures::Stream<Item = Decision> +
 /// Every record of `topic` (all three when `None`), read back from the log.
 pub async fn exported(log: &TestLog, topic: Option<&str>) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    projector::export::run(&log.env.settings, topic, &mut out)
+    let options = projector::export::ExportOptions {
+        topic: topic.map(str::to_owned),
+        ..Default::default()
+    };
+    projector::export::run(&log.env.settings.kafka, &options, &mut out)
         .await
         .expect("the export runs");
     String::from_utf8(out)

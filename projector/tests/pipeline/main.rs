@@ -1,8 +1,10 @@
+mod analysis;
 mod catalog;
 mod contention;
 mod crash;
 mod dead_letters;
 mod exactly_once;
+mod export;
 mod helpers;
 mod holds;
 mod leases;

@@ -53,7 +53,8 @@ async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every
 
     let live = live(&log).await;
     let report = replay::run(
-        &log.env.settings,
+        &log.env.settings.database,
+        &log.env.settings.kafka,
         ReplayOptions {
             schema: Some("replay_all".into()),
             ..Default::default()
@@ -84,7 +85,8 @@ async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every
 
     // Up to a time before anything was appended: nothing.
     let before = replay::run(
-        &log.env.settings,
+        &log.env.settings.database,
+        &log.env.settings.kafka,
         ReplayOptions {
             until: Some(Utc.with_ymd_and_hms(2001, 1, 1, 0, 0, 0).unwrap()),
             schema: Some("replay_nothing".into()),
@@ -95,7 +97,8 @@ async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every
     assert_eq!(before.records, 0);
     assert!(before.checksum.rows.iter().all(|(_, n)| *n == 0));
     let exists = replay::run(
-        &log.env.settings,
+        &log.env.settings.database,
+        &log.env.settings.kafka,
         ReplayOptions {
             schema: Some("replay_all".into()),
             ..Default::default()

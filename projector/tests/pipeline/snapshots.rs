@@ -88,7 +88,8 @@ async fn assert_replay_matches_live(log: &TestLog, schema: &str) {
         .await
         .unwrap();
     let replayed = replay::run(
-        &log.env.settings,
+        &log.env.settings.database,
+        &log.env.settings.kafka,
         ReplayOptions {
             schema: Some(schema.into()),
             ..Default::default()
