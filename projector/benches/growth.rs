@@ -38,6 +38,10 @@ use uuid::Uuid;
 
 const SEATS_PER_SCHEDULE: i64 = 1_000;
 const FANS_PER_CHUNK: usize = 500;
+/// Seats of a probe schedule: probes every 50 ms for the ~25 s they run
+/// need about 500; a schedule record of 5,000 seats is past the record
+/// size the fold accepts.
+const PROBE_SEATS: i64 = 2_000;
 const PROBE_EVERY: Duration = Duration::from_millis(50);
 const PATIENCE: Duration = Duration::from_secs(600);
 
@@ -164,15 +168,22 @@ impl Projector {
             .map_or(0.0, |kib| kib / 1024.0)
     }
 
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn kill(self) {
+        // Drop sends the SIGKILL.
     }
 
     fn terminate(mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Projector {
+    /// SIGKILL, so a failing benchmark leaves no projector behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
@@ -187,7 +198,7 @@ impl Probes {
     async fn open(bench: &Bench, partitions: i32) -> Self {
         let mut schedules = BTreeMap::new();
         while (schedules.len() as i32) < partitions {
-            let schedule_id = add_schedule(bench, 100_000).await;
+            let schedule_id = add_ready_schedule(bench, PROBE_SEATS).await;
             let partition = bench.append(&hold(schedule_id, Uuid::now_v7(), 1)).await;
             schedules.entry(partition).or_insert((schedule_id, 2));
         }
@@ -207,9 +218,8 @@ impl Probes {
         sent
     }
 
-    /// Sends probes for `window`, then waits for their decisions; answers
-    /// the longest wait and the number of probes.
-    async fn longest_wait(&mut self, bench: &Bench, window: Duration) -> (Duration, usize) {
+    /// Sends probes for `window`, then waits for their decisions.
+    async fn waits(&mut self, bench: &Bench, window: Duration) -> Waits {
         let started = Instant::now();
         let mut sent = Vec::new();
         while started.elapsed() < window {
@@ -217,7 +227,7 @@ impl Probes {
             tokio::time::sleep(PROBE_EVERY).await;
         }
         let deadline = Instant::now() + PATIENCE;
-        let mut longest = Duration::ZERO;
+        let mut waits = Vec::with_capacity(sent.len());
         for (id, at) in &sent {
             let decided = loop {
                 if let Some(decided) = bench.decided_at(id) {
@@ -226,10 +236,56 @@ impl Probes {
                 assert!(Instant::now() < deadline, "a probe was never decided");
                 tokio::time::sleep(Duration::from_millis(10)).await;
             };
-            longest = longest.max(decided.saturating_duration_since(*at));
+            waits.push(decided.saturating_duration_since(*at));
         }
-        (longest, sent.len())
+        waits.sort();
+        Waits {
+            median: waits[waits.len() / 2],
+            longest: waits[waits.len() - 1],
+            probes: waits.len(),
+        }
     }
+}
+
+/// How long probes waited for their decisions.
+struct Waits {
+    median: Duration,
+    longest: Duration,
+    probes: usize,
+}
+
+impl std::fmt::Display for Waits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "longest probe wait {:.0} ms, median {:.0} ms ({} probes)",
+            ms(self.longest),
+            ms(self.median),
+            self.probes
+        )
+    }
+}
+
+/// A schedule its holds can find: appended, then waited for until folded
+/// (catalog and reservations are different topics, so a hold appended right
+/// after its schedule may be folded first, and answered NOT_FOUND).
+async fn add_ready_schedule(bench: &Bench, seats: i64) -> Uuid {
+    let accepted = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM command_outcomes WHERE command_type = 'ADD_SCHEDULE' AND outcome = 'ACCEPTED'",
+        )
+        .fetch_one(&bench.pool)
+        .await
+        .unwrap()
+    };
+    let before = accepted().await;
+    let schedule_id = add_schedule(bench, seats).await;
+    let deadline = Instant::now() + PATIENCE;
+    while accepted().await <= before {
+        assert!(Instant::now() < deadline, "the schedule was never folded");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    schedule_id
 }
 
 async fn add_schedule(bench: &Bench, seats: i64) -> Uuid {
@@ -343,14 +399,14 @@ async fn main() {
     let mut probes = Probes::open(&bench, settings.kafka.partitions.reservations).await;
     println!("filling the log to {target} records ...");
     let filling = Instant::now();
-    let (mut schedule, mut seat) = (add_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
+    let (mut schedule, mut seat) = (add_ready_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
     let mut fans = 0u64;
     loop {
         let mut firsts = Vec::with_capacity(FANS_PER_CHUNK * 2);
         let mut payments = Vec::with_capacity(FANS_PER_CHUNK);
         for _ in 0..FANS_PER_CHUNK {
             if seat == SEATS_PER_SCHEDULE {
-                (schedule, seat) = (add_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
+                (schedule, seat) = (add_ready_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
             }
             seat += 1;
             let (first, pay) = fan(schedule, seat);
@@ -379,26 +435,27 @@ async fn main() {
         a.rss_mib()
     );
 
+    let outcomes: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT command_type, outcome, count(*) FROM command_outcomes GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&bench.pool)
+    .await
+    .unwrap();
+    for (command, outcome, count) in outcomes {
+        println!("  {command} {outcome}: {count}");
+    }
+
     // 2. A second projector joins.
-    let (idle, _) = probes.longest_wait(&bench, Duration::from_secs(2)).await;
-    println!(
-        "probe decision, one projector, no hand-over: longest {:.0} ms",
-        ms(idle)
-    );
+    let quiet = probes.waits(&bench, Duration::from_secs(3)).await;
+    println!("one projector, nothing changing hands: {quiet}");
     let b = Projector::start(&bench.env);
-    let (join, count) = probes.longest_wait(&bench, Duration::from_secs(10)).await;
-    println!(
-        "hand-over, a second projector joins: longest probe wait {:.0} ms ({count} probes over 10 s)",
-        ms(join)
-    );
+    let joined = probes.waits(&bench, Duration::from_secs(10)).await;
+    println!("a second projector joins (10 s from its start): {joined}");
 
     // 3. A is SIGKILLed.
     a.kill();
-    let (killed, count) = probes.longest_wait(&bench, Duration::from_secs(10)).await;
-    println!(
-        "hand-over, a projector SIGKILLed: longest probe wait {:.0} ms ({count} probes over 10 s)",
-        ms(killed)
-    );
+    let killed = probes.waits(&bench, Duration::from_secs(10)).await;
+    println!("a projector SIGKILLed (10 s from the kill): {killed}");
     wait_caught_up(&bench).await;
     println!("projector B RSS once caught up: {:.0} MiB", b.rss_mib());
 
@@ -455,18 +512,19 @@ async fn main() {
     );
 }
 
-/// Waits until every record in the log has been folded: the outcome count
-/// stops moving and the projector's stored offsets reach the log's end.
+/// Waits until every record in the log has been folded, the follow-ups
+/// those records caused included: the stored offsets reach the log's end
+/// and the end has stopped moving.
 async fn wait_caught_up(bench: &Bench) {
-    let end = bench.log_size().await;
     let deadline = Instant::now() + PATIENCE;
     loop {
+        let end = bench.log_size().await;
         let folded: Option<i64> =
             sqlx::query_scalar("SELECT sum(next_offset)::bigint FROM projector_offsets")
                 .fetch_one(&bench.pool)
                 .await
                 .unwrap_or(None);
-        if folded.unwrap_or(0) >= end {
+        if folded.unwrap_or(0) >= end && bench.log_size().await == end {
             return;
         }
         assert!(Instant::now() < deadline, "the projector never caught up");
