@@ -501,7 +501,7 @@ async fn main() {
     c.terminate();
 
     // 5. Replay.
-    let report = projector::replay::run(&settings, Default::default())
+    let report = projector::replay::run(&settings.database, &settings.kafka, Default::default())
         .await
         .expect("replayed");
     println!(

@@ -29,11 +29,9 @@ async fn main() -> ExitCode {
 /// Runs `command` with only the settings it reads.
 async fn execute(command: Command) -> Result<(), String> {
     let sections = Sections::from_env().map_err(configuration)?;
-    let traces = infra::telemetry::init_tracing(
-        &sections.telemetry().map_err(configuration)?,
-        "projector",
-    )
-    .map_err(|e| format!("configuration error: {e}"))?;
+    let traces =
+        infra::telemetry::init_tracing(&sections.telemetry().map_err(configuration)?, "projector")
+            .map_err(|e| format!("configuration error: {e}"))?;
     let outcome = execute_traced(command, &sections).await;
     // Exports the spans still buffered (no-op when export is off).
     traces.shutdown();

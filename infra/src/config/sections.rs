@@ -53,7 +53,7 @@ impl Settings {
         names: impl IntoIterator<Item = &'a str>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
-        Sections::named(names, lookup)?.all()
+        Sections::named(names.into_iter().map(str::to_owned).collect(), lookup)?.all()
     }
 }
 
@@ -72,9 +72,7 @@ impl Sections<()> {
         let names: Vec<String> = std::env::vars_os()
             .filter_map(|(name, _)| name.into_string().ok())
             .collect();
-        Sections::named(names.iter().map(String::as_str), |name: &str| {
-            std::env::var(name).ok()
-        })
+        Sections::named(names, |name: &str| std::env::var(name).ok())
     }
 
     /// The sections `lookup` answers (a variable's value, `None` when it is
@@ -84,20 +82,19 @@ impl Sections<()> {
     pub fn new(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Sections<impl Fn(&str) -> Option<String>>, ConfigError> {
-        Sections::named(std::iter::empty(), lookup)
+        Sections::named(Vec::new(), lookup)
     }
 
     /// As `new`, with `names` listing the variables that are set (those of
     /// the `KAFKA_PROPERTY_*` family are kept).
-    pub fn named<'a>(
-        names: impl IntoIterator<Item = &'a str>,
+    pub fn named(
+        names: Vec<String>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Sections<impl Fn(&str) -> Option<String>>, ConfigError> {
         check_secret_files(&lookup)?;
         let property_names = names
             .into_iter()
             .filter(|name| name.starts_with(PROPERTY_PREFIX))
-            .map(str::to_owned)
             .collect();
         Ok(Sections {
             lookup,

@@ -375,7 +375,9 @@ impl Choice for LogFormat {
 pub const MAX_CHALLENGE_BITS: u8 = 32;
 
 /// The OTLP traces URL the standard variables name, if tracing is on.
-pub(super) fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(vars: &Variables<F>) -> Option<String> {
+pub(super) fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(
+    vars: &Variables<F>,
+) -> Option<String> {
     if vars
         .text("OTEL_SDK_DISABLED")
         .is_some_and(|disabled| disabled.eq_ignore_ascii_case("true"))

@@ -124,6 +124,7 @@ mod tests {
             timestamp_ms: Some(timestamp_ms),
             key: None,
             payload: None,
+            trace: Default::default(),
         }
     }
 
