@@ -358,12 +358,16 @@ fn fan(schedule_id: Uuid, seat: i64) -> ([Envelope; 2], Envelope) {
 async fn main() {
     let target = env_number("BENCH_RECORDS", 1_000_000) as i64;
     let partitions = env_number("BENCH_PARTITIONS", 6).to_string();
-    let env = TestEnvironment::new(&[
+    let snapshot_every = std::env::var("PROJECTOR_SNAPSHOT_EVERY_RECORDS").ok();
+    let mut overrides = vec![
         ("RUST_LOG", "error"),
-        ("KAFKA_PARTITIONS_RESERVATIONS", &partitions),
-        ("KAFKA_PARTITIONS_WALLETS", &partitions),
-    ])
-    .expect("settings");
+        ("KAFKA_PARTITIONS_RESERVATIONS", partitions.as_str()),
+        ("KAFKA_PARTITIONS_WALLETS", partitions.as_str()),
+    ];
+    if let Some(every) = snapshot_every.as_deref() {
+        overrides.push(("PROJECTOR_SNAPSHOT_EVERY_RECORDS", every));
+    }
+    let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
     let settings = env.settings.clone();
     let decided = Arc::new(Mutex::new(HashMap::new()));
