@@ -60,6 +60,7 @@ pub fn record_decoder(data: &[u8]) {
         timestamp_ms: None,
         key,
         payload,
+        trace: Default::default(),
     };
     if let Ok(decoded) = decode(&record) {
         assert_eq!(

@@ -358,15 +358,20 @@ fn fan(schedule_id: Uuid, seat: i64) -> ([Envelope; 2], Envelope) {
 async fn main() {
     let target = env_number("BENCH_RECORDS", 1_000_000) as i64;
     let partitions = env_number("BENCH_PARTITIONS", 6).to_string();
-    let snapshot_every = std::env::var("PROJECTOR_SNAPSHOT_EVERY_RECORDS").ok();
+    // The snapshot cadence from the environment, to compare cadences.
+    let cadence: Vec<(&str, String)> = [
+        "PROJECTOR_SNAPSHOT_EVERY_RECORDS",
+        "PROJECTOR_SNAPSHOT_EVERY_SECONDS",
+    ]
+    .into_iter()
+    .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))
+    .collect();
     let mut overrides = vec![
         ("RUST_LOG", "error"),
         ("KAFKA_PARTITIONS_RESERVATIONS", partitions.as_str()),
         ("KAFKA_PARTITIONS_WALLETS", partitions.as_str()),
     ];
-    if let Some(every) = snapshot_every.as_deref() {
-        overrides.push(("PROJECTOR_SNAPSHOT_EVERY_RECORDS", every));
-    }
+    overrides.extend(cadence.iter().map(|(name, value)| (*name, value.as_str())));
     let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
     let settings = env.settings.clone();
