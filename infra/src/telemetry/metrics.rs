@@ -142,7 +142,7 @@ fn method_label(method: &Method) -> &'static str {
     path = "/metrics",
     tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String,
-        example = json!("# HELP ticketfold_http_requests_in_flight Requests being worked on.\n# TYPE ticketfold_http_requests_in_flight gauge\nhttp_requests_in_flight 3\n")))
+        example = json!("# HELP ticketfold_http_requests_in_flight Requests being worked on.\n# TYPE ticketfold_http_requests_in_flight gauge\nticketfold_http_requests_in_flight 3\n")))
 )]
 pub async fn metrics_text(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
