@@ -504,7 +504,10 @@ async fn main() {
     println!("outcomes after the hand-overs and the restart:");
     print_outcomes(&bench).await;
 
-    // 5. Replay.
+    // 5. Replay, logging its errors: a refusal the replay repeats is in the
+    // log itself, not in one projector's state.
+    let _tracing = infra::telemetry::init_tracing(&settings.telemetry, "growth-bench");
+    println!("replay starts (errors below are the replay's own)");
     let report = projector::replay::run(&settings.database, &settings.kafka, Default::default())
         .await
         .expect("replayed");
