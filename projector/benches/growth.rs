@@ -506,8 +506,11 @@ async fn main() {
 
     // 5. Replay, logging its errors: a refusal the replay repeats is in the
     // log itself, not in one projector's state.
-    let _tracing = infra::telemetry::init_tracing(&settings.telemetry, "growth-bench");
-    println!("replay starts (errors below are the replay's own)");
+    match infra::telemetry::init_tracing(&settings.telemetry, "growth-bench") {
+        Ok(_) => println!("replay starts (errors below are the replay's own)"),
+        Err(error) => println!("replay starts; its errors are not logged: {error}"),
+    }
+    tracing::error!("the replay's errors are logged (this line shows it)");
     let report = projector::replay::run(&settings.database, &settings.kafka, Default::default())
         .await
         .expect("replayed");
