@@ -46,24 +46,7 @@ impl Certificates {
     pub fn generate() -> anyhow::Result<Self> {
         let dir = Scratch::new("certs")?;
         let at = |name: &str| dir.0.join(name);
-        openssl(
-            &dir.0,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=ticketfold test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-        )?;
+        self_signed_ca(&dir.0, "ticketfold test CA", "ca")?;
         openssl(
             &dir.0,
             &[
@@ -113,26 +96,25 @@ impl Certificates {
 
     /// Another CA's certificate: what a client trusting the wrong CA holds.
     pub fn unrelated_ca(&self) -> anyhow::Result<PathBuf> {
-        openssl(
-            &self.dir.0,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=some other CA",
-                "-keyout",
-                "other.key",
-                "-out",
-                "other.pem",
-            ],
-        )?;
+        self_signed_ca(&self.dir.0, "some other CA", "other")?;
         Ok(self.dir.0.join("other.pem"))
     }
+}
+
+/// A CA of its own: `<stem>.key` and `<stem>.pem` in `dir`.
+fn self_signed_ca(dir: &Path, name: &str, stem: &str) -> anyhow::Result<()> {
+    let (subject, key, cert) = (
+        format!("/CN={name}"),
+        format!("{stem}.key"),
+        format!("{stem}.pem"),
+    );
+    openssl(
+        dir,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", &subject,
+            "-keyout", &key, "-out", &cert,
+        ],
+    )
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
