@@ -13,6 +13,7 @@ pub struct CommandMetrics {
     commands: IntCounterVec,
     append_duration: HistogramVec,
     wait_duration: HistogramVec,
+    withdrawals: IntCounterVec,
     /// Postgres's clock minus this host's (see `infra::clock`).
     pub clock_offset: Gauge,
 }
@@ -44,6 +45,14 @@ impl CommandMetrics {
                 .buckets(LATENCY_BUCKETS.to_vec()),
                 &["command_type"],
             )?,
+            withdrawals: IntCounterVec::new(
+                Opts::new(
+                    "ticketfold_command_withdrawals_total",
+                    "Commands whose append was sent but not confirmed, answered 202 and \
+                     withdrawn (the log decides which came first)",
+                ),
+                &["command_type"],
+            )?,
             clock_offset: Gauge::new(
                 "ticketfold_command_api_clock_offset_seconds",
                 "The database's clock minus this host's, as last measured: commands are stamped by the database's",
@@ -53,6 +62,7 @@ impl CommandMetrics {
         registry.register(Box::new(metrics.commands.clone()))?;
         registry.register(Box::new(metrics.append_duration.clone()))?;
         registry.register(Box::new(metrics.wait_duration.clone()))?;
+        registry.register(Box::new(metrics.withdrawals.clone()))?;
         Ok(metrics)
     }
 
@@ -72,5 +82,9 @@ impl CommandMetrics {
         self.wait_duration
             .with_label_values(&[command_type])
             .observe(seconds);
+    }
+
+    pub fn withdrawn(&self, command_type: &str) {
+        self.withdrawals.with_label_values(&[command_type]).inc();
     }
 }

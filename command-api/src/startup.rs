@@ -25,6 +25,7 @@ use waiting_room::{
 
 use crate::booking_windows::CatalogWindows;
 use crate::command::idempotency::IdempotencyStore;
+use crate::command::withdrawals::SweepHandle;
 use crate::command::{BoardHandle, Commands, DecisionBoard};
 use crate::configuration::Settings;
 use crate::error::StartupError;
@@ -94,6 +95,7 @@ pub struct Application {
     board: BoardHandle,
     purge: JoinHandle<()>,
     calibration: JoinHandle<()>,
+    withdrawals: SweepHandle,
 }
 
 impl Application {
@@ -170,6 +172,7 @@ impl Application {
         let admitter = Admitter::new(queue.clone()).spawn();
         let reporter = SignalReporter::spawn(queue.clone(), signal);
         let purge = tokio::spawn(purge_expired_keys(IdempotencyStore::new(pool.clone())));
+        let withdrawals = commands.withdrawals().sweep();
         let windows: web::Data<dyn BookingWindows> =
             web::Data::from(
                 Arc::new(CatalogWindows::new(pool.clone(), clock)) as Arc<dyn BookingWindows>
@@ -205,6 +208,7 @@ impl Application {
             board: board_handle,
             purge,
             calibration,
+            withdrawals,
         })
     }
 
@@ -221,6 +225,7 @@ impl Application {
         self.board.shutdown().await;
         self.purge.abort();
         self.calibration.abort();
+        self.withdrawals.stop();
         served
     }
 }

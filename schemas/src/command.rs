@@ -221,6 +221,13 @@ impl TryFrom<LogEvent> for Command {
                     },
                 })
             }
+            // Folded by the projector itself: whichever of a request and
+            // its withdrawal comes first decides, before any decider.
+            withdrawal @ (LogEvent::CatalogRequestWithdrawn(_)
+            | LogEvent::ReservationRequestWithdrawn(_)
+            | LogEvent::WalletRequestWithdrawn(_)) => {
+                Err(SchemaError::NotACommand(withdrawal.event_type()))
+            }
         }
     }
 }

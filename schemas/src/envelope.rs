@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::{follow_up_event_id, upcast, LogEvent, SchemaError};
 
 /// The value of every record on every topic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// Unique per record. Follow-ups appended by the projector derive it

@@ -27,6 +27,8 @@ pub enum SchemaError {
     },
     #[error("envelope key {envelope} is not the payload's key {payload}")]
     KeyMismatch { envelope: String, payload: String },
+    #[error("{0} withdraws a request; it is no command of its own")]
+    NotACommand(&'static str),
     #[error("{event_type}.{field}: {source}")]
     InvalidValue {
         event_type: &'static str,

@@ -20,6 +20,7 @@ pub mod topic;
 pub mod upcast;
 pub mod v1;
 pub mod v2;
+mod withdrawal;
 
 pub use command::Command;
 pub use envelope::{Envelope, EventMeta};
@@ -27,3 +28,4 @@ pub use error::SchemaError;
 pub use follow_up::{follow_up_event_id, OPEN_INVENTORY_STEP};
 pub use log_event::{all_published, current, EventTypeInfo, LogEvent, PUBLISHED};
 pub use payload::Payload;
+pub use withdrawal::{withdrawal, WITHDRAWAL_STEP};

@@ -62,8 +62,13 @@ macro_rules! log_events {
 
             /// The record key: the partition the record belongs to.
             pub fn key(&self) -> String {
+                self.key_id().to_string()
+            }
+
+            /// The record key as the id it is.
+            pub fn key_id(&self) -> uuid::Uuid {
                 match self {
-                    $(LogEvent::$variant(p) => p.key().to_string(),)+
+                    $(LogEvent::$variant(p) => p.key(),)+
                 }
             }
 
@@ -118,6 +123,9 @@ log_events! {
     PaymentDebitRequested(v1::PaymentDebitRequested),
     PaymentDebitCommitted(v1::PaymentDebitCommitted),
     PaymentRefundRequested(v1::PaymentRefundRequested),
+    CatalogRequestWithdrawn(v1::CatalogRequestWithdrawn),
+    ReservationRequestWithdrawn(v1::ReservationRequestWithdrawn),
+    WalletRequestWithdrawn(v1::WalletRequestWithdrawn),
 }
 
 /// Every version ever published, current or not: each has a schema file.

@@ -17,7 +17,7 @@ pub trait Payload: Serialize + DeserializeOwned + JsonSchema {
 }
 
 macro_rules! payload {
-    ($ty:ty, $event_type:literal, version = $version:literal, $topic:expr, key = $key:ident) => {
+    ($ty:ty, $event_type:expr, version = $version:literal, $topic:expr, key = $key:ident) => {
         impl $crate::payload::Payload for $ty {
             const EVENT_TYPE: &'static str = $event_type;
             const VERSION: u32 = $version;

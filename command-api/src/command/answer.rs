@@ -5,7 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use infra::decision::{Decision, Refusal, Verdict};
 use infra::http::QueryLinks;
-use infra::problem::{status_of, ErrorCode, Problem};
+use infra::problem::{status_of, ErrorCode, Problem, RETRY_AFTER_SECONDS};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -134,6 +134,10 @@ impl Answer {
         if self.kind == AnswerKind::Replayed {
             response.insert_header(("Idempotent-Replayed", "true"));
         }
+        // A withdrawn command (refused UNAVAILABLE) may be sent again.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+        }
         response.body(self.body.to_string())
     }
 }
@@ -142,6 +146,8 @@ impl Answer {
 fn refusal_outcome(code: ErrorCode) -> &'static str {
     match status_of(code) {
         StatusCode::CONFLICT => code.as_str(),
+        // Withdrawn: it never takes effect, as a 503 before the append.
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         status if status.is_client_error() => "rejected_4xx",
         _ => "internal",
     }

@@ -13,8 +13,9 @@
 //!
 //! So a command with a wait budget of `w` answers within
 //! `max(w, intake + MIN_APPEND_WINDOW) + closing`: with the defaults
-//! (statement timeout 1 s, so intake 2 s and closing 1 s) 5.5 s for
-//! `Prefer: wait=0` to `wait=4`, and `w + 1 s` beyond.
+//! (statement timeout 1 s, so intake 2 s and closing 1 s; the append's
+//! least window 3.5 s) 6.5 s for `Prefer: wait=0` to `wait=5`, and
+//! `w + 1 s` beyond.
 
 use std::future::Future;
 use std::time::{Duration, Instant};

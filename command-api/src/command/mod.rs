@@ -16,6 +16,7 @@ pub mod principal;
 pub mod queue_gate;
 pub mod record;
 pub mod submission;
+pub mod withdrawals;
 pub mod write_path;
 
 pub use admin_key::AdminKey;

@@ -10,7 +10,7 @@ use infra::clock::ReferenceClock;
 use infra::config::RequestBounds;
 use infra::decision::{CommandType, Decision, OutcomeError};
 use infra::http::QueryLinks;
-use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT};
+use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT, DELIVERY_REPORT_SLACK};
 use read_model::PendingEntries;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -22,6 +22,7 @@ use super::deadlines::{by, Deadlines};
 use super::idempotency::{Claimed, IdempotencyStore, KeyClaim, StoredCommand};
 use super::intake::Intake;
 use super::record::CommandRecord;
+use super::withdrawals::{Start, Withdrawals};
 use crate::error::ApiError;
 use crate::metrics::CommandMetrics;
 
@@ -30,13 +31,14 @@ use crate::metrics::CommandMetrics;
 /// make the caller wait out the budget.
 const BOARD_PATIENCE: Duration = Duration::from_secs(1);
 /// The least an append is given, even with `Prefer: wait=0`: a 202 promises
-/// the record is in the log, and a 503 should mean the producer itself gave
-/// up (its delivery timeout), not that a busy broker was a little slow while
-/// the record was still on its way in.
-const MIN_APPEND_WINDOW: Duration = DEFAULT_APPEND_TIMEOUT;
+/// the record is in the log (or certain to be decided), and a 503 that it
+/// never applies, so the producer's own report should decide, which comes
+/// by its delivery timeout plus the report's slack.
+const MIN_APPEND_WINDOW: Duration = DEFAULT_APPEND_TIMEOUT.saturating_add(DELIVERY_REPORT_SLACK);
 /// A claimed key whose record was not acknowledged this long after the
-/// last attempt is appended again by a retry (same record, same ids).
-const APPEND_GRACE: Duration = DEFAULT_APPEND_TIMEOUT.saturating_add(Duration::from_secs(1));
+/// last attempt is appended again by a retry (same record, same ids): the
+/// earlier attempt is over by then.
+const APPEND_GRACE: Duration = MIN_APPEND_WINDOW.saturating_add(Duration::from_secs(1));
 /// The read of `command_outcomes` at the end of the budget.
 const OUTCOME_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -52,6 +54,15 @@ pub struct Commands {
     links: QueryLinks,
     deadlines: Deadlines,
     clock: ReferenceClock,
+    withdrawals: Withdrawals,
+}
+
+/// Whether a record may have been sent before this append: then even a
+/// record that certainly missed the log this time may be in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    First,
+    Again,
 }
 
 impl Commands {
@@ -70,6 +81,7 @@ impl Commands {
             deadlines: Deadlines::default(),
             clock: ReferenceClock::default(),
             keys: IdempotencyStore::new(pool.clone()),
+            withdrawals: Withdrawals::new(pool.clone(), appender.clone()),
             pool,
             appender,
             board,
@@ -97,6 +109,12 @@ impl Commands {
     pub fn stamped_by(mut self, clock: ReferenceClock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Withdrawals owed by any instance and not paid by it (see
+    /// `withdrawals`).
+    pub fn withdrawals(&self) -> &Withdrawals {
+        &self.withdrawals
     }
 
     pub fn clock(&self) -> &ReferenceClock {
@@ -157,27 +175,18 @@ impl Commands {
                 .saturating_duration_since(Instant::now()),
         );
         if !self.board.ready(patience).await {
-            if let Some(claim) = &claim {
-                // Nothing was appended: give the key back for the retry
-                // (if it cannot be, a retry takes the append over later).
-                let closing = self.deadlines.closing_ends(intake);
-                match by(closing, self.keys.release(claim, record.command_id)).await {
-                    Some(Ok(())) => {}
-                    Some(Err(error)) => {
-                        tracing::warn!(%error, "cannot give an idempotency key back")
-                    }
-                    None => {
-                        tracing::warn!("no idempotency key given back within the closing window")
-                    }
-                }
-            }
+            self.give_back(intake, claim.as_ref(), &record).await;
             return Err(ApiError::unavailable(
                 "redis",
                 "the decision board is not subscribed",
             ));
         }
         let mut expectation = self.board.expect(record.command_id);
-        self.append(intake, &record).await?;
+        if let Err(error) = self.append(intake, &record, Attempt::First).await {
+            // Certainly not in the log: a retry is a new command.
+            self.give_back(intake, claim.as_ref(), &record).await;
+            return Err(error);
+        }
         let closing = self.deadlines.closing_ends(intake);
         let (heard, ()) = tokio::join!(
             self.wait(intake, &record, &mut expectation),
@@ -185,7 +194,7 @@ impl Commands {
         );
         let decision = match heard {
             Some(decision) => Some(decision),
-            None => self.close_unheard(intake, &record, true, closing).await,
+            None => self.close_unheard(intake, &record, closing).await,
         };
         let answer = self.answer(decision.as_ref(), &record);
         self.settle(claim.as_ref(), &record, &answer, closing).await;
@@ -272,7 +281,9 @@ impl Commands {
             });
             if taken_over.await? {
                 tracing::info!(command_id = %record.command_id, "appending an unacknowledged command again");
-                self.append(intake, &record).await?;
+                // An earlier attempt may be in the log: a failure now
+                // withdraws it rather than answering 503.
+                self.append(intake, &record, Attempt::Again).await?;
                 appended = true;
                 noted = Some(claim);
             }
@@ -282,16 +293,55 @@ impl Commands {
             self.wait(intake, &record, &mut expectation),
             self.note_appended(noted, record.command_id, closing),
         );
+        if heard.is_none() && !appended {
+            // Its first attempt is under way, or died before it was
+            // confirmed: withdrawn once that attempt is surely over, so
+            // its `Location` reaches a final outcome either way.
+            self.metrics.withdrawn(record.command_type.as_str());
+            self.withdrawals
+                .owe(
+                    &record,
+                    self.clock.now(),
+                    closing,
+                    Start::After(APPEND_GRACE),
+                )
+                .await;
+        }
         let decision = match heard {
             Some(decision) => Some(decision),
-            None => self.close_unheard(intake, &record, appended, closing).await,
+            None => self.close_unheard(intake, &record, closing).await,
         };
         let answer = self.answer(decision.as_ref(), &record);
         self.settle(Some(claim), &record, &answer, closing).await;
         Ok(answer)
     }
 
-    async fn append(&self, intake: &Intake, record: &CommandRecord) -> Result<(), ApiError> {
+    /// Gives `claim`'s key back for a retry when nothing was appended (if
+    /// it cannot be, a retry takes the append over later).
+    async fn give_back(&self, intake: &Intake, claim: Option<&KeyClaim>, record: &CommandRecord) {
+        let Some(claim) = claim else { return };
+        let closing = self.deadlines.closing_ends(intake);
+        match by(closing, self.keys.release(claim, record.command_id)).await {
+            Some(Ok(())) => {}
+            Some(Err(error)) => {
+                tracing::warn!(%error, "cannot give an idempotency key back")
+            }
+            None => {
+                tracing::warn!("no idempotency key given back within the closing window")
+            }
+        }
+    }
+
+    /// Appends `record`. `Err` only when it is certainly not in the log
+    /// (a 503 then means it never applies). `Ok` when it is in the log, or
+    /// was sent but never confirmed and its withdrawal is owed: either way
+    /// it is certain to be decided, which its `Location` will read.
+    async fn append(
+        &self,
+        intake: &Intake,
+        record: &CommandRecord,
+        attempt: Attempt,
+    ) -> Result<(), ApiError> {
         let deadline = intake.received + intake.budget.duration();
         let window = deadline
             .saturating_duration_since(Instant::now())
@@ -303,23 +353,33 @@ impl Commands {
                 .append(&record.topic, &record.key, &record.payload, &[]),
         )
         .await;
-        match appended {
+        let unconfirmed = match appended {
             Ok(Ok(_)) => {
                 self.metrics.appended(
                     record.command_type.as_str(),
                     started.elapsed().as_secs_f64(),
                 );
-                Ok(())
+                return Ok(());
             }
-            Ok(Err(AppendError::TooLarge)) => Err(ApiError::Internal(
-                "a command record is too large for the broker".into(),
-            )),
-            Ok(Err(error)) => Err(ApiError::unavailable("kafka", error)),
-            Err(_) => Err(ApiError::unavailable(
-                "kafka",
-                format!("no acknowledgement within {} ms", window.as_millis()),
-            )),
-        }
+            Ok(Err(AppendError::TooLarge)) => {
+                return Err(ApiError::Internal(
+                    "a command record is too large for the broker".into(),
+                ))
+            }
+            Ok(Err(error)) if !error.may_be_in_the_log() && attempt == Attempt::First => {
+                return Err(ApiError::unavailable("kafka", error));
+            }
+            Ok(Err(error)) => error.to_string(),
+            // Still queued in the producer: it may yet be sent.
+            Err(_) => format!("no acknowledgement within {} ms", window.as_millis()),
+        };
+        tracing::warn!(command_id = %record.command_id, reason = %unconfirmed, "a command's append is unconfirmed; withdrawing it");
+        self.metrics.withdrawn(record.command_type.as_str());
+        let closing = self.deadlines.closing_ends(intake);
+        self.withdrawals
+            .owe(record, self.clock.now(), closing, Start::Now)
+            .await;
+        Ok(())
     }
 
     /// The decision, if it is heard within the budget; `None` with a zero
@@ -364,12 +424,12 @@ impl Commands {
     /// pending entry its `Location` reads until it is decided, both within
     /// the closing window. Writing the entry before the table is read is
     /// harmless: it is `SET NX`, never replaces a decided entry, and
-    /// readers look behind it.
+    /// readers look behind it. Every command that gets here is certain to
+    /// be decided: in the log, or withdrawn (see `withdrawals`).
     async fn close_unheard(
         &self,
         intake: &Intake,
         record: &CommandRecord,
-        in_the_log: bool,
         closing: Instant,
     ) -> Option<Decision> {
         let read = async {
@@ -388,14 +448,7 @@ impl Commands {
                 }
             }
         };
-        let pending = async {
-            // Another request may still be appending it: only a record
-            // known to be in the log gets a pending entry.
-            if in_the_log {
-                self.leave_pending(record, closing).await;
-            }
-        };
-        let (decision, ()) = tokio::join!(read, pending);
+        let (decision, ()) = tokio::join!(read, self.leave_pending(record, closing));
         decision
     }
 

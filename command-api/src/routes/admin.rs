@@ -71,12 +71,12 @@ pub struct ScheduleRequest {
     request_body = ConcertRequest,
     responses(
         (status = 201, description = "Registered.", body = ConcertRegistered, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api)"))),
-        (status = 202, description = "Not decided within the wait budget.", body = ConcertPending, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api) to poll"))),
+        (status = 202, description = "Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided).", body = ConcertPending, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api) to poll"))),
         (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "Admin key missing, wrong, or none configured (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn register_concert(
@@ -115,13 +115,13 @@ pub async fn register_concert(
     request_body = ScheduleRequest,
     responses(
         (status = 201, description = "Added; its seats can be held from `booking_opens_at`.", body = ScheduleAdded, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api)"))),
-        (status = 202, description = "Not decided within the wait budget.", body = SchedulePending, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api) to poll"))),
+        (status = 202, description = "Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided).", body = SchedulePending, headers(("Location" = String, description = "`/v1/concerts/{concert_id}/schedules` (query-api) to poll"))),
         (status = 400, description = "Malformed body, booking opening after the start, no seats or a seat twice (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "Admin key missing, wrong, or none configured (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such concert (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn add_schedule(

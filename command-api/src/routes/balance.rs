@@ -38,12 +38,12 @@ pub struct ChargeRequest {
     request_body = ChargeRequest,
     responses(
         (status = 200, description = "Charged: the balance after the charge.", body = BalanceView),
-        (status = 202, description = "Not decided within the wait budget.", body = ChargePending, headers(("Location" = String, description = "`/v1/balance/charges/{charge_id}` (query-api) to poll: `PENDING`, then `COMPLETED` or `REJECTED` with the code a wait would have answered"))),
+        (status = 202, description = "Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided).", body = ChargePending, headers(("Location" = String, description = "`/v1/balance/charges/{charge_id}` (query-api) to poll: `PENDING`, then `COMPLETED` or `REJECTED` with the code a wait would have answered"))),
         (status = 400, description = "`VALIDATION_FAILED` (amount <= 0, not an integer, ...) or `CHARGE_LIMIT_EXCEEDED` (over `MAX_SINGLE_CHARGE`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`X-User-Id` missing or not a UUID (`UNAUTHENTICATED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`BALANCE_LIMIT_EXCEEDED` or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn charge(

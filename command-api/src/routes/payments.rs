@@ -44,14 +44,14 @@ pub struct PaymentRequest {
     request_body = PaymentRequest,
     responses(
         (status = 201, description = "Paid.", body = PaymentCompleted, headers(("Location" = String, description = "`/v1/payments/{payment_id}`"))),
-        (status = 202, description = "Not finished within the wait budget.", body = PaymentPending, headers(("Location" = String, description = "`/v1/payments/{payment_id}` (query-api) to poll: `PENDING` (to the payer only) until the saga has finished, then `COMPLETED` or `FAILED`"))),
+        (status = 202, description = "Not finished within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided).", body = PaymentPending, headers(("Location" = String, description = "`/v1/payments/{payment_id}` (query-api) to poll: `PENDING` (to the payer only) until the saga has finished, then `COMPLETED` or `FAILED`"))),
         (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's hold, or another user's token, or a token of another schedule's room (`FORBIDDEN`); `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`HOLD_EXPIRED`, `INSUFFICIENT_BALANCE`, `ALREADY_CONFIRMED`, `PAYMENT_IN_PROGRESS` or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn pay(payment: Submission<GuardedCaller, JsonBody>) -> Result<HttpResponse, ApiError> {

@@ -48,14 +48,14 @@ pub struct HoldRequest {
     request_body = HoldRequest,
     responses(
         (status = 201, description = "Held.", body = HoldPlaced, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api)"))),
-        (status = 202, description = "Not decided within the wait budget.", body = HoldPending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll: `PENDING` (to the caller only) until decided, then `HELD` or `REJECTED`"))),
+        (status = 202, description = "Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided).", body = HoldPending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll: `PENDING` (to the caller only) until decided, then `HELD` or `REJECTED`"))),
         (status = 400, description = "Malformed body (`VALIDATION_FAILED`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`UNAUTHENTICATED`, or the queue token missing, forged or expired (`QUEUE_TOKEN_INVALID`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Another user's token, or a token of another schedule's waiting room (`FORBIDDEN`), or still waiting (`QUEUE_TOKEN_NOT_ACTIVE`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such schedule or seat (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`BOOKING_NOT_OPEN`, `SEAT_UNAVAILABLE`, `HOLD_LIMIT_REACHED`, or `IDEMPOTENCY_KEY_REUSED`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "Kafka, Postgres or Redis unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "Kafka, Postgres or Redis unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn place_hold(
@@ -109,12 +109,12 @@ pub async fn place_hold(
     ),
     responses(
         (status = 200, description = "Released.", body = HoldReleased),
-        (status = 202, description = "Not decided within the wait budget.", body = ReleasePending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll"))),
+        (status = 202, description = "Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided).", body = ReleasePending, headers(("Location" = String, description = "`/v1/reservations/{reservation_id}` (query-api) to poll"))),
         (status = 401, description = "`UNAUTHENTICATED` or `QUEUE_TOKEN_INVALID`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Another user's reservation or token, or a token of another schedule's room (`FORBIDDEN`), or `QUEUE_TOKEN_NOT_ACTIVE`.", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such reservation (`NOT_FOUND`).", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`ALREADY_CONFIRMED`, `HOLD_EXPIRED` or `PAYMENT_IN_PROGRESS`.", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`.", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn release_hold(

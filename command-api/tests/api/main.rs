@@ -22,3 +22,4 @@ mod shapes;
 mod shedding;
 mod traces;
 mod unavailable;
+mod withdrawals;

@@ -1,8 +1,12 @@
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rdkafka::bindings::{rd_kafka_message_status, rd_kafka_msg_status_t};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientConfig, ClientContext};
+use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::telemetry::TraceContext;
@@ -14,22 +18,83 @@ use crate::config::KafkaSettings;
 /// instead of hanging the request.
 pub const DEFAULT_APPEND_TIMEOUT: Duration = Duration::from_millis(2500);
 
+/// librdkafka looks for timed-out records about once a second, so a record
+/// is reported failed up to this long after its timeout. Waiting that much
+/// longer is what lets the report, not a guess, say whether it may be in
+/// the log.
+pub const DELIVERY_REPORT_SLACK: Duration = Duration::from_secs(1);
+
 /// Appends records to the log: idempotent, acknowledged by all in-sync
 /// replicas, keyed so every record of one aggregate lands in one partition
 /// in order.
 #[derive(Clone)]
 pub struct Appender {
-    producer: FutureProducer,
+    producer: Arc<Mutex<Producing>>,
+    config: ClientConfig,
 }
 
+/// The producer in use, and how many have been made: a producer that hit
+/// a fatal error (an idempotent producer fenced after its epoch bump,
+/// say) never appends again and is replaced, once, by whoever sees it.
+struct Producing {
+    current: ThreadedProducer<Deliveries>,
+    generation: u64,
+}
+
+/// Why a record was not acknowledged, and whether it may be in the log
+/// all the same: what a caller may promise depends on it.
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
-    #[error("the broker did not acknowledge the record in time")]
-    TimedOut,
     #[error("the record is too large for the broker")]
     TooLarge,
-    #[error("the broker refused the record: {0}")]
-    Kafka(#[source] KafkaError),
+    /// Certainly not in the log, now or later: it never left this
+    /// process, or the broker refused it for good (librdkafka's
+    /// `NOT_PERSISTED`).
+    #[error("the record was not appended: {0}")]
+    NotAppended(#[source] KafkaError),
+    /// Sent but never acknowledged (a timeout, a lost connection): it may
+    /// be in the log, or land there later.
+    #[error("the record's append is unconfirmed; it may be in the log: {0}")]
+    Unconfirmed(#[source] KafkaError),
+}
+
+impl AppendError {
+    /// True when the record may be in the log, or get there.
+    pub fn may_be_in_the_log(&self) -> bool {
+        match self {
+            AppendError::Unconfirmed(_) => true,
+            AppendError::TooLarge | AppendError::NotAppended(_) => false,
+        }
+    }
+}
+
+type Delivered = Result<(i32, i64), AppendError>;
+
+/// Hands each delivery report to the append waiting for it, with what
+/// librdkafka knows of whether a failed record was persisted (which
+/// `FutureProducer` drops).
+pub struct Deliveries;
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = Box<oneshot::Sender<Delivered>>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, waiting: Self::DeliveryOpaque) {
+        let delivered = match result {
+            Ok(message) => Ok((message.partition(), message.offset())),
+            Err((error, message)) => {
+                // SAFETY: the message is librdkafka's, alive for this call.
+                let status = unsafe { rd_kafka_message_status(message.ptr()) };
+                Err(classify(
+                    error.clone(),
+                    status == rd_kafka_msg_status_t::RD_KAFKA_MSG_STATUS_NOT_PERSISTED,
+                ))
+            }
+        };
+        // The append may have stopped waiting: nothing to tell then.
+        let _ = waiting.send(delivered);
+    }
 }
 
 impl Appender {
@@ -43,7 +108,8 @@ impl Appender {
         timeout: Duration,
     ) -> Result<Self, KafkaError> {
         let timeout_ms = timeout.as_millis().max(1).to_string();
-        let producer = super::client_config(kafka)
+        let mut config = super::client_config(kafka);
+        config
             .set("client.id", client_id)
             // Retries after a lost ack must not duplicate or reorder records.
             .set("enable.idempotence", "true")
@@ -55,9 +121,62 @@ impl Appender {
             .set("linger.ms", "0")
             .set("batch.num.messages", "1000")
             .set("message.timeout.ms", &timeout_ms)
-            .set("request.timeout.ms", &timeout_ms)
-            .create()?;
-        Ok(Self { producer })
+            .set("request.timeout.ms", &timeout_ms);
+        let current = config.create_with_context(Deliveries)?;
+        Ok(Self {
+            producer: Arc::new(Mutex::new(Producing {
+                current,
+                generation: 0,
+            })),
+            config,
+        })
+    }
+
+    /// The producer to append with, and its generation.
+    fn producer(&self) -> (ThreadedProducer<Deliveries>, u64) {
+        let producing = self.producer.lock().unwrap_or_else(|p| p.into_inner());
+        (producing.current.clone(), producing.generation)
+    }
+
+    /// Replaces the producer of `generation` if it cannot append any more
+    /// (and no one replaced it yet): a fatal error, or its producer id
+    /// fenced (tansu fences an idempotent producer that bumped its epoch
+    /// after a timed-out request, and librdkafka keeps the fenced id).
+    /// Its records in flight have all been reported by then.
+    fn renew_if_broken(
+        &self,
+        producer: &ThreadedProducer<Deliveries>,
+        generation: u64,
+        failure: Option<RDKafkaErrorCode>,
+    ) {
+        let fenced = matches!(
+            failure,
+            Some(
+                RDKafkaErrorCode::ProducerFenced
+                    | RDKafkaErrorCode::InvalidProducerEpoch
+                    | RDKafkaErrorCode::UnknownProducerId
+                    | RDKafkaErrorCode::OutOfOrderSequenceNumber
+            )
+        );
+        let (code, reason) = match producer.client().fatal_error() {
+            Some(fatal) => fatal,
+            None if fenced => (failure.unwrap_or(RDKafkaErrorCode::Fail), "fenced".into()),
+            None => return,
+        };
+        let mut producing = self.producer.lock().unwrap_or_else(|p| p.into_inner());
+        if producing.generation != generation {
+            return;
+        }
+        match self.config.create_with_context(Deliveries) {
+            Ok(fresh) => {
+                tracing::warn!(?code, %reason, "the producer cannot append any more; appending with a new one");
+                producing.current = fresh;
+                producing.generation += 1;
+            }
+            Err(error) => {
+                tracing::error!(%error, ?code, %reason, "the producer cannot append any more and cannot be replaced")
+            }
+        }
     }
 
     /// Appends one record and answers where it landed: `(partition, offset)`.
@@ -93,39 +212,52 @@ impl Appender {
                     value: Some(value),
                 })
             });
-        let record = FutureRecord::to(topic)
+        let (sender, delivered) = oneshot::channel();
+        let record = BaseRecord::with_opaque_to(topic, Box::new(sender))
             .key(key)
             .payload(payload)
             .headers(owned);
-        // A zero queue timeout fails fast when the local queue is full
-        // rather than blocking the request.
-        let sent = self
-            .producer
-            .send(record, Duration::ZERO)
-            .instrument(span.clone())
-            .await;
-        match sent {
-            Ok(delivery) => {
-                span.record("partition", delivery.partition);
-                span.record("offset", delivery.offset);
-                Ok((delivery.partition, delivery.offset))
-            }
-            Err((error, _)) => Err(classify(error)),
+        // Never blocks: a full local queue fails at once, and that record
+        // never left this process.
+        let (producer, generation) = self.producer();
+        if let Err((error, _)) = producer.send(record) {
+            self.renew_if_broken(&producer, generation, error.rdkafka_error_code());
+            return Err(classify(error, true));
         }
+        let delivered = async {
+            delivered.await.unwrap_or_else(|_| {
+                // The producer went away with the record in its queue.
+                Err(AppendError::Unconfirmed(KafkaError::Canceled))
+            })
+        }
+        .instrument(span.clone())
+        .await;
+        match &delivered {
+            Ok((partition, offset)) => {
+                span.record("partition", partition);
+                span.record("offset", offset);
+            }
+            Err(AppendError::NotAppended(error) | AppendError::Unconfirmed(error)) => {
+                self.renew_if_broken(&producer, generation, error.rdkafka_error_code())
+            }
+            Err(AppendError::TooLarge) => {}
+        }
+        delivered
     }
 
     /// Waits for queued records to be delivered, e.g. before shutdown.
     pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
-        self.producer.flush(timeout)
+        self.producer().0.flush(timeout)
     }
 }
 
-fn classify(error: KafkaError) -> AppendError {
+/// `not_persisted`: librdkafka knows the record is not in the log.
+fn classify(error: KafkaError, not_persisted: bool) -> AppendError {
     match error.rdkafka_error_code() {
-        Some(RDKafkaErrorCode::MessageTimedOut) => AppendError::TimedOut,
         Some(RDKafkaErrorCode::MessageSizeTooLarge | RDKafkaErrorCode::InvalidMessageSize) => {
             AppendError::TooLarge
         }
-        _ => AppendError::Kafka(error),
+        _ if not_persisted => AppendError::NotAppended(error),
+        _ => AppendError::Unconfirmed(error),
     }
 }

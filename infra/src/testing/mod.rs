@@ -12,8 +12,10 @@ use crate::config::{ConfigError, Settings};
 use crate::postgres::quote_identifier;
 
 pub mod bearer;
+pub mod broker;
 mod operator_metrics;
 mod pg_proxy;
+mod process;
 mod redis_user;
 pub use operator_metrics::assert_operator_metrics;
 pub mod tls;

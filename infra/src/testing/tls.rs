@@ -4,33 +4,12 @@
 //! stunnel (tansu 0.6.0 parses `--cert` but never wraps its listener in
 //! TLS). Each is a child process killed when dropped.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use anyhow::{bail, Context};
-use uuid::Uuid;
 
-/// How long a spawned server gets to start listening.
-const START_PATIENCE: Duration = Duration::from_secs(30);
-
-/// A scratch directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(what: &str) -> anyhow::Result<Self> {
-        let dir = std::env::temp_dir().join(format!("tf-{what}-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(Self(dir))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use super::process::{free_port, tansu_binary, Scratch, Server};
 
 /// A private CA and a server certificate it signed, valid for `localhost`
 /// and `127.0.0.1`.
@@ -131,54 +110,6 @@ fn openssl(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// A child process, killed and reaped when dropped.
-struct Server {
-    child: Child,
-    name: &'static str,
-}
-
-impl Server {
-    fn spawn(name: &'static str, command: &mut Command) -> anyhow::Result<Self> {
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {name}"))?;
-        Ok(Self { child, name })
-    }
-
-    fn wait_for_port(&mut self, port: u16) -> anyhow::Result<()> {
-        let deadline = Instant::now() + START_PATIENCE;
-        loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(());
-            }
-            if let Some(status) = self.child.try_wait()? {
-                bail!("{} exited ({status}) before listening on {port}", self.name);
-            }
-            if Instant::now() > deadline {
-                bail!(
-                    "{} did not listen on {port} within {START_PATIENCE:?}",
-                    self.name
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A Redis that speaks TLS only (no plain port), for `rediss://`.
@@ -319,19 +250,4 @@ impl SecureBroker {
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
-}
-
-fn tansu_binary() -> anyhow::Result<PathBuf> {
-    let on_path = Command::new("sh")
-        .args(["-c", "command -v tansu"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu"));
-    on_path
-        .into_iter()
-        .chain(home)
-        .find(|p| p.is_file())
-        .context("tansu not found (scripts/ensure-deps.sh installs it)")
 }

@@ -7,6 +7,7 @@ use infra::decision::{CommandType, Decision, Refusal, Verdict};
 use infra::problem::ErrorCode;
 use infra::telemetry::TraceContext;
 use read_model::Accepted;
+use schemas::LogEvent;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -48,5 +49,25 @@ impl Asked {
             // Decided inside the record's `fold` span.
             trace: TraceContext::current(),
         }
+    }
+}
+
+/// The command a user request asks for; `None` for saga follow-ups.
+pub(super) fn request_of(event: &LogEvent) -> Option<(CommandType, Option<Uuid>)> {
+    match event {
+        LogEvent::ConcertRegistered(_) => Some((CommandType::RegisterConcert, None)),
+        LogEvent::ScheduleAdded(_) => Some((CommandType::AddSchedule, None)),
+        LogEvent::SeatHoldRequested(e) => Some((CommandType::Hold, Some(e.user_id))),
+        LogEvent::SeatReleaseRequested(e) => Some((CommandType::Release, Some(e.user_id))),
+        LogEvent::PaymentRequested(e) => Some((CommandType::Payment, Some(e.user_id))),
+        LogEvent::BalanceChargeRequested(e) => Some((CommandType::Charge, Some(e.user_id))),
+        LogEvent::SeatInventoryOpened(_)
+        | LogEvent::PaymentDebitSettled(_)
+        | LogEvent::PaymentDebitRequested(_)
+        | LogEvent::PaymentDebitCommitted(_)
+        | LogEvent::PaymentRefundRequested(_)
+        | LogEvent::CatalogRequestWithdrawn(_)
+        | LogEvent::ReservationRequestWithdrawn(_)
+        | LogEvent::WalletRequestWithdrawn(_) => None,
     }
 }

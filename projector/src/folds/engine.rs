@@ -1,21 +1,19 @@
 //! Which decider a record goes to, and what becomes of a record that none
 //! can take.
 
-use infra::decision::CommandType;
 use infra::kafka::{Topic, Topics};
 use infra::problem::ErrorCode;
-use schemas::{Command, LogEvent};
+use schemas::Command;
 use tracing::field::{display, Empty};
 use tracing::Span;
-use uuid::Uuid;
 
 use super::context::Context;
-use super::decisions::Asked;
+use super::decisions::{request_of, Asked};
 use super::decode::{decode, Decoded, MAX_RECORD_BYTES};
 use super::poison;
 use super::produced::Produced;
 use super::state::PartitionState;
-use super::{catalog, reservations, wallets};
+use super::{catalog, reservations, wallets, withdrawal};
 use crate::changes::{readable, DeadLetter};
 use crate::record::Record;
 
@@ -111,6 +109,14 @@ impl Engine {
             return folded(Some(event_type), Fate::Duplicate);
         }
         let kind = self.topics.topic_of(&record.topic);
+        if let Some(request) = decoded.event.withdrawn_request() {
+            if let Err(reason) = on_its_topic(&decoded, kind) {
+                dead_letter(produced, record, reason);
+                return folded(Some(event_type), Fate::DeadLettered);
+            }
+            withdrawal::fold(state, produced, &decoded.envelope, request);
+            return folded(Some(event_type), Fate::Decided);
+        }
         let command = match command_of(&decoded, kind) {
             Ok(command) => command,
             Err(reason) => {
@@ -156,6 +162,18 @@ fn name_in_span(span: &Span, decoded: &Decoded) {
         }
     }
     span.record("correlation_id", display(envelope.correlation_id));
+}
+
+/// Whether a record that is no command (a withdrawal) is on its topic.
+fn on_its_topic(decoded: &Decoded, kind: Option<Topic>) -> Result<(), String> {
+    if kind == Some(decoded.event.topic()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} does not belong on this topic",
+            decoded.event.event_type()
+        ))
+    }
 }
 
 /// The record's command, if its values are valid and it is on its topic.
@@ -228,22 +246,5 @@ fn refuse_invalid(produced: &mut Produced, decoded: &Decoded, reason: &str) {
         produced
             .changes
             .outcome(asked.refused_with(ErrorCode::ValidationFailed, readable(reason)));
-    }
-}
-
-/// The command a user request asks for; `None` for saga follow-ups.
-fn request_of(event: &LogEvent) -> Option<(CommandType, Option<Uuid>)> {
-    match event {
-        LogEvent::ConcertRegistered(_) => Some((CommandType::RegisterConcert, None)),
-        LogEvent::ScheduleAdded(_) => Some((CommandType::AddSchedule, None)),
-        LogEvent::SeatHoldRequested(e) => Some((CommandType::Hold, Some(e.user_id))),
-        LogEvent::SeatReleaseRequested(e) => Some((CommandType::Release, Some(e.user_id))),
-        LogEvent::PaymentRequested(e) => Some((CommandType::Payment, Some(e.user_id))),
-        LogEvent::BalanceChargeRequested(e) => Some((CommandType::Charge, Some(e.user_id))),
-        LogEvent::SeatInventoryOpened(_)
-        | LogEvent::PaymentDebitSettled(_)
-        | LogEvent::PaymentDebitRequested(_)
-        | LogEvent::PaymentDebitCommitted(_)
-        | LogEvent::PaymentRefundRequested(_) => None,
     }
 }

@@ -22,6 +22,7 @@ mod saga;
 mod seat_rows;
 mod state;
 mod wallets;
+mod withdrawal;
 
 pub use decisions::Asked;
 pub use decode::{decode, Decoded, MAX_RECORD_BYTES};

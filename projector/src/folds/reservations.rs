@@ -10,9 +10,9 @@ use read_model::{Accepted, HoldPlaced, HoldReleased, ReservationStatus, Reservat
 
 use super::context::Context;
 use super::inventory::{apply, decide};
+use super::payments;
+use super::seat_rows::rejected_hold;
 use super::state::PartitionState;
-use super::{catalog, payments};
-use crate::changes::ReservationRow;
 
 pub(super) fn fold(
     ctx: &mut Context<'_>,
@@ -85,18 +85,15 @@ fn hold(
         Err(error) => {
             // An id reused for another hold is a bug; the original row stays.
             if !matches!(error, DomainError::IdReused(_)) {
-                let row = ReservationRow {
-                    schedule_id: schedule_id.as_uuid(),
-                    user_id: user_id.as_uuid(),
-                    seat_number: catalog::seat_number(seat),
-                    price: None,
-                    status: "REJECTED",
-                    rejection_code: Some(error.code().as_str()),
-                    payment_pending: false,
-                    requested_at: at,
+                let row = rejected_hold(
+                    schedule_id,
+                    user_id.as_uuid(),
+                    seat,
+                    at,
                     expires_at,
-                    updated_at: ctx.at(),
-                };
+                    error.code().as_str(),
+                    ctx.at(),
+                );
                 ctx.changes()
                     .reservations
                     .insert(reservation_id.as_uuid(), row);

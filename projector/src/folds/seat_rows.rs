@@ -160,6 +160,30 @@ impl SeatRows<'_> {
     }
 }
 
+/// A hold refused: the row its poll reads, with the refusal's code.
+pub(super) fn rejected_hold(
+    schedule_id: ScheduleId,
+    user_id: Uuid,
+    seat: SeatNumber,
+    requested_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    code: &'static str,
+    at: DateTime<Utc>,
+) -> ReservationRow {
+    ReservationRow {
+        schedule_id: schedule_id.as_uuid(),
+        user_id,
+        seat_number: seat_number(seat),
+        price: None,
+        status: "REJECTED",
+        rejection_code: Some(code),
+        payment_pending: false,
+        requested_at,
+        expires_at,
+        updated_at: at,
+    }
+}
+
 /// A payment refused before the seat side took it on.
 pub(super) fn refused_payment(
     command_id: Uuid,

@@ -20,4 +20,5 @@ mod resume;
 mod snapshots;
 mod traces;
 mod warming;
+mod withdrawals;
 mod workload;

@@ -4,6 +4,7 @@
 mod catalog;
 mod reservations;
 mod wallets;
+mod withdrawals;
 
 pub use catalog::{ConcertRegistered, PricedSeat, ScheduleAdded};
 pub use reservations::{
@@ -12,4 +13,7 @@ pub use reservations::{
 };
 pub use wallets::{
     BalanceChargeRequested, PaymentDebitCommitted, PaymentDebitRequested, PaymentRefundRequested,
+};
+pub use withdrawals::{
+    CatalogRequestWithdrawn, ReservationRequestWithdrawn, WalletRequestWithdrawn,
 };

@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use schemas::{follow_up_event_id, Command, Envelope, LogEvent, OPEN_INVENTORY_STEP};
+use schemas::{
+    follow_up_event_id, Command, Envelope, LogEvent, SchemaError, OPEN_INVENTORY_STEP,
+    WITHDRAWAL_STEP,
+};
 
 use crate::samples::*;
 
@@ -89,6 +92,21 @@ fn goldens() -> Vec<Golden> {
             payment_refund_requested(),
             Some("payment.refund"),
         ),
+        g(
+            "concert.catalog.v1/CatalogRequestWithdrawn.v1.json",
+            catalog_request_withdrawn(),
+            Some(WITHDRAWAL_STEP),
+        ),
+        g(
+            "concert.reservations.v1/ReservationRequestWithdrawn.v1.json",
+            reservation_request_withdrawn(),
+            Some(WITHDRAWAL_STEP),
+        ),
+        g(
+            "concert.wallets.v1/WalletRequestWithdrawn.v1.json",
+            wallet_request_withdrawn(),
+            Some(WITHDRAWAL_STEP),
+        ),
     ]
 }
 
@@ -119,10 +137,36 @@ fn every_golden_record_opens_into_the_expected_event() {
 }
 
 #[test]
-fn every_golden_record_becomes_a_command() {
+fn every_golden_record_becomes_a_command_but_withdrawals() {
     for golden in goldens() {
         let event = load(golden.path).open().unwrap();
-        Command::try_from(event).unwrap_or_else(|e| panic!("{}: {e}", golden.path));
+        match event.withdrawn_request() {
+            Some(request) => {
+                // The request it withdraws is one.
+                Command::try_from(request.open().unwrap())
+                    .unwrap_or_else(|e| panic!("{}: {e}", golden.path));
+                assert!(
+                    matches!(Command::try_from(event), Err(SchemaError::NotACommand(_))),
+                    "{}",
+                    golden.path
+                );
+            }
+            None => {
+                Command::try_from(event).unwrap_or_else(|e| panic!("{}: {e}", golden.path));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_withdrawal_is_built_from_its_request_as_the_golden_one() {
+    for golden in goldens() {
+        let envelope = load(golden.path);
+        let Some(request) = envelope.open().unwrap().withdrawn_request().cloned() else {
+            continue;
+        };
+        let built = schemas::withdrawal(&request, envelope.occurred_at).unwrap();
+        assert_eq!(built, envelope, "{}", golden.path);
     }
 }
 

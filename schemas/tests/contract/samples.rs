@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
-use schemas::{v1, v2, LogEvent};
+use schemas::{v1, v2, Envelope, EventMeta, LogEvent};
 use uuid::Uuid;
 
 pub fn id(s: &str) -> Uuid {
@@ -181,6 +181,62 @@ pub fn payment_refund_requested() -> LogEvent {
     .into()
 }
 
+/// A request as its golden file holds it: appended from outside, so its
+/// own id is its correlation id.
+fn request(event: &LogEvent, event_id: &str, occurred_at: &str) -> Envelope {
+    Envelope::wrap(
+        event,
+        EventMeta {
+            event_id: id(event_id),
+            occurred_at: at(occurred_at),
+            correlation_id: id(event_id),
+            causation_id: None,
+        },
+    )
+}
+
+pub fn catalog_request_withdrawn() -> LogEvent {
+    let request = request(
+        &concert_registered(),
+        "019ae7e4-5c0e-7dc0-aa16-2b8dc835698d",
+        "2026-11-20T02:15:00Z",
+    );
+    v1::CatalogRequestWithdrawn {
+        concert_id: id(CONCERT),
+        command_id: request.event_id,
+        request,
+    }
+    .into()
+}
+
+pub fn reservation_request_withdrawn() -> LogEvent {
+    let request = request(
+        &seat_hold_requested(),
+        "019afddf-ef3d-78da-9903-f4cb5455eb3a",
+        "2026-12-01T11:00:03.412Z",
+    );
+    v1::ReservationRequestWithdrawn {
+        schedule_id: id(SCHEDULE),
+        command_id: request.event_id,
+        request,
+    }
+    .into()
+}
+
+pub fn wallet_request_withdrawn() -> LogEvent {
+    let request = request(
+        &balance_charge_requested(),
+        "019af982-fddb-782c-9b1b-a5b4960e55ce",
+        "2026-12-01T10:50:12.100Z",
+    );
+    v1::WalletRequestWithdrawn {
+        user_id: id(USER),
+        command_id: request.event_id,
+        request,
+    }
+    .into()
+}
+
 /// One of every current event type.
 pub fn one_of_each() -> Vec<LogEvent> {
     vec![
@@ -195,5 +251,8 @@ pub fn one_of_each() -> Vec<LogEvent> {
         payment_debit_requested(),
         payment_debit_committed(),
         payment_refund_requested(),
+        catalog_request_withdrawn(),
+        reservation_request_withdrawn(),
+        wallet_request_withdrawn(),
     ]
 }
