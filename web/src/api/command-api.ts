@@ -1064,7 +1064,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConcertRegistered"];
                 };
             };
-            /** @description Not decided within the wait budget. */
+            /** @description Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided). */
             202: {
                 headers: {
                     /** @description `/v1/concerts/{concert_id}/schedules` (query-api) to poll */
@@ -1111,7 +1111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
+            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1156,7 +1156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleAdded"];
                 };
             };
-            /** @description Not decided within the wait budget. */
+            /** @description Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided). */
             202: {
                 headers: {
                     /** @description `/v1/concerts/{concert_id}/schedules` (query-api) to poll */
@@ -1212,7 +1212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
+            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1492,7 +1492,7 @@ export interface operations {
                     "application/json": components["schemas"]["BalanceView"];
                 };
             };
-            /** @description Not decided within the wait budget. */
+            /** @description Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided). */
             202: {
                 headers: {
                     /** @description `/v1/balance/charges/{charge_id}` (query-api) to poll: `PENDING`, then `COMPLETED` or `REJECTED` with the code a wait would have answered */
@@ -1541,7 +1541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
+            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1585,7 +1585,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentCompleted"];
                 };
             };
-            /** @description Not finished within the wait budget. */
+            /** @description Not finished within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided). */
             202: {
                 headers: {
                     /** @description `/v1/payments/{payment_id}` (query-api) to poll: `PENDING` (to the payer only) until the saga has finished, then `COMPLETED` or `FAILED` */
@@ -1652,7 +1652,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
+            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1853,7 +1853,7 @@ export interface operations {
                     "application/json": components["schemas"]["HoldPlaced"];
                 };
             };
-            /** @description Not decided within the wait budget. */
+            /** @description Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided). */
             202: {
                 headers: {
                     /** @description `/v1/reservations/{reservation_id}` (query-api) to poll: `PENDING` (to the caller only) until decided, then `HELD` or `REJECTED` */
@@ -1920,7 +1920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description Kafka, Postgres or Redis unavailable (`UNAVAILABLE`), with `Retry-After`. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
+            /** @description Kafka, Postgres or Redis unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1959,7 +1959,7 @@ export interface operations {
                     "application/json": components["schemas"]["HoldReleased"];
                 };
             };
-            /** @description Not decided within the wait budget. */
+            /** @description Not decided within the wait budget, or its append not confirmed in it: certain to be decided either way, and its `Location` reaches the final outcome (`UNAVAILABLE` if it was withdrawn before it was decided). */
             202: {
                 headers: {
                     /** @description `/v1/reservations/{reservation_id}` (query-api) to poll */
@@ -2008,7 +2008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
+            /** @description A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe. Also answered when this instance is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`): nothing was done, retry after `Retry-After`. */
             503: {
                 headers: {
                     [name: string]: unknown;
