@@ -28,4 +28,4 @@ pub use error::SchemaError;
 pub use follow_up::{follow_up_event_id, OPEN_INVENTORY_STEP};
 pub use log_event::{all_published, current, EventTypeInfo, LogEvent, PUBLISHED};
 pub use payload::Payload;
-pub use withdrawal::{withdrawal, WITHDRAWAL_STEP};
+pub use withdrawal::{withdrawal, withdrawn_request, WITHDRAWAL_STEP};

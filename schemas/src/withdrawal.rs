@@ -2,6 +2,7 @@
 //! mean to the fold).
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 use crate::envelope::{Envelope, EventMeta};
 use crate::follow_up::follow_up_event_id;
@@ -18,7 +19,7 @@ pub fn withdrawal(request: &Envelope, at: DateTime<Utc>) -> Result<Envelope, Sch
     let event = request.open()?;
     let key = event.key_id();
     let (command_id, correlation_id) = (request.event_id, request.correlation_id);
-    let request = request.clone();
+    let request = serde_json::to_value(request).map_err(SchemaError::MalformedEnvelope)?;
     let withdrawn: LogEvent = match event.topic() {
         Topic::Catalog => v1::CatalogRequestWithdrawn {
             concert_id: key,
@@ -48,24 +49,24 @@ pub fn withdrawal(request: &Envelope, at: DateTime<Utc>) -> Result<Envelope, Sch
     Ok(Envelope::wrap(&withdrawn, meta))
 }
 
-impl LogEvent {
-    /// The request this record withdraws, if it is a withdrawal.
-    pub fn withdrawn_request(&self) -> Option<&Envelope> {
-        match self {
-            LogEvent::CatalogRequestWithdrawn(e) => Some(&e.request),
-            LogEvent::ReservationRequestWithdrawn(e) => Some(&e.request),
-            LogEvent::WalletRequestWithdrawn(e) => Some(&e.request),
-            LogEvent::ConcertRegistered(_)
-            | LogEvent::ScheduleAdded(_)
-            | LogEvent::SeatInventoryOpened(_)
-            | LogEvent::SeatHoldRequested(_)
-            | LogEvent::SeatReleaseRequested(_)
-            | LogEvent::PaymentRequested(_)
-            | LogEvent::PaymentDebitSettled(_)
-            | LogEvent::BalanceChargeRequested(_)
-            | LogEvent::PaymentDebitRequested(_)
-            | LogEvent::PaymentDebitCommitted(_)
-            | LogEvent::PaymentRefundRequested(_) => None,
-        }
-    }
+/// The request `event` withdraws, if it is a withdrawal: `Err` when the
+/// request it carries is no envelope.
+pub fn withdrawn_request(event: &LogEvent) -> Option<Result<Envelope, SchemaError>> {
+    let request = match event {
+        LogEvent::CatalogRequestWithdrawn(e) => &e.request,
+        LogEvent::ReservationRequestWithdrawn(e) => &e.request,
+        LogEvent::WalletRequestWithdrawn(e) => &e.request,
+        LogEvent::ConcertRegistered(_)
+        | LogEvent::ScheduleAdded(_)
+        | LogEvent::SeatInventoryOpened(_)
+        | LogEvent::SeatHoldRequested(_)
+        | LogEvent::SeatReleaseRequested(_)
+        | LogEvent::PaymentRequested(_)
+        | LogEvent::PaymentDebitSettled(_)
+        | LogEvent::BalanceChargeRequested(_)
+        | LogEvent::PaymentDebitRequested(_)
+        | LogEvent::PaymentDebitCommitted(_)
+        | LogEvent::PaymentRefundRequested(_) => return None,
+    };
+    Some(Envelope::deserialize(request).map_err(SchemaError::MalformedEnvelope))
 }

@@ -109,13 +109,19 @@ impl Engine {
             return folded(Some(event_type), Fate::Duplicate);
         }
         let kind = self.topics.topic_of(&record.topic);
-        if let Some(request) = decoded.event.withdrawn_request() {
-            if let Err(reason) = on_its_topic(&decoded, kind) {
-                dead_letter(produced, record, reason);
-                return folded(Some(event_type), Fate::DeadLettered);
-            }
-            withdrawal::fold(state, produced, &decoded.envelope, request);
-            return folded(Some(event_type), Fate::Decided);
+        if let Some(request) = schemas::withdrawn_request(&decoded.event) {
+            let checked = on_its_topic(&decoded, kind)
+                .and_then(|()| request.map_err(|error| error.to_string()));
+            return match checked {
+                Ok(request) => {
+                    withdrawal::fold(state, produced, &decoded.envelope, &request);
+                    folded(Some(event_type), Fate::Decided)
+                }
+                Err(reason) => {
+                    dead_letter(produced, record, reason);
+                    folded(Some(event_type), Fate::DeadLettered)
+                }
+            };
         }
         let command = match command_of(&decoded, kind) {
             Ok(command) => command,

@@ -15,7 +15,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::envelope::Envelope;
 use crate::payload::payload;
 use crate::topic::Topic;
 
@@ -28,9 +27,11 @@ macro_rules! withdrawn {
             pub $key: Uuid,
             /// The withdrawn request's event id: its command id.
             pub command_id: Uuid,
-            /// The request's record value, as it was sent (it may or may not
-            /// be in the log as well).
-            pub request: Envelope,
+            /// The request's record value (an envelope), as it was sent: it
+            /// may be in the log as well, or not. Plain JSON here, read by
+            /// `schemas::withdrawn_request`, so the payloads stay apart from
+            /// the envelope that opens them.
+            pub request: serde_json::Value,
         }
         payload!($name, stringify!($name), version = 1, $topic, key = $key);
     };

@@ -204,7 +204,7 @@ pub fn catalog_request_withdrawn() -> LogEvent {
     v1::CatalogRequestWithdrawn {
         concert_id: id(CONCERT),
         command_id: request.event_id,
-        request,
+        request: serde_json::to_value(&request).unwrap(),
     }
     .into()
 }
@@ -218,7 +218,7 @@ pub fn reservation_request_withdrawn() -> LogEvent {
     v1::ReservationRequestWithdrawn {
         schedule_id: id(SCHEDULE),
         command_id: request.event_id,
-        request,
+        request: serde_json::to_value(&request).unwrap(),
     }
     .into()
 }
@@ -232,7 +232,7 @@ pub fn wallet_request_withdrawn() -> LogEvent {
     v1::WalletRequestWithdrawn {
         user_id: id(USER),
         command_id: request.event_id,
-        request,
+        request: serde_json::to_value(&request).unwrap(),
     }
     .into()
 }
