@@ -9,6 +9,7 @@
 //! being away never fails a batch.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use infra::decision::Decision;
 use infra::kafka::{AppendError, TopicPartition};
@@ -18,7 +19,7 @@ use sqlx::PgPool;
 use super::take_over::{Rebuilder, TakeOverError, TakenOver};
 use super::{offsets, owed, CatchUp, Effects, States};
 use crate::changes;
-use crate::folds::{Engine, Fate, Payer, Produced};
+use crate::folds::{Engine, Fate, FollowUp, Payer, Produced};
 use crate::reader::ReadError;
 use crate::record::Record;
 use crate::snapshots::{self, SnapshotSchedule};
@@ -213,7 +214,7 @@ impl Projection {
                 let row = owed::record(&mut tx, &self.group, by_partition.keys(), debt).await?;
                 outcome.owed = Some(row);
             }
-            outcome.appended = effects.append(&produced.follow_ups).await?;
+            outcome.appended = append_follow_ups(effects, &produced.follow_ups).await?;
         }
         tx.commit().await?;
         for (at, next) in &snapshotted {
@@ -224,5 +225,35 @@ impl Projection {
         outcome.completed_payers = produced.completed_payers;
         outcome.decisions = produced.changes.outcomes.into_values().collect();
         Ok(outcome)
+    }
+}
+
+/// How long a batch keeps appending its follow-ups through a broker blip
+/// before it gives up (and its partitions' state with it).
+const FOLLOW_UP_PATIENCE: Duration = Duration::from_secs(30);
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
+
+/// Appends the batch's follow-ups, again and again through a broker blip:
+/// what the batch folded stays valid meanwhile (its transaction is open,
+/// its leases renewed), and appending the same records twice is harmless,
+/// since readers drop a follow-up id seen before. Only a broker away for
+/// longer fails the batch, whose state is then rebuilt.
+async fn append_follow_ups(
+    effects: &Effects,
+    follow_ups: &[FollowUp],
+) -> Result<Vec<Record>, AppendError> {
+    let give_up = tokio::time::Instant::now() + FOLLOW_UP_PATIENCE;
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        match effects.append(follow_ups).await {
+            Ok(appended) => return Ok(appended),
+            Err(error) if tokio::time::Instant::now() + backoff < give_up => {
+                tracing::warn!(%error, follow_ups = follow_ups.len(), "follow-ups not appended yet; appending them again");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Err(error) => return Err(error),
+        }
     }
 }

@@ -1,4 +1,5 @@
 mod analysis;
+mod broker_blips;
 mod catalog;
 mod contention;
 mod crash;
