@@ -22,6 +22,6 @@ cd "$ROOT"
 say "mypy --strict tools/ticketfold_tools tools/tests and the entry points"
 python3 -m mypy --strict --python-version 3.11 --cache-dir "$ROOT/tools/.mypy_cache" \
   tools/ticketfold_tools tools/tests load/report.py load/sandbox.py dashboards/check.py scripts/fuzz-api.py \
-  scripts/check-import-cycles.py scripts/analyse-export.py
+  scripts/check-import-cycles.py scripts/analyse-export.py scripts/tansu-sqlite.py
 say "pytest tools/tests scripts/tests"
 python3 -m pytest -q -p no:cacheprovider tools/tests scripts/tests
