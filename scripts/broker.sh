@@ -10,7 +10,9 @@
 # whenever it exits (`make up` does this; the test broker, in memory, is not
 # supervised: a restart would come back empty). broker-<name>.pid is then
 # tansu's pid, rewritten at each restart, and broker-<name>.supervisor.pid the
-# supervisor's, which `stop` ends first. BROKER_RUN_DIR (default .run/) is
+# supervisor's, which `stop` ends first. A supervised broker is also probed
+# (scripts/kafka-alive.sh every 5 s): tansu 0.6's sqlite storage can die
+# while the process keeps listening, so three failed probes in a row kill it. BROKER_RUN_DIR (default .run/) is
 # where the pid files and the log go and where tansu runs.
 #
 # <storage-url> is memory://tansu/ (gone when the broker stops) or
@@ -56,7 +58,10 @@ start() {
     --storage-engine "$storage")
   if [ "$supervise" = --supervise ]; then
     rm -f "$pidfile"
-    (cd "$BROKER_RUN_DIR" && start_supervised "$supervisor_pidfile" "$pidfile" "$log" "broker $name" "${command[@]}") ||
+    # The probe asks for metadata, which needs tansu's storage: a broker
+    # whose storage task died (it keeps listening) is killed and restarted.
+    (cd "$BROKER_RUN_DIR" && start_supervised "$supervisor_pidfile" "$pidfile" "$log" "broker $name" \
+      --liveness "$ROOT/scripts/kafka-alive.sh 127.0.0.1 $port" -- "${command[@]}") ||
       die "broker $name: its supervisor did not start tansu (log ${log#"$ROOT"/})"
     pid=$(head -n 1 "$pidfile")
   else

@@ -110,12 +110,14 @@ live_supervisor() {
 # Runs <command> under scripts/supervise.sh (restarted whenever it exits),
 # detached as start_background does: the supervisor's pid goes to
 # <supervisor-pidfile>, the program's to <child-pidfile> (rewritten at each
-# restart). Returns once the program has started.
+# restart). Returns once the program has started. Either the command alone,
+# or `--liveness <probe> -- <command>` (see scripts/supervise.sh).
 start_supervised() {
   local supervisor_pidfile=$1 child_pidfile=$2 log=$3 label=$4 tries=0
   shift 4
+  [ "$1" = --liveness ] || set -- -- "$@"
   rm -f "$child_pidfile" "$child_pidfile.exits"
-  start_background "$supervisor_pidfile" "$log" "$ROOT/scripts/supervise.sh" "$label" "$child_pidfile" -- "$@"
+  start_background "$supervisor_pidfile" "$log" "$ROOT/scripts/supervise.sh" "$label" "$child_pidfile" "$@"
   until [ -s "$child_pidfile" ]; do
     tries=$((tries + 1))
     [ "$tries" -lt 100 ] || return 1
