@@ -411,8 +411,12 @@ class Check:
 
 
 class Suite:
-    def __init__(self, workdir: Path, plan: list[Fault], fans: int, gap: float, bin_dir: str | None, seats: int) -> None:
+    def __init__(
+        self, workdir: Path, plan: list[Fault], fans: int, gap: float, bin_dir: str | None, seats: int, follow_seconds: float
+    ) -> None:
         self.dir = workdir
+        # How long a 202's Location may take to read a final outcome.
+        self.follow_seconds = follow_seconds
         self.plan = plan
         self.fan_count = fans
         self.gap = gap
@@ -425,6 +429,8 @@ class Suite:
         self.faults: list[FaultRun] = []
         self.notes: list[str] = []
         self.timings: dict[str, float] = {}
+        # The last read of a Location that never showed a final outcome.
+        self.last_reads: dict[str, str] = {}
 
     # -- helpers ----------------------------------------------------------------
 
@@ -443,7 +449,7 @@ class Suite:
         return done.stdout.strip()
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
-        out = self.psql(f"SELECT coalesce(json_agg(t), '[]'::json) FROM ({sql}) t")
+        out = self.psql(f"SELECT coalesce(json_agg(row_set), '[]'::json) FROM ({sql}) AS row_set")
         result: list[dict[str, Any]] = json.loads(out)
         return result
 
@@ -577,6 +583,8 @@ class Suite:
                 if status and status != "PENDING":
                     finals[call.correlation_id] = read.body
                 else:
+                    code = read.body.get("code", "") if isinstance(read.body, dict) else ""
+                    self.last_reads[call.correlation_id] = f"{read.status} {status or code}".strip()
                     still.append(call)
             pending = still
             if pending:
@@ -602,8 +610,8 @@ class Suite:
         """Until every 202 is final and the projector has folded the whole
         log (and the log no longer grows: saga steps append records)."""
         began = time.monotonic()
-        deadline = began + 240
-        finals = self.follow_pending(deadline)
+        finals = self.follow_pending(began + self.follow_seconds)
+        deadline = time.monotonic() + 240
         records: list[JSON] = []
         while time.monotonic() < deadline:
             records = self.export("records.jsonl")
@@ -617,8 +625,8 @@ class Suite:
             self.notes.append("the projector had not caught up with the log after 240 s; the checks ran anyway")
         # Holds lapse on their own (HOLD_TTL_SECONDS=15): the read-model
         # comparison is made once none is live, so time does not move it.
-        latest = self.rows("SELECT coalesce(extract(epoch FROM max(hold_expires_at)), 0) AS t FROM schedule_seats WHERE status = 'HELD'")
-        wait = float(latest[0]["t"]) - time.time() + 1 if latest else 0
+        latest = self.rows("SELECT coalesce(extract(epoch FROM max(hold_expires_at)), 0) AS latest FROM schedule_seats WHERE status = 'HELD'")
+        wait = float(latest[0]["latest"]) - time.time() + 1 if latest else 0
         if 0 < wait < 60:
             time.sleep(wait)
         self.timings["settle"] = time.monotonic() - began
@@ -675,7 +683,12 @@ class Suite:
                 n_pending += 1
                 final = finals.get(last.correlation_id)
                 if final is None:
-                    reflected.problems.append(f"{tag}: its Location never read a final outcome")
+                    where = "in the log" if env is not None else "not in the log"
+                    last_read = self.last_reads.get(last.correlation_id, "?")
+                    reflected.problems.append(
+                        f"{tag}: its Location never read a final outcome (last read: HTTP {last_read}; "
+                        f"the command is {where}; attempts: {', '.join(str(c.status) for c in group)})"
+                    )
                     continue
             else:
                 n_final += 1
@@ -688,7 +701,10 @@ class Suite:
                 continue
             if last.status == 202:
                 final = finals[last.correlation_id]
-                accepted = final.get("status") in ("HELD", "EXPIRED", "RELEASED", "CONFIRMED", "COMPLETED")
+                # A release's Location is its reservation: RELEASED when it was
+                # accepted, the state that refused it otherwise.
+                taken = ("RELEASED",) if last.kind == "release" else ("HELD", "EXPIRED", "RELEASED", "CONFIRMED", "COMPLETED")
+                accepted = final.get("status") in taken
                 if accepted != (outcome["outcome"] == "ACCEPTED"):
                     reflected.problems.append(f"{tag}: Location reads {final.get('status')} but the outcome is {outcome['outcome']}")
                 continue
@@ -906,6 +922,8 @@ class Suite:
             counts = table.get(kind, Counter())
             lines.append(f"| {kind} | " + " | ".join(str(counts.get(s, 0)) for s in statuses) + f" | {sum(counts.values())} |")
         keyed = sum(1 for c in calls if c.key)
+        codes = Counter(f"{c.status} {c.code}" for c in calls if c.status is not None and c.status >= 400 and c.code)
+        lines += ["", "Refusals and errors by code: " + ", ".join(f"{k} x{v}" for k, v in sorted(codes.items())) + "."]
         lines += ["", f"{len(calls)} command requests ({keyed} with an Idempotency-Key), "
                   f"{sum(1 for c in self.recorder.calls if c.kind == 'token')} token requests.", ""]
         lines += ["## Checks", "", "| check | result | figures |", "|---|---|---|"]
@@ -995,6 +1013,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         gap=args.gap if args.gap is not None else (6.0 if args.short else 8.0),
         bin_dir=args.bin_dir,
         seats=args.seats,
+        follow_seconds=60.0 if args.short else 120.0,
     )
     print(f"chaos: run directory {workdir}", flush=True)
     ok = False
