@@ -228,6 +228,10 @@ class Fan(threading.Thread):
         self.token: str | None = None
         self.holds: list[str] = []  # reservations this fan believes held
         self.balance_hint = 0
+        # Seats refused SEAT_UNAVAILABLE lately: tried again only after 20 s
+        # (a hold lapses, a sold seat stays sold), so a sold-out schedule is
+        # not hammered with holds that can only be refused.
+        self.taken: dict[int, float] = {}
 
     # One request, recorded.
     def call(self, kind: str, method: str, url: str, body: JSON, logical: str, attempt: int, key: str | None) -> Call:
@@ -336,8 +340,15 @@ class Fan(threading.Thread):
             # DELETE takes no Idempotency-Key: never retried here.
             self.command("release", "DELETE", f"/v1/reservations/{reservation}", None, False)
             return
-        seat = self.random.choice(sorted(seats))
+        now = time.monotonic()
+        free = [n for n in sorted(seats) if now - self.taken.get(n, -1e9) > 20]
+        if not free:
+            time.sleep(0.5)
+            return
+        seat = self.random.choice(free)
         call = self.command("hold", "POST", "/v1/reservations", {"schedule_id": self.schedule, "seat_number": seat}, keyed)
+        if call.status == 409 and call.code == "SEAT_UNAVAILABLE":
+            self.taken[seat] = now
         if call.status in (201, 202) and isinstance(call.answer, dict) and call.answer.get("reservation_id"):
             self.holds.append(str(call.answer["reservation_id"]))
 
@@ -731,6 +742,7 @@ class Suite:
         unavailable = Check("no command answered 503 took effect", True, "")
         n503 = in_log = 0
         no_answer: Counter[str] = Counter()
+        logged_outcomes: Counter[str] = Counter()
         for group in groups.values():
             # A keyed command retried to a final answer is judged above: the
             # key makes its attempts one command.
@@ -750,6 +762,7 @@ class Suite:
                     continue
                 in_log += 1
                 outcome = outcomes.get(env["event_id"], {}).get("outcome")
+                logged_outcomes[str(outcome)] += 1
                 found = effect(call.kind, env)
                 if outcome == "ACCEPTED" or found:
                     when = datetime.fromtimestamp(call.started, timezone.utc).strftime("%H:%M:%S")
@@ -761,7 +774,9 @@ class Suite:
                     )
         unavailable.passed = not unavailable.problems
         unavailable.figures = (
-            f"{n503} answers 503 left final, {in_log} of them in the log anyway, {len(unavailable.problems)} took effect; "
+            f"{n503} answers 503 left final, {in_log} of them in the log anyway "
+            f"(outcomes: {', '.join(f'{k} x{v}' for k, v in sorted(logged_outcomes.items())) or 'none'}), "
+            f"{len(unavailable.problems)} took effect; "
             f"no answer at all: {no_answer['applied']} applied, {no_answer['not applied']} not (not judged)"
         )
 
@@ -999,7 +1014,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--dir", help="run directory (default: .run/chaos/<time>)")
     parser.add_argument("--fans", type=int, help="concurrent fans (default 8, --short 4)")
     parser.add_argument("--gap", type=float, help="seconds of traffic between faults (default 8, --short 6)")
-    parser.add_argument("--seats", type=int, default=40, help="seats per schedule (two schedules)")
+    parser.add_argument("--seats", type=int, help="seats per schedule, two schedules (default 100, --short 40)")
     parser.add_argument("--keep", action="store_true", help="leave the stack and broker running")
     args = parser.parse_args(list(argv) if argv is not None else None)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -1012,7 +1027,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         fans=args.fans or (4 if args.short else 8),
         gap=args.gap if args.gap is not None else (6.0 if args.short else 8.0),
         bin_dir=args.bin_dir,
-        seats=args.seats,
+        seats=args.seats or (40 if args.short else 100),
         follow_seconds=60.0 if args.short else 120.0,
     )
     print(f"chaos: run directory {workdir}", flush=True)
