@@ -126,3 +126,105 @@ def test_supervisor_restarts_a_killed_program_leaves_a_stopped_one_and_stops_it(
     finally:
         if supervisor.poll() is None:
             supervisor.kill()
+
+
+# -- the judging, on made-up evidence -------------------------------------------
+
+
+def _call(kind: str, status: int | None, correlation: str, logical: str = "", attempt: int = 1, key: str | None = None, body: object = None, answer: object = None) -> chaos.Call:
+    return chaos.Call(
+        seq=0,
+        fan=0,
+        user="u1",
+        kind=kind,
+        logical=logical or correlation,
+        attempt=attempt,
+        key=key,
+        correlation_id=correlation,
+        method="POST",
+        path="/v1/balance/charges",
+        body=body if body is not None else {"amount": 100},
+        started=1000.0,
+        elapsed=0.1,
+        status=status,
+        answer=answer,
+        location=None,
+        error="",
+    )
+
+
+def _evidence(calls: list[chaos.Call], **tables: object) -> chaos.Evidence:
+    charge_env = {"event_id": "cmd-1", "data": {"charge_id": "ch-1"}}
+    defaults: dict[str, object] = {
+        "by_corr": {"c1": charge_env},
+        "outcomes": {"cmd-1": {"command_id": "cmd-1", "outcome": "ACCEPTED"}},
+        "reservations": {},
+        "payments": {},
+        "entries": [{"user_id": "u1", "kind": "CHARGE", "reference_id": "ch-1", "amount": 100}],
+        "wallets": {"u1": {"user_id": "u1", "balance": 100, "in_flight": 0}},
+        "seat_rows": [],
+        "finals": {},
+        "last_reads": {},
+        "faults": [],
+    }
+    defaults.update(tables)
+    return chaos.Evidence(calls=calls, **defaults)  # type: ignore[arg-type]
+
+
+def test_a_charge_answered_200_and_in_the_tables_passes_every_check() -> None:
+    checks = chaos.judge(_evidence([_call("charge", 200, "c1")]))
+    assert all(check.passed for check in checks), [c.problems for c in checks]
+
+
+def test_a_charge_answered_200_that_is_not_in_the_tables_fails() -> None:
+    checks = chaos.judge(_evidence([_call("charge", 200, "c1")], entries=[], wallets={}))
+    assert not checks[0].passed
+    assert "effect is not in the tables" in checks[0].problems[0]
+
+
+def test_a_503_that_took_effect_fails_and_one_that_did_not_passes() -> None:
+    applied = chaos.judge(_evidence([_call("charge", 503, "c1")]))
+    assert not applied[1].passed
+    assert "answered 503 but took effect" in applied[1].problems[0]
+    refused = chaos.judge(
+        _evidence(
+            [_call("charge", 503, "c1")],
+            outcomes={"cmd-1": {"command_id": "cmd-1", "outcome": "WITHDRAWN"}},
+            entries=[],
+            wallets={},
+        )
+    )
+    assert refused[1].passed
+
+
+def test_a_keyed_503_retried_to_a_200_is_judged_as_one_command() -> None:
+    calls = [
+        _call("charge", 503, "c1", logical="k", attempt=1, key="key"),
+        _call("charge", 200, "c2", logical="k", attempt=2, key="key"),
+    ]
+    checks = chaos.judge(_evidence(calls))
+    assert checks[0].passed and checks[1].passed
+
+
+def test_a_202_whose_location_never_reads_final_fails() -> None:
+    call = _call("charge", 202, "c9", key="key", answer={"charge_id": "ch-9", "status": "PENDING"})
+    checks = chaos.judge(_evidence([call], last_reads={"c9": "404 NOT_FOUND"}))
+    assert not checks[0].passed
+    assert "never read a final outcome" in checks[0].problems[0]
+    assert "not in the log" in checks[0].problems[0]
+
+
+def test_a_balance_that_is_not_its_entries_fails() -> None:
+    checks = chaos.judge(_evidence([_call("charge", 200, "c1")], wallets={"u1": {"user_id": "u1", "balance": 200, "in_flight": 0}}))
+    assert not checks[2].passed
+
+
+def test_a_seat_confirmed_twice_fails() -> None:
+    reservations = {
+        rid: {"reservation_id": rid, "schedule_id": "s", "seat_number": 7, "status": "CONFIRMED", "user_id": "u1", "price": 50}
+        for rid in ("r1", "r2")
+    }
+    seats = [{"schedule_id": "s", "seat_number": 7, "status": "SOLD", "reservation_id": "r1"}]
+    checks = chaos.judge(_evidence([], reservations=reservations, seat_rows=seats, entries=[], wallets={}))
+    assert not checks[3].passed
+    assert "CONFIRMED 2 times" in checks[3].problems[0]

@@ -421,6 +421,203 @@ class Check:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Evidence:
+    """What the checks read: the command requests, the log's user requests
+    by correlation id, the tables (rows as JSON objects, keyed by id), and
+    what following the 202s found."""
+
+    calls: list[Call]
+    by_corr: dict[str, JSON]
+    outcomes: dict[Any, JSON]
+    reservations: dict[Any, JSON]
+    payments: dict[Any, JSON]
+    entries: list[JSON]
+    wallets: dict[Any, JSON]
+    seat_rows: list[JSON]
+    finals: dict[str, JSON]
+    last_reads: dict[str, str]
+    faults: list[FaultRun]
+
+
+def judge(e: Evidence) -> list[Check]:
+    """The checks that need only the calls, the log and the tables: every
+    2xx/409 reflected, no 503 took effect, money adds up, no seat sold twice."""
+    calls, by_corr, finals = e.calls, e.by_corr, e.finals
+    outcomes, reservations, payments, entries = e.outcomes, e.reservations, e.payments, e.entries
+    wallets, seat_rows = e.wallets, e.seat_rows
+    charges = {row["reference_id"]: row for row in entries if row["kind"] == "CHARGE"}
+
+    def envelope_of(group: list[Call]) -> JSON:
+        for call in group:
+            if call.correlation_id in by_corr:
+                return by_corr[call.correlation_id]
+        return None
+    
+    def effect(kind: str, env: JSON) -> str:
+        """The command's effect in the tables, '' when none."""
+        data = env.get("data") or {}
+        if kind == "charge":
+            row = charges.get(data.get("charge_id"))
+            return f"CHARGE entry of {row['amount']}" if row else ""
+        if kind == "hold":
+            row = reservations.get(data.get("reservation_id"))
+            return f"reservation {row['status']}" if row and row["status"] != "REJECTED" else ""
+        if kind == "pay":
+            row = payments.get(data.get("payment_id"))
+            return "payment COMPLETED" if row and row["status"] == "COMPLETED" else ""
+        return ""  # a release's effect is its ACCEPTED outcome
+    
+    groups: dict[str, list[Call]] = defaultdict(list)
+    for call in calls:
+        groups[call.logical].append(call)
+    
+    reflected = Check("every command answered 2xx or 409 is reflected", True, "")
+    n_final = n_pending = 0
+    for group in groups.values():
+        last = group[-1]
+        if last.status not in FINAL and last.status != 202:
+            continue
+        env = envelope_of(group)
+        tag = f"{last.kind} {last.method} {last.path} -> {last.status} {last.code} (correlation {group[0].correlation_id}, key {last.key})"
+        if last.status == 202:
+            n_pending += 1
+            final = finals.get(last.correlation_id)
+            if final is None:
+                where = "in the log" if env is not None else "not in the log"
+                last_read = e.last_reads.get(last.correlation_id, "?")
+                reflected.problems.append(
+                    f"{tag}: its Location never read a final outcome (last read: HTTP {last_read}; "
+                    f"the command is {where}; attempts: {', '.join(str(c.status) for c in group)})"
+                )
+                continue
+        else:
+            n_final += 1
+        if env is None:
+            reflected.problems.append(f"{tag}: no record of it in the log")
+            continue
+        outcome = outcomes.get(env["event_id"])
+        if outcome is None:
+            reflected.problems.append(f"{tag}: no command_outcomes row for command {env['event_id']}")
+            continue
+        if last.status == 202:
+            final = finals[last.correlation_id]
+            # A release's Location is its reservation: RELEASED when it was
+            # accepted, the state that refused it otherwise.
+            taken = ("RELEASED",) if last.kind == "release" else ("HELD", "EXPIRED", "RELEASED", "CONFIRMED", "COMPLETED")
+            accepted = final.get("status") in taken
+            if accepted != (outcome["outcome"] == "ACCEPTED"):
+                reflected.problems.append(f"{tag}: Location reads {final.get('status')} but the outcome is {outcome['outcome']}")
+            continue
+        want = "ACCEPTED" if last.status != 409 else last.code
+        if outcome["outcome"] != want:
+            reflected.problems.append(f"{tag}: answered {want} but the outcome row says {outcome['outcome']}")
+            continue
+        found = effect(last.kind, env)
+        if last.status != 409 and last.kind != "release" and not found:
+            reflected.problems.append(f"{tag}: accepted but its effect is not in the tables")
+        if last.status == 409 and found:
+            reflected.problems.append(f"{tag}: refused but the tables show {found}")
+        if last.kind == "release" and last.status == 200:
+            row = reservations.get((env.get("data") or {}).get("reservation_id"))
+            if not row or row["status"] != "RELEASED":
+                reflected.problems.append(f"{tag}: released but the reservation reads {row and row['status']}")
+        if last.kind == "charge" and last.status == 200:
+            row = charges.get((env.get("data") or {}).get("charge_id"))
+            if row and int(row["amount"]) != int(last.body["amount"]):
+                reflected.problems.append(f"{tag}: charged {last.body['amount']} but the entry is {row['amount']}")
+    reflected.passed = not reflected.problems
+    reflected.figures = f"{n_final} answered 2xx/409 and {n_pending} answered 202 (followed to their final outcome), {len(reflected.problems)} not reflected"
+    
+    unavailable = Check("no command answered 503 took effect", True, "")
+    n503 = in_log = 0
+    no_answer: Counter[str] = Counter()
+    logged_outcomes: Counter[str] = Counter()
+    for group in groups.values():
+        # A keyed command retried to a final answer is judged above: the
+        # key makes its attempts one command.
+        if group[-1].status in FINAL or group[-1].status == 202:
+            continue
+        for call in group:
+            if call.status is None:
+                env = by_corr.get(call.correlation_id)
+                applied = env is not None and outcomes.get(env["event_id"], {}).get("outcome") == "ACCEPTED"
+                no_answer["applied" if applied else "not applied"] += 1
+                continue
+            if call.status != 503:
+                continue
+            n503 += 1
+            env = by_corr.get(call.correlation_id)
+            if env is None:
+                continue
+            in_log += 1
+            outcome = outcomes.get(env["event_id"], {}).get("outcome")
+            logged_outcomes[str(outcome)] += 1
+            found = effect(call.kind, env)
+            if outcome == "ACCEPTED" or found:
+                when = datetime.fromtimestamp(call.started, timezone.utc).strftime("%H:%M:%S")
+                during = [f.label for f in e.faults if f.started - 5 <= call.started <= f.ended + 5]
+                unavailable.problems.append(
+                    f"{call.kind} {call.method} {call.path} at {when} (key {call.key}, correlation {call.correlation_id}) "
+                    f"answered 503 but took effect: outcome {outcome}{', ' + found if found else ''}"
+                    f"{' (during: ' + ', '.join(during) + ')' if during else ''}"
+                )
+    unavailable.passed = not unavailable.problems
+    unavailable.figures = (
+        f"{n503} answers 503 left final, {in_log} of them in the log anyway "
+        f"(outcomes: {', '.join(f'{k} x{v}' for k, v in sorted(logged_outcomes.items())) or 'none'}), "
+        f"{len(unavailable.problems)} took effect; "
+        f"no answer at all: {no_answer['applied']} applied, {no_answer['not applied']} not (not judged)"
+    )
+    
+    balances = Check("balances equal their entries; net debits equal the confirmed seats' prices", True, "")
+    sums: dict[str, int] = defaultdict(int)
+    debits: dict[str, int] = defaultdict(int)
+    for row in entries:
+        amount = abs(int(row["amount"]))
+        sign = -1 if row["kind"] == "DEBIT" else 1
+        sums[row["user_id"]] += sign * amount
+        if row["kind"] != "CHARGE":
+            debits[row["user_id"]] += -sign * amount
+    for user, wallet in wallets.items():
+        if int(wallet["balance"]) != sums.get(user, 0):
+            balances.problems.append(f"user {user}: balance {wallet['balance']}, entries sum to {sums.get(user, 0)}")
+        if int(wallet["in_flight"]) != 0:
+            balances.problems.append(f"user {user}: {wallet['in_flight']} still in flight after settling")
+    confirmed: dict[str, int] = defaultdict(int)
+    for row in reservations.values():
+        if row["status"] == "CONFIRMED":
+            confirmed[row["user_id"]] += int(row["price"] or 0)
+    for user in set(confirmed) | set(debits):
+        if confirmed.get(user, 0) != debits.get(user, 0):
+            balances.problems.append(f"user {user}: net debits {debits.get(user, 0)}, confirmed seats cost {confirmed.get(user, 0)}")
+    open_payments = [p for p in payments.values() if p["status"] == "REQUESTED"]
+    if open_payments:
+        balances.problems.append(f"{len(open_payments)} payments still REQUESTED after settling")
+    balances.passed = not balances.problems
+    balances.figures = (
+        f"{len(wallets)} wallets, {len(entries)} entries, {sum(debits.values())} KRW net debits for "
+        f"{sum(1 for r in reservations.values() if r['status'] == 'CONFIRMED')} confirmed seats"
+    )
+    
+    sold = Check("no seat sold twice", True, "")
+    per_seat: Counter[tuple[str, int]] = Counter(
+        (r["schedule_id"], int(r["seat_number"])) for r in reservations.values() if r["status"] == "CONFIRMED"
+    )
+    for seat, n in per_seat.items():
+        if n > 1:
+            sold.problems.append(f"schedule {seat[0]} seat {seat[1]} CONFIRMED {n} times")
+    sold_seats = {(r["schedule_id"], int(r["seat_number"])): r for r in seat_rows if r["status"] == "SOLD"}
+    if set(sold_seats) != set(per_seat):
+        sold.problems.append(
+            f"seats SOLD in schedule_seats ({len(sold_seats)}) are not the CONFIRMED reservations ({len(per_seat)}): "
+            f"{sorted(set(sold_seats) ^ set(per_seat))[:5]}"
+        )
+    sold.passed = not sold.problems
+    sold.figures = f"{len(per_seat)} seats sold of {len(seat_rows)}, {len(sold.problems)} problems"
+    return [reflected, unavailable, balances, sold]
+
+
 class Suite:
     def __init__(
         self, workdir: Path, plan: list[Fault], fans: int, gap: float, bin_dir: str | None, seats: int, follow_seconds: float
@@ -646,189 +843,28 @@ class Suite:
     # -- checks ---------------------------------------------------------------------
 
     def checks(self, records: list[JSON], finals: dict[str, JSON]) -> list[Check]:
-        calls = [c for c in self.recorder.calls if c.kind != "token"]
         by_corr: dict[str, JSON] = {}
         for r in records:
             env = r.get("envelope") or {}
             if env.get("causation_id") is None and env.get("correlation_id"):
                 by_corr.setdefault(str(env["correlation_id"]), env)
-        outcomes = {row["command_id"]: row for row in self.rows("SELECT command_id, command_type, outcome, body FROM command_outcomes")}
-        reservations = {row["reservation_id"]: row for row in self.rows("SELECT * FROM reservations")}
-        payments = {row["payment_id"]: row for row in self.rows("SELECT * FROM payments")}
-        entries = self.rows("SELECT * FROM wallet_entries")
-        charges = {row["reference_id"]: row for row in entries if row["kind"] == "CHARGE"}
-
-        def envelope_of(group: list[Call]) -> JSON:
-            for call in group:
-                if call.correlation_id in by_corr:
-                    return by_corr[call.correlation_id]
-            return None
-
-        def effect(kind: str, env: JSON) -> str:
-            """The command's effect in the tables, '' when none."""
-            data = env.get("data") or {}
-            if kind == "charge":
-                row = charges.get(data.get("charge_id"))
-                return f"CHARGE entry of {row['amount']}" if row else ""
-            if kind == "hold":
-                row = reservations.get(data.get("reservation_id"))
-                return f"reservation {row['status']}" if row and row["status"] != "REJECTED" else ""
-            if kind == "pay":
-                row = payments.get(data.get("payment_id"))
-                return "payment COMPLETED" if row and row["status"] == "COMPLETED" else ""
-            return ""  # a release's effect is its ACCEPTED outcome
-
-        groups: dict[str, list[Call]] = defaultdict(list)
-        for call in calls:
-            groups[call.logical].append(call)
-
-        reflected = Check("every command answered 2xx or 409 is reflected", True, "")
-        n_final = n_pending = 0
-        for group in groups.values():
-            last = group[-1]
-            if last.status not in FINAL and last.status != 202:
-                continue
-            env = envelope_of(group)
-            tag = f"{last.kind} {last.method} {last.path} -> {last.status} {last.code} (correlation {group[0].correlation_id}, key {last.key})"
-            if last.status == 202:
-                n_pending += 1
-                final = finals.get(last.correlation_id)
-                if final is None:
-                    where = "in the log" if env is not None else "not in the log"
-                    last_read = self.last_reads.get(last.correlation_id, "?")
-                    reflected.problems.append(
-                        f"{tag}: its Location never read a final outcome (last read: HTTP {last_read}; "
-                        f"the command is {where}; attempts: {', '.join(str(c.status) for c in group)})"
-                    )
-                    continue
-            else:
-                n_final += 1
-            if env is None:
-                reflected.problems.append(f"{tag}: no record of it in the log")
-                continue
-            outcome = outcomes.get(env["event_id"])
-            if outcome is None:
-                reflected.problems.append(f"{tag}: no command_outcomes row for command {env['event_id']}")
-                continue
-            if last.status == 202:
-                final = finals[last.correlation_id]
-                # A release's Location is its reservation: RELEASED when it was
-                # accepted, the state that refused it otherwise.
-                taken = ("RELEASED",) if last.kind == "release" else ("HELD", "EXPIRED", "RELEASED", "CONFIRMED", "COMPLETED")
-                accepted = final.get("status") in taken
-                if accepted != (outcome["outcome"] == "ACCEPTED"):
-                    reflected.problems.append(f"{tag}: Location reads {final.get('status')} but the outcome is {outcome['outcome']}")
-                continue
-            want = "ACCEPTED" if last.status != 409 else last.code
-            if outcome["outcome"] != want:
-                reflected.problems.append(f"{tag}: answered {want} but the outcome row says {outcome['outcome']}")
-                continue
-            found = effect(last.kind, env)
-            if last.status != 409 and last.kind != "release" and not found:
-                reflected.problems.append(f"{tag}: accepted but its effect is not in the tables")
-            if last.status == 409 and found:
-                reflected.problems.append(f"{tag}: refused but the tables show {found}")
-            if last.kind == "release" and last.status == 200:
-                row = reservations.get((env.get("data") or {}).get("reservation_id"))
-                if not row or row["status"] != "RELEASED":
-                    reflected.problems.append(f"{tag}: released but the reservation reads {row and row['status']}")
-            if last.kind == "charge" and last.status == 200:
-                row = charges.get((env.get("data") or {}).get("charge_id"))
-                if row and int(row["amount"]) != int(last.body["amount"]):
-                    reflected.problems.append(f"{tag}: charged {last.body['amount']} but the entry is {row['amount']}")
-        reflected.passed = not reflected.problems
-        reflected.figures = f"{n_final} answered 2xx/409 and {n_pending} answered 202 (followed to their final outcome), {len(reflected.problems)} not reflected"
-
-        unavailable = Check("no command answered 503 took effect", True, "")
-        n503 = in_log = 0
-        no_answer: Counter[str] = Counter()
-        logged_outcomes: Counter[str] = Counter()
-        for group in groups.values():
-            # A keyed command retried to a final answer is judged above: the
-            # key makes its attempts one command.
-            if group[-1].status in FINAL or group[-1].status == 202:
-                continue
-            for call in group:
-                if call.status is None:
-                    env = by_corr.get(call.correlation_id)
-                    applied = env is not None and outcomes.get(env["event_id"], {}).get("outcome") == "ACCEPTED"
-                    no_answer["applied" if applied else "not applied"] += 1
-                    continue
-                if call.status != 503:
-                    continue
-                n503 += 1
-                env = by_corr.get(call.correlation_id)
-                if env is None:
-                    continue
-                in_log += 1
-                outcome = outcomes.get(env["event_id"], {}).get("outcome")
-                logged_outcomes[str(outcome)] += 1
-                found = effect(call.kind, env)
-                if outcome == "ACCEPTED" or found:
-                    when = datetime.fromtimestamp(call.started, timezone.utc).strftime("%H:%M:%S")
-                    during = [f.label for f in self.faults if f.started - 5 <= call.started <= f.ended + 5]
-                    unavailable.problems.append(
-                        f"{call.kind} {call.method} {call.path} at {when} (key {call.key}, correlation {call.correlation_id}) "
-                        f"answered 503 but took effect: outcome {outcome}{', ' + found if found else ''}"
-                        f"{' (during: ' + ', '.join(during) + ')' if during else ''}"
-                    )
-        unavailable.passed = not unavailable.problems
-        unavailable.figures = (
-            f"{n503} answers 503 left final, {in_log} of them in the log anyway "
-            f"(outcomes: {', '.join(f'{k} x{v}' for k, v in sorted(logged_outcomes.items())) or 'none'}), "
-            f"{len(unavailable.problems)} took effect; "
-            f"no answer at all: {no_answer['applied']} applied, {no_answer['not applied']} not (not judged)"
+        evidence = Evidence(
+            calls=[c for c in self.recorder.calls if c.kind != "token"],
+            by_corr=by_corr,
+            outcomes={row["command_id"]: row for row in self.rows("SELECT command_id, command_type, outcome, body FROM command_outcomes")},
+            reservations={row["reservation_id"]: row for row in self.rows("SELECT * FROM reservations")},
+            payments={row["payment_id"]: row for row in self.rows("SELECT * FROM payments")},
+            entries=self.rows("SELECT * FROM wallet_entries"),
+            wallets={row["user_id"]: row for row in self.rows("SELECT * FROM wallets")},
+            seat_rows=self.rows("SELECT schedule_id, seat_number, status, reservation_id FROM schedule_seats"),
+            finals=finals,
+            last_reads=self.last_reads,
+            faults=self.faults,
         )
-
-        balances = Check("balances equal their entries; net debits equal the confirmed seats' prices", True, "")
-        sums: dict[str, int] = defaultdict(int)
-        debits: dict[str, int] = defaultdict(int)
-        for row in entries:
-            amount = abs(int(row["amount"]))
-            sign = -1 if row["kind"] == "DEBIT" else 1
-            sums[row["user_id"]] += sign * amount
-            if row["kind"] != "CHARGE":
-                debits[row["user_id"]] += -sign * amount
-        wallets = {row["user_id"]: row for row in self.rows("SELECT * FROM wallets")}
-        for user, wallet in wallets.items():
-            if int(wallet["balance"]) != sums.get(user, 0):
-                balances.problems.append(f"user {user}: balance {wallet['balance']}, entries sum to {sums.get(user, 0)}")
-            if int(wallet["in_flight"]) != 0:
-                balances.problems.append(f"user {user}: {wallet['in_flight']} still in flight after settling")
-        confirmed: dict[str, int] = defaultdict(int)
-        for row in reservations.values():
-            if row["status"] == "CONFIRMED":
-                confirmed[row["user_id"]] += int(row["price"] or 0)
-        for user in set(confirmed) | set(debits):
-            if confirmed.get(user, 0) != debits.get(user, 0):
-                balances.problems.append(f"user {user}: net debits {debits.get(user, 0)}, confirmed seats cost {confirmed.get(user, 0)}")
-        open_payments = [p for p in payments.values() if p["status"] == "REQUESTED"]
-        if open_payments:
-            balances.problems.append(f"{len(open_payments)} payments still REQUESTED after settling")
-        balances.passed = not balances.problems
-        balances.figures = (
-            f"{len(wallets)} wallets, {len(entries)} entries, {sum(debits.values())} KRW net debits for "
-            f"{sum(1 for r in reservations.values() if r['status'] == 'CONFIRMED')} confirmed seats"
-        )
-
-        sold = Check("no seat sold twice", True, "")
-        per_seat: Counter[tuple[str, int]] = Counter(
-            (r["schedule_id"], int(r["seat_number"])) for r in reservations.values() if r["status"] == "CONFIRMED"
-        )
-        for seat, n in per_seat.items():
-            if n > 1:
-                sold.problems.append(f"schedule {seat[0]} seat {seat[1]} CONFIRMED {n} times")
-        seat_rows = self.rows("SELECT schedule_id, seat_number, status, reservation_id FROM schedule_seats")
-        sold_seats = {(r["schedule_id"], int(r["seat_number"])): r for r in seat_rows if r["status"] == "SOLD"}
-        if set(sold_seats) != set(per_seat):
-            sold.problems.append(
-                f"seats SOLD in schedule_seats ({len(sold_seats)}) are not the CONFIRMED reservations ({len(per_seat)}): "
-                f"{sorted(set(sold_seats) ^ set(per_seat))[:5]}"
-            )
-        sold.passed = not sold.problems
-        sold.figures = f"{len(per_seat)} seats sold of {len(seat_rows)}, {len(sold.problems)} problems"
-
-        return [reflected, unavailable, balances, sold, self.replay_check(), self.read_model_check(reservations, wallets, seat_rows)]
+        return judge(evidence) + [
+            self.replay_check(),
+            self.read_model_check(evidence.reservations, evidence.wallets, evidence.seat_rows),
+        ]
 
     def replay_check(self) -> Check:
         check = Check("the replay's checksum equals the live tables'", False, "")
