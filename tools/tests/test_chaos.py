@@ -228,3 +228,18 @@ def test_a_seat_confirmed_twice_fails() -> None:
     checks = chaos.judge(_evidence([], reservations=reservations, seat_rows=seats, entries=[], wallets={}))
     assert not checks[3].passed
     assert "CONFIRMED 2 times" in checks[3].problems[0]
+
+
+def test_requests_are_found_by_correlation_and_a_withdrawal_stands_in_for_a_missing_request() -> None:
+    request = {"event_id": "cmd-1", "event_type": "BalanceChargeRequested", "correlation_id": "c1", "causation_id": None, "data": {"charge_id": "ch-1"}}
+    follow_up = {"event_id": "f-1", "event_type": "PaymentDebitRequested", "correlation_id": "c1", "causation_id": "cmd-1", "data": {}}
+    withdrawal = {
+        "event_id": "w-1",
+        "event_type": "ReservationRequestWithdrawn",
+        "correlation_id": "c2",
+        "causation_id": "cmd-2",
+        "data": {"command_id": "cmd-2", "request": {"correlation_id": "c2", "data": {"reservation_id": "r-2"}}},
+    }
+    found = chaos.requests_by_correlation([{"envelope": e} for e in (request, follow_up, withdrawal)])
+    assert found["c1"]["event_id"] == "cmd-1"
+    assert found["c2"] == {"event_id": "cmd-2", "data": {"reservation_id": "r-2"}, "withdrawn": True}

@@ -421,6 +421,32 @@ class Check:
     problems: list[str] = field(default_factory=list)
 
 
+def requests_by_correlation(records: list[JSON]) -> dict[str, JSON]:
+    """The log's user requests by their correlation id (the caller's
+    X-Correlation-Id). A request withdrawn before it reached the log (a
+    `...Withdrawn` record whose data names the command and carries the
+    request, as command-api appends when an append's outcome stayed
+    unknown) stands for its request when the request itself is not there:
+    its command id is the withdrawn one."""
+    found: dict[str, JSON] = {}
+    withdrawn: dict[str, JSON] = {}
+    for record in records:
+        env = record.get("envelope") or {}
+        data = env.get("data") or {}
+        request = data.get("request") if isinstance(data, dict) else None
+        if str(env.get("event_type", "")).endswith("Withdrawn") and isinstance(request, dict) and data.get("command_id"):
+            if request.get("correlation_id"):
+                withdrawn.setdefault(
+                    str(request["correlation_id"]),
+                    {"event_id": data["command_id"], "data": request.get("data") or {}, "withdrawn": True},
+                )
+        elif env.get("causation_id") is None and env.get("correlation_id"):
+            found.setdefault(str(env["correlation_id"]), env)
+    for correlation, stand_in in withdrawn.items():
+        found.setdefault(correlation, stand_in)
+    return found
+
+
 @dataclass
 class Evidence:
     """What the checks read: the command requests, the log's user requests
@@ -843,11 +869,8 @@ class Suite:
     # -- checks ---------------------------------------------------------------------
 
     def checks(self, records: list[JSON], finals: dict[str, JSON]) -> list[Check]:
-        by_corr: dict[str, JSON] = {}
-        for r in records:
-            env = r.get("envelope") or {}
-            if env.get("causation_id") is None and env.get("correlation_id"):
-                by_corr.setdefault(str(env["correlation_id"]), env)
+        by_corr = requests_by_correlation(records)
+        (self.dir / "finals.json").write_text(json.dumps({"finals": finals, "never_final": self.last_reads}, indent=1))
         evidence = Evidence(
             calls=[c for c in self.recorder.calls if c.kind != "token"],
             by_corr=by_corr,
