@@ -840,22 +840,32 @@ class Suite:
         done = {(row["topic"], int(row["partition"])): int(row["next_offset"]) for row in self.rows("SELECT topic, partition, next_offset FROM projector_offsets")}
         return all(done.get(spot, 0) > end for spot, end in ends.items())
 
-    def settle(self) -> tuple[list[JSON], dict[str, JSON]]:
+    def settle(self) -> tuple[list[JSON] | None, dict[str, JSON]]:
         """Until every 202 is final and the projector has folded the whole
-        log (and the log no longer grows: saga steps append records)."""
+        log (and the log no longer grows: saga steps append records).
+        The records are None when the log could not be read at all (a
+        broker that never came back)."""
         began = time.monotonic()
         finals = self.follow_pending(began + self.follow_seconds)
         deadline = time.monotonic() + 240
-        records: list[JSON] = []
+        records: list[JSON] | None = None
+        last_error = ""
         while time.monotonic() < deadline:
-            records = self.export("records.jsonl")
-            if self.caught_up(records):
-                time.sleep(2)
-                again = self.export("records.jsonl")
-                if len(again) == len(records) and self.caught_up(again):
-                    break
+            try:
+                records = self.export("records.jsonl")
+                if self.caught_up(records):
+                    time.sleep(2)
+                    again = self.export("records.jsonl")
+                    if len(again) == len(records) and self.caught_up(again):
+                        break
+            except RuntimeError as error:
+                last_error = str(error).splitlines()[-1]
             time.sleep(2)
         else:
+            if records is None:
+                self.notes.append(f"the log could not be read for 240 s after the faults: {last_error}")
+                self.timings["settle"] = time.monotonic() - began
+                return None, finals
             self.notes.append("the projector had not caught up with the log after 240 s; the checks ran anyway")
         # Holds lapse on their own (HOLD_TTL_SECONDS=15): the read-model
         # comparison is made once none is live, so time does not move it.
@@ -1109,7 +1119,18 @@ def main(argv: Iterable[str] | None = None) -> int:
         suite.timings["traffic"] = time.monotonic() - began
         records, finals = suite.settle()
         began = time.monotonic()
-        checks = suite.checks(records, finals)
+        if records is None:
+            exits = len(suite.broker.exits())
+            checks = [
+                Check(
+                    "the stack came back: its log can be read",
+                    False,
+                    f"no export of the log succeeded within 240 s of the last fault; the broker's supervisor restarted it {exits} times",
+                    [suite.notes[-1], f"broker log: {suite.broker.dir / 'broker-chaos.log'}"],
+                )
+            ]
+        else:
+            checks = suite.checks(records, finals)
         suite.timings["checks"] = time.monotonic() - began
         ok = suite.report(checks)
     finally:
