@@ -1,5 +1,5 @@
 # Thin entry points: the work lives in scripts/ (fmt and lint are one cargo command each).
-.PHONY: up down test logs build fmt lint load fuzz bench
+.PHONY: up down test logs build fmt lint load fuzz bench chaos
 
 up:
 	scripts/up.sh
@@ -30,6 +30,11 @@ bench:
 # (default 30) each (scripts/fuzz.sh; cargo-fuzz on stable, see there).
 fuzz:
 	scripts/fuzz.sh
+
+# Fault injection under a booking mix, then the consistency checks
+# (scripts/chaos.sh; CHAOS_ARGS=--short for make test's short form).
+chaos:
+	scripts/chaos.sh $(CHAOS_ARGS)
 
 fmt:
 	cargo fmt --all

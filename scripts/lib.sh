@@ -92,6 +92,58 @@ start_background() {
   printf '%s\n' "$!" >"$pidfile"
 }
 
+# Prints the pid recorded in <pidfile> when that process is alive and is
+# still a scripts/supervise.sh (its argv is bash, then the script's path).
+live_supervisor() {
+  local pidfile=$1 pid script
+  [ -f "$pidfile" ] || return 1
+  pid=$(head -n 1 "$pidfile" 2>/dev/null)
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  pid_running "$pid" || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then
+    script=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | sed -n 2p)
+    [ "$(basename -- "$script")" = supervise.sh ] || return 1
+  fi
+  printf '%s' "$pid"
+}
+
+# Runs <command> under scripts/supervise.sh (restarted whenever it exits),
+# detached as start_background does: the supervisor's pid goes to
+# <supervisor-pidfile>, the program's to <child-pidfile> (rewritten at each
+# restart). Returns once the program has started. Either the command alone,
+# or `--liveness <probe> -- <command>` (see scripts/supervise.sh).
+start_supervised() {
+  local supervisor_pidfile=$1 child_pidfile=$2 log=$3 label=$4 tries=0
+  shift 4
+  [ "$1" = --liveness ] || set -- -- "$@"
+  rm -f "$child_pidfile" "$child_pidfile.exits"
+  start_background "$supervisor_pidfile" "$log" "$ROOT/scripts/supervise.sh" "$label" "$child_pidfile" "$@"
+  until [ -s "$child_pidfile" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 100 ] || return 1
+    sleep 0.1
+  done
+}
+
+# Stops a supervisor (it stops its program first: SIGTERM, then SIGKILL
+# after its own grace) and removes its pid file.
+stop_supervised() {
+  local pidfile=$1 grace=${2:-20} label=${3:-supervisor} pid deadline
+  if pid=$(live_supervisor "$pidfile"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + grace + 5))
+    while pid_running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+      sleep 0.2
+    done
+    if pid_running "$pid"; then
+      warn "$label (pid $pid) still running; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    say "stopped $label (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
 # SIGTERM, up to <grace> seconds to finish, then SIGKILL; removes the pid file
 # whether or not the process was still there.
 stop_background() {

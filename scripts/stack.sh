@@ -30,6 +30,9 @@ service_args() {
 }
 
 service_pidfile() { printf '%s' "$RUN_DIR/$1.pid"; }
+# The supervisor that restarts the service (scripts/supervise.sh); the
+# service's own pid file is rewritten at each restart.
+service_supervisor_pidfile() { printf '%s' "$RUN_DIR/$1.supervisor.pid"; }
 service_log() { printf '%s' "$RUN_DIR/$1.log"; }
 
 # The broker layout and fetch wait of this one-machine stack, unless the

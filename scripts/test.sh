@@ -175,6 +175,16 @@ step_dashboards_truth() {
   python3 "$ROOT/dashboards/check.py" --bin-dir "$ROOT/target/debug"
 }
 
+# `make chaos` in its short form (scripts/chaos.sh --short): its own
+# supervised broker and stack of the debug binaries, a few faults (the
+# projector and command-api killed, the broker paused, Redis keys deleted,
+# Postgres backends terminated) under a short booking mix, then every
+# consistency check. Fails when a check fails; the run is kept in .run/chaos/.
+step_chaos_short() {
+  say "scripts/chaos.sh --short (fault injection; report in .run/chaos/)"
+  "$ROOT/scripts/chaos.sh" --short --bin-dir "$ROOT/target/debug"
+}
+
 # `make load` in its short mode, on throw-away stacks: the scenarios run
 # with both cache strategies and the report is written. Thresholds are not
 # judged here (no wall-clock assertions in tests); the report is.
@@ -224,3 +234,6 @@ step_fuzz_corpus
 step_browser
 step_dashboards_truth
 step_load_short
+# Last: its checks can fail on a real finding (see README, Fault injection)
+# without hiding what the steps above would say.
+step_chaos_short

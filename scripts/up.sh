@@ -28,10 +28,15 @@ CONFIG_VARS=(
   CORS_ALLOWED_ORIGINS PUBLIC_QUERY_URL RUST_LOG LOG_FORMAT
 )
 
+# Up: the broker and every service running, each under its supervisor (a
+# stack started before supervision, or a service between two restarts,
+# is not "up": the start below then supervises what is missing).
 stack_running() {
   local svc
+  live_supervisor "$RUN_DIR/broker-$UP_BROKER_NAME.supervisor.pid" >/dev/null || return 1
   live_pid "$RUN_DIR/broker-$UP_BROKER_NAME.pid" tansu >/dev/null || return 1
   for svc in "${STACK_SERVICES[@]}"; do
+    live_supervisor "$(service_supervisor_pidfile "$svc")" >/dev/null || return 1
     live_pid "$(service_pidfile "$svc")" "$svc" >/dev/null || return 1
   done
   live_pid "$RUN_DIR/web.pid" node >/dev/null
@@ -87,8 +92,12 @@ EOF
 start_services() {
   local svc pid args host port
   for svc in "${STACK_SERVICES[@]}"; do
+    if pid=$(live_supervisor "$(service_supervisor_pidfile "$svc")"); then
+      say "$svc already running (supervisor pid $pid)"
+      continue
+    fi
     if pid=$(live_pid "$(service_pidfile "$svc")" "$svc"); then
-      say "$svc already running (pid $pid)"
+      say "$svc already running (pid $pid, not supervised: 'make down' then 'make up' supervises it)"
       continue
     fi
     # Otherwise the readiness wait could be answered by a stranger.
@@ -99,9 +108,12 @@ start_services() {
     read -r -a args <<<"$(service_args "$svc")"
     # Logs are kept across restarts; the marker shows where this run begins.
     printf '=== %s: started by make up ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$(service_log "$svc")"
-    start_background "$(service_pidfile "$svc")" "$(service_log "$svc")" \
-      "$ROOT/target/release/$svc" "${args[@]}"
-    say "started $svc (pid $(head -n 1 "$(service_pidfile "$svc")"), log .run/$svc.log)"
+    # Under scripts/supervise.sh: a crashed or killed service is started
+    # again (1 s back-off, doubling while it keeps failing, at most 30 s).
+    start_supervised "$(service_supervisor_pidfile "$svc")" "$(service_pidfile "$svc")" "$(service_log "$svc")" \
+      "$svc" "$ROOT/target/release/$svc" "${args[@]}" ||
+      fail_service "$svc" "was not started by its supervisor"
+    say "started $svc (pid $(head -n 1 "$(service_pidfile "$svc")"), supervised, log .run/$svc.log)"
   done
 }
 
@@ -136,8 +148,13 @@ wait_until_ready() {
   while [ ${#pending[@]} -gt 0 ]; do
     local still=()
     for svc in "${pending[@]}"; do
-      pid=$(head -n 1 "$(service_pidfile "$svc")")
-      pid_running "$pid" || fail_service "$svc" "exited during start-up"
+      # Its supervisor notes every exit; one during start-up is a failure
+      # to report, not something to retry for the whole timeout.
+      local last
+      last=$(tail -n 1 "$(service_pidfile "$svc").exits" 2>/dev/null || true)
+      if [ -n "$last" ] && [ "${last%% *}" -ge "$UP_STARTED" ]; then
+        fail_service "$svc" "exited during start-up (${last#* })"
+      fi
       read -r host port <<<"$(service_endpoint "$svc")"
       if [ "$(http_status "$host" "$port" /readyz)" != 200 ]; then
         still+=("$svc")
@@ -153,6 +170,7 @@ wait_until_ready() {
 }
 
 cd "$ROOT"
+UP_STARTED=$(date +%s)
 if stack_running; then
   admin_key_source=$(sed -n 's/^# .*ADMIN_KEY from \(.*\)\.$/\1/p' "$RUN_DIR/env" 2>/dev/null)
   say "the stack is already up"
@@ -164,7 +182,7 @@ fi
 say "building release binaries"
 "$ROOT/scripts/build.sh"
 web_build
-"$ROOT/scripts/broker.sh" start "$UP_BROKER_NAME" "$UP_BROKER_PORT" sqlite://tansu.db
+"$ROOT/scripts/broker.sh" start "$UP_BROKER_NAME" "$UP_BROKER_PORT" sqlite://tansu.db --supervise
 
 mkdir -p "$RUN_DIR"
 secret_token_source=$(secret_source QUEUE_TOKEN_SECRET "$RUN_DIR/queue_token_secret")

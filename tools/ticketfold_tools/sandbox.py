@@ -5,13 +5,19 @@ their own database (tf_test_<hex>), topics (TOPIC_PREFIX t<hex>.) and Redis
 keys (REDIS_KEY_PREFIX t<hex>:), so they run beside `make up` and beside
 the cargo tests, the same way the integration tests isolate themselves.
 
-    load/sandbox.py up --dir DIR [--bin-dir DIR] [--env NAME=VALUE]...
+    load/sandbox.py up --dir DIR [--bin-dir DIR] [--env NAME=VALUE]... [--supervise] [--brokers HOST:PORT]
     load/sandbox.py down --dir DIR
 
 `up` prints shell assignments (COMMAND_API_URL=..., ADMIN_KEY=..., ...) and
 keeps its state in DIR/sandbox.json; `down` stops the services and drops
 the database and the Redis keys. Topics stay: the test broker is in-memory
 and thrown away, and deleting topics on tansu's sqlite storage deletes all.
+
+With --supervise each service runs under scripts/supervise.sh, as in
+`make up`: killed or crashed, it is started again (1 s back-off, doubling
+while it keeps failing). DIR/<service>.pid then holds the service's own pid,
+rewritten at each restart, and sandbox.json the supervisors'. The chaos
+suite (ticketfold_tools.chaos) kills services this way.
 
 Standard library only; psql and redis-cli are used for the clean-up.
 """
@@ -57,6 +63,8 @@ class SandboxState(TypedDict, total=False):
     ports: dict[str, int]
     overrides: dict[str, str]
     pids: dict[str, int]
+    supervised: bool
+    kafka_brokers: str
 
 
 def free_port() -> int:
@@ -124,6 +132,19 @@ def pid_is(pid: int, program: str) -> bool:
     return os.path.basename(argv0) == program and state != "Z"
 
 
+SUPERVISOR = ROOT / "scripts" / "supervise.sh"
+
+
+def is_supervisor(pid: int) -> bool:
+    """True when pid is alive and runs scripts/supervise.sh (argv: bash, the script)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, IndexError):
+        return False
+    return len(argv) > 1 and os.path.basename(argv[1].decode(errors="replace")) == SUPERVISOR.name and state != "Z"
+
+
 def parse_overrides(items: Iterable[str]) -> dict[str, str]:
     """--env NAME=VALUE arguments; the value may itself contain '='."""
     overrides = {}
@@ -141,14 +162,45 @@ class Sandbox:
         self.state_file = self.dir / "sandbox.json"
         self.state: SandboxState = {}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        # The services' environment, as `up` gave it (for the projector's
+        # subcommands run against this stack).
+        self.env: dict[str, str] = {}
+
+    def child_pidfile(self, svc: str) -> Path:
+        """Where a supervised service's own pid is (rewritten at each restart)."""
+        return self.dir / f"{svc}.pid"
+
+    def child_pid(self, svc: str) -> int | None:
+        """The service's own pid: its supervisor's child, or the process `up` started."""
+        if not self.state.get("supervised"):
+            return self.state.get("pids", {}).get(svc)
+        try:
+            pid = int(self.child_pidfile(svc).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if pid_is(pid, svc) else None
+
+    def exits(self, svc: str) -> list[str]:
+        """The exits its supervisor noted ("<epoch> <svc> exit <status> after <s>s")."""
+        try:
+            return Path(f"{self.child_pidfile(svc)}.exits").read_text().splitlines()
+        except OSError:
+            return []
 
     # -- start --------------------------------------------------------------
 
-    def up(self, bin_dir: str | os.PathLike[str] | None = None, overrides: dict[str, str] | None = None) -> "Sandbox":
+    def up(
+        self,
+        bin_dir: str | os.PathLike[str] | None = None,
+        overrides: dict[str, str] | None = None,
+        supervise: bool = False,
+        brokers: str | None = None,
+    ) -> "Sandbox":
+        """Starts the stack; `brokers` defaults to TEST_KAFKA_BROKERS."""
         self.dir.mkdir(parents=True, exist_ok=True)
         binaries = Path(bin_dir).resolve() if bin_dir else default_bin_dir()
         tag = secrets.token_hex(16)
-        brokers = os.environ.get("TEST_KAFKA_BROKERS")
+        brokers = brokers or os.environ.get("TEST_KAFKA_BROKERS")
         if not brokers:
             raise SystemExit("error: TEST_KAFKA_BROKERS is not set (scripts/test.sh starts the test broker)")
         server = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -183,7 +235,10 @@ class Sandbox:
             "ports": ports,
             "overrides": overrides or {},
             "pids": {},
+            "supervised": supervise,
+            "kafka_brokers": brokers,
         }
+        self.env = env
         self._save()
 
         setup_log = self.dir / "projector-setup.log"
@@ -196,6 +251,10 @@ class Sandbox:
 
         for svc in SERVICES:
             args = [str(binaries / svc)] + (["run"] if svc == "projector" else [])
+            if supervise:
+                self.child_pidfile(svc).unlink(missing_ok=True)
+                Path(f"{self.child_pidfile(svc)}.exits").unlink(missing_ok=True)
+                args = [str(SUPERVISOR), svc, str(self.child_pidfile(svc)), "--", *args]
             with open(self.dir / f"{svc}.log", "ab") as log:
                 process = subprocess.Popen(
                     args, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -213,13 +272,18 @@ class Sandbox:
         pid = self.state.get("pids", {}).get(svc)
         if not pid:
             return False
-        return pid_is(pid, svc)
+        return is_supervisor(pid) if self.state.get("supervised") else pid_is(pid, svc)
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         pending = list(SERVICES)
         while pending:
             for svc in list(pending):
+                if self.exits(svc):
+                    raise SystemExit(
+                        f"error: {svc} exited during start-up ({self.exits(svc)[-1]}), "
+                        f"log {self.dir / f'{svc}.log'}:\n{log_tail(self.dir / f'{svc}.log')}"
+                    )
                 if not self._alive(svc):
                     process = self.processes.get(svc)
                     code = process.poll() if process else None
@@ -265,12 +329,18 @@ class Sandbox:
             pid = self.state.get("pids", {}).get(svc)
             if pid and self._alive(svc):
                 os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
+        # A supervisor gives its service 20 s after SIGTERM.
+        deadline = time.monotonic() + (30 if self.state.get("supervised") else 20)
         for svc, pid in self.state.get("pids", {}).items():
             while self._alive(svc) and time.monotonic() < deadline:
                 time.sleep(0.2)
             if self._alive(svc):
                 os.kill(pid, signal.SIGKILL)
+            if self.state.get("supervised"):
+                # A supervisor killed before it could stop its service.
+                child = self.child_pid(svc)
+                if child is not None:
+                    os.kill(child, signal.SIGKILL)
             process = self.processes.get(svc)
             if process is not None:
                 process.wait()
@@ -310,12 +380,14 @@ def main() -> None:
     parser.add_argument("--dir", required=True, help="where the logs and the state live")
     parser.add_argument("--bin-dir", help="folder with the three binaries (default: the newer of target/release and target/debug)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra service setting")
+    parser.add_argument("--supervise", action="store_true", help="restart a service that exits (scripts/supervise.sh)")
+    parser.add_argument("--brokers", help="Kafka bootstrap servers (default: TEST_KAFKA_BROKERS)")
     args = parser.parse_args()
     sandbox = Sandbox(args.dir)
     if args.action == "up":
         overrides = parse_overrides(args.env)
         try:
-            sandbox.up(args.bin_dir, overrides)
+            sandbox.up(args.bin_dir, overrides, supervise=args.supervise, brokers=args.brokers)
         except BaseException:
             sandbox.down()
             raise
