@@ -76,6 +76,17 @@ start() {
     die "broker $name did not start listening on 127.0.0.1:$port"
   fi
   say "broker $name listening on 127.0.0.1:$port (pid $pid${supervise:+, supervised}, storage $storage, log ${log#"$ROOT"/})"
+  # tansu's sqlite storage has no index for a record's headers and scans
+  # them all for every record it hands out, and each of our records has a
+  # header (its traceparent): without this index a fetch slows down with
+  # the log's length (scripts/tansu-sqlite.py, README: Latency and history).
+  # The index lives in the file, so restarts keep it.
+  case "$storage" in
+    sqlite://*)
+      python3 "$ROOT/scripts/tansu-sqlite.py" index "$BROKER_RUN_DIR/${storage#sqlite://}" ||
+        die "broker $name: cannot index the headers of ${storage#sqlite://}"
+      ;;
+  esac
 }
 
 case "$action" in
