@@ -1,4 +1,5 @@
 mod analysis;
+mod batch_boundaries;
 mod catalog;
 mod contention;
 mod crash;
