@@ -168,7 +168,10 @@ async fn a_projector_taking_a_partition_stored_inside_a_producers_batch_decides_
             .fetch_one(&log.pool)
             .await
             .unwrap();
-    assert_eq!(earlier, 0, "the records before the stored offset count as decided");
+    assert_eq!(
+        earlier, 0,
+        "the records before the stored offset count as decided"
+    );
     projector.stop().await;
 }
 
@@ -184,7 +187,9 @@ async fn a_batch_longer_than_the_reread_is_still_read_whole_when_the_next_record
 
     let projector = log.spawn_projector().await;
     // The record that shows the projector what it passed by.
-    let next = log.ask(hold(schedule_id, Uuid::now_v7(), Uuid::now_v7(), 1, 5)).await;
+    let next = log
+        .ask(hold(schedule_id, Uuid::now_v7(), Uuid::now_v7(), 1, 5))
+        .await;
     log.decision(next).await;
     for envelope in &envelopes[1_050..] {
         log.decision(envelope.event_id).await;
