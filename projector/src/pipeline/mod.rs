@@ -180,12 +180,17 @@ impl Pipeline {
                 }
                 continue;
             }
-            // Copies of follow-ups already folded at once: committed by this
-            // instance, so no transaction is needed to skip them.
+            // Copies of follow-ups already folded at once, and the records
+            // before the stored position that a partition taken is read
+            // again from (see `REREAD_ON_TAKING`): committed, so no
+            // transaction is needed to skip them, nor a state rebuilt.
+            let positions = &self.consumer.context().positions;
             records.retain(|record| {
-                states
-                    .get(&record.at())
-                    .is_none_or(|state| record.offset >= state.next_offset())
+                let at = record.at();
+                let folded = states.get(&at).map(|state| state.next_offset());
+                folded
+                    .max(positions.get(&at))
+                    .is_none_or(|next| record.offset >= next)
             });
             // A batch's saga follow-ups that this instance folds next are
             // folded at once, so a payment's three steps do not each wait
