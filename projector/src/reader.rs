@@ -9,12 +9,12 @@
 //!
 //! A stretch is read without a hole: a record past the one expected makes
 //! the reader read the partition again from further back (see
-//! [`rewind_target`]). tansu answers a fetch from an offset inside a
-//! producer's batch (several appends in flight at once land in one) with
-//! the batches *after* it, so a read starting there would silently miss
-//! the rest of that batch; Kafka answers with the whole batch and the
-//! client drops the records before the offset asked for, as this reader
-//! does.
+//! [`rewind_target`]). tansu with object storage (`memory://`) answers a
+//! fetch from an offset inside a producer's batch (several appends in
+//! flight at once land in one) with the batches *after* it, so a read
+//! starting there would silently miss the rest of that batch; Kafka
+//! answers with the whole batch and the client drops the records before
+//! the offset asked for, as this reader does.
 
 use std::time::Duration;
 
