@@ -366,8 +366,12 @@ async fn main() {
     .into_iter()
     .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))
     .collect();
+    // The projectors log errors only, unless BENCH_PROJECTOR_LOG says
+    // otherwise (e.g. `error,projector::reader=debug` shows where a read
+    // met a hole and read again from further back).
+    let projector_log = std::env::var("BENCH_PROJECTOR_LOG").unwrap_or_else(|_| "error".to_owned());
     let mut overrides = vec![
-        ("RUST_LOG", "error"),
+        ("RUST_LOG", projector_log.as_str()),
         ("KAFKA_PARTITIONS_RESERVATIONS", partitions.as_str()),
         ("KAFKA_PARTITIONS_WALLETS", partitions.as_str()),
     ];

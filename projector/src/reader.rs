@@ -6,6 +6,15 @@
 //! reaches the partition's high watermark). The end is found by reading
 //! rather than by asking for offsets, which keeps the reader independent of
 //! how a broker reports its watermarks.
+//!
+//! A stretch is read without a hole: a record past the one expected makes
+//! the reader read the partition again from further back (see
+//! [`rewind_target`]). tansu with object storage (`memory://`) answers a
+//! fetch from an offset inside a producer's batch (several appends in
+//! flight at once land in one) with the batches *after* it, so a read
+//! starting there would silently miss the rest of that batch; Kafka
+//! answers with the whole batch and the client drops the records before
+//! the offset asked for, as this reader does.
 
 use std::time::Duration;
 
@@ -13,13 +22,15 @@ use infra::config::KafkaSettings;
 use infra::kafka::{assign_at, consumer_config, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::ClientContext;
+use rdkafka::{ClientContext, Offset};
 
 use crate::record::Record;
 
 /// How long a read may wait for the next record (or the end) of a stretch.
 const IDLE_LIMIT: Duration = Duration::from_secs(30);
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long moving a partition's read position back may take.
+const SEEK_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -62,7 +73,32 @@ impl Stretch {
 /// Reads each stretch in offset order (partitions interleaved).
 pub struct LogReader {
     consumer: StreamConsumer<Quiet>,
-    open: Vec<Stretch>,
+    open: Vec<Reading>,
+}
+
+/// A stretch being read: the offset of the record it needs next, and how
+/// often it has read again from further back to find that record.
+#[derive(Debug)]
+struct Reading {
+    stretch: Stretch,
+    expected: i64,
+    rewinds: u32,
+}
+
+/// Where to read a partition again from when the record at `expected`
+/// did not come and a later one did, after `rewinds` such reads for the
+/// same record: 1,000 records back (the most one of our producers puts in
+/// a batch, `batch.num.messages`), then 10,000 (librdkafka's default),
+/// then the partition's start. `None` once the start has been read from:
+/// the log has no record there.
+fn rewind_target(expected: i64, rewinds: u32) -> Option<i64> {
+    let back = match rewinds {
+        0 => 1_000,
+        1 => 10_000,
+        2 => i64::MAX,
+        _ => return None,
+    };
+    (expected > 0).then(|| expected.saturating_sub(back).max(0))
 }
 
 /// Reaching a partition's end is how a reader knows it is done, not an
@@ -110,6 +146,14 @@ impl LogReader {
         if !starts.is_empty() {
             assign_at(&consumer, &starts)?;
         }
+        let open = open
+            .into_iter()
+            .map(|stretch| Reading {
+                expected: stretch.from,
+                stretch,
+                rewinds: 0,
+            })
+            .collect();
         Ok(Self { consumer, open })
     }
 
@@ -125,8 +169,9 @@ impl LogReader {
             let message = match received {
                 Ok(message) => message,
                 Err(KafkaError::PartitionEOF(partition)) => {
-                    self.open
-                        .retain(|s| !(s.to.is_none() && s.at.partition == partition));
+                    self.open.retain(|r| {
+                        !(r.stretch.to.is_none() && r.stretch.at.partition == partition)
+                    });
                     continue;
                 }
                 Err(error) => return Err(error.into()),
@@ -138,10 +183,46 @@ impl LogReader {
                 trace: Default::default(),
                 ..Record::from(&message)
             };
-            let Some(index) = self.open.iter().position(|s| s.at == record.at()) else {
+            let Some(index) = self.open.iter().position(|r| r.stretch.at == record.at()) else {
                 continue;
             };
-            let to = self.open[index].to;
+            let reading = &mut self.open[index];
+            if record.offset < reading.expected {
+                // Before the stretch: read again from further back.
+                continue;
+            }
+            if record.offset > reading.expected {
+                if let Some(target) = rewind_target(reading.expected, reading.rewinds) {
+                    tracing::debug!(
+                        topic = %record.topic,
+                        partition = record.partition,
+                        expected = reading.expected,
+                        got = record.offset,
+                        from = target,
+                        "a record missing from the read; reading again from further back"
+                    );
+                    reading.rewinds += 1;
+                    self.consumer.seek(
+                        &record.topic,
+                        record.partition,
+                        Offset::Offset(target),
+                        SEEK_TIMEOUT,
+                    )?;
+                    continue;
+                }
+                if reading.expected > 0 {
+                    tracing::warn!(
+                        topic = %record.topic,
+                        partition = record.partition,
+                        expected = reading.expected,
+                        got = record.offset,
+                        "offsets missing from the log, read again from its start"
+                    );
+                }
+            }
+            reading.expected = record.offset + 1;
+            reading.rewinds = 0;
+            let to = reading.stretch.to;
             if to.is_some_and(|to| record.offset + 1 >= to) {
                 self.open.swap_remove(index);
             }
@@ -172,7 +253,7 @@ impl LogReader {
     /// Stops reading `at` early (e.g. past a replay's cut-off time); its
     /// later records are passed over.
     pub fn finish(&mut self, at: &TopicPartition) {
-        self.open.retain(|s| &s.at != at);
+        self.open.retain(|r| &r.stretch.at != at);
     }
 }
 
@@ -208,4 +289,23 @@ pub async fn whole_topics(
     })
     .await
     .map_err(|e| ReadError::Aborted(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewind_target;
+
+    #[test]
+    fn a_missing_record_is_looked_for_further_back_each_time_then_from_the_start() {
+        assert_eq!(rewind_target(25_000, 0), Some(24_000));
+        assert_eq!(rewind_target(25_000, 1), Some(15_000));
+        assert_eq!(rewind_target(25_000, 2), Some(0));
+        assert_eq!(
+            rewind_target(25_000, 3),
+            None,
+            "read from the start already"
+        );
+        assert_eq!(rewind_target(700, 0), Some(0));
+        assert_eq!(rewind_target(0, 0), None, "nothing before the start");
+    }
 }

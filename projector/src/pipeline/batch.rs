@@ -19,7 +19,7 @@ use sqlx::PgPool;
 use super::take_over::{Rebuilder, TakeOverError, TakenOver};
 use super::{offsets, owed, CatchUp, Effects, States};
 use crate::changes;
-use crate::folds::{Engine, Fate, FollowUp, Payer, Produced};
+use crate::folds::{Engine, Fate, FollowUp, PartitionState, Payer, Produced};
 use crate::reader::ReadError;
 use crate::record::Record;
 use crate::snapshots::{self, SnapshotSchedule};
@@ -134,6 +134,30 @@ impl Projection {
         }
     }
 
+    /// Folds `record`, the next record of `state`'s partition, into the
+    /// batch.
+    fn fold_live(
+        &self,
+        state: &mut PartitionState,
+        record: &Record,
+        produced: &mut Produced,
+        outcome: &mut BatchOutcome,
+    ) {
+        let folded = self.engine.fold(state, record, produced);
+        // Replays and rebuilds fold quietly; the live fold is logged, so one
+        // grep of a correlation id finds it beside the request.
+        folded
+            .span
+            .in_scope(|| tracing::info!(fate = %folded.fate.as_str(), "folded"));
+        match folded.fate {
+            Fate::Decided => outcome
+                .folded
+                .push((record.topic.clone(), folded.event_type.unwrap_or("unknown"))),
+            Fate::Duplicate => outcome.duplicates.push(record.topic.clone()),
+            Fate::DeadLettered => outcome.dead_lettered.push(record.topic.clone()),
+        }
+    }
+
     async fn try_apply(
         &self,
         states: &mut States,
@@ -167,21 +191,22 @@ impl Projection {
                     continue;
                 }
                 if record.offset > state.next_offset() {
+                    // The consumer passed records by: started inside a
+                    // producer's batch, tansu hands it the batches after
+                    // it. They are read from the log and folded first.
+                    let missing = self
+                        .catch_up
+                        .read(at, state.next_offset(), record.offset)
+                        .await?;
+                    tracing::info!(topic = %at.topic, partition = at.partition, from = state.next_offset(), to = record.offset, read = missing.len(), "records the consumer passed by, read from the log");
+                    for missing in &missing {
+                        self.fold_live(state, missing, &mut produced, &mut outcome);
+                    }
+                }
+                if record.offset > state.next_offset() {
                     tracing::warn!(topic = %at.topic, partition = at.partition, expected = state.next_offset(), got = record.offset, "offsets skipped in the log");
                 }
-                let folded = self.engine.fold(state, record, &mut produced);
-                // Replays and rebuilds fold quietly; the live fold is logged,
-                // so one grep of a correlation id finds it beside the request.
-                folded
-                    .span
-                    .in_scope(|| tracing::info!(fate = %folded.fate.as_str(), "folded"));
-                match folded.fate {
-                    Fate::Decided => outcome
-                        .folded
-                        .push((record.topic.clone(), folded.event_type.unwrap_or("unknown"))),
-                    Fate::Duplicate => outcome.duplicates.push(record.topic.clone()),
-                    Fate::DeadLettered => outcome.dead_lettered.push(record.topic.clone()),
-                }
+                self.fold_live(state, record, &mut produced, &mut outcome);
             }
             let next = state.next_offset();
             if next != start {

@@ -10,6 +10,7 @@ use infra::kafka::TopicPartition;
 use super::States;
 use crate::folds::{Engine, Produced};
 use crate::reader::{LogReader, ReadError, Stretch};
+use crate::record::Record;
 
 /// Records folded between throwing away what they produced.
 const SCRATCH_RECORDS: u64 = 4096;
@@ -73,5 +74,28 @@ impl CatchUp {
             }
         }
         Ok(folded)
+    }
+
+    /// The records of `at` in `[from, to)`, as the log holds them: those a
+    /// live batch lacks before its first record of the partition (a
+    /// consumer started inside a producer's batch on tansu is handed the
+    /// batches after it; see `crate::reader`).
+    pub async fn read(
+        &self,
+        at: &TopicPartition,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Record>, ReadError> {
+        let stretch = Stretch {
+            at: at.clone(),
+            from,
+            to: Some(to),
+        };
+        let mut reader = LogReader::open(&self.kafka, &self.client_id, &[stretch])?;
+        let mut records = Vec::new();
+        while let Some(record) = reader.next().await? {
+            records.push(record);
+        }
+        Ok(records)
     }
 }

@@ -55,6 +55,11 @@ const METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 /// Lease ticks between asking the brokers again, so partitions added to a
 /// topic get an owner.
 const REDISCOVER_EVERY: u32 = 30;
+/// Records before its stored position that a partition taken is read from:
+/// the most one of our producers puts in a batch (`batch.num.messages`).
+/// A longer batch is still read whole, by the batch that meets the hole
+/// (see `batch`), only later.
+const REREAD_ON_TAKING: i64 = 1_000;
 
 /// The consumer group of the projector; the prefix keeps parallel
 /// environments on one broker from joining each other's group.
@@ -175,12 +180,17 @@ impl Pipeline {
                 }
                 continue;
             }
-            // Copies of follow-ups already folded at once: committed by this
-            // instance, so no transaction is needed to skip them.
+            // Copies of follow-ups already folded at once, and the records
+            // before the stored position that a partition taken is read
+            // again from (see `REREAD_ON_TAKING`): committed, so no
+            // transaction is needed to skip them, nor a state rebuilt.
+            let positions = &self.consumer.context().positions;
             records.retain(|record| {
-                states
-                    .get(&record.at())
-                    .is_none_or(|state| record.offset >= state.next_offset())
+                let at = record.at();
+                let folded = states.get(&at).map(|state| state.next_offset());
+                folded
+                    .max(positions.get(&at))
+                    .is_none_or(|next| record.offset >= next)
             });
             // A batch's saga follow-ups that this instance folds next are
             // folded at once, so a payment's three steps do not each wait
@@ -262,7 +272,14 @@ impl Pipeline {
             }
             let mut gained = TopicPartitionList::new();
             for at in &handover.gained {
-                let offset = positions.get(at).map_or(Offset::Beginning, Offset::Offset);
+                // From a little before the stored position: on tansu a read
+                // that starts inside a producer's batch is handed only the
+                // batches after it (see `crate::reader`), and the rest of
+                // that batch would be passed by. The records before the
+                // position are skipped as committed.
+                let offset = positions.get(at).map_or(Offset::Beginning, |next| {
+                    Offset::Offset(next.saturating_sub(REREAD_ON_TAKING).max(0))
+                });
                 if let Err(error) = gained.add_partition_offset(&at.topic, at.partition, offset) {
                     tracing::error!(%error, topic = %at.topic, partition = at.partition, "cannot set the resume offset");
                 }

@@ -1,4 +1,5 @@
 mod analysis;
+mod batch_boundaries;
 mod broker_blips;
 mod catalog;
 mod contention;
