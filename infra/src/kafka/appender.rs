@@ -39,7 +39,18 @@ pub struct Appender {
 struct Producing {
     current: ThreadedProducer<Deliveries>,
     generation: u64,
+    /// Appends that failed since the last one that succeeded.
+    failing: u32,
+    renewed_at: std::time::Instant,
 }
+
+/// A producer whose appends keep failing is replaced after this many in a
+/// row, at most once per `RENEW_AT_MOST_EVERY`: a producer id the broker
+/// lost (tansu's sqlite storage, killed, forgets recent producer epochs
+/// and panics on every produce that names one) would otherwise keep the
+/// broker down, and a fresh id costs nothing but its idempotence window.
+const RENEW_AFTER_FAILURES: u32 = 5;
+const RENEW_AT_MOST_EVERY: Duration = Duration::from_secs(10);
 
 /// Why a record was not acknowledged, and whether it may be in the log
 /// all the same: what a caller may promise depends on it.
@@ -127,6 +138,8 @@ impl Appender {
             producer: Arc::new(Mutex::new(Producing {
                 current,
                 generation: 0,
+                failing: 0,
+                renewed_at: std::time::Instant::now(),
             })),
             config,
         })
@@ -138,11 +151,13 @@ impl Appender {
         (producing.current.clone(), producing.generation)
     }
 
-    /// Replaces the producer of `generation` if it cannot append any more
-    /// (and no one replaced it yet): a fatal error, or its producer id
-    /// fenced (tansu fences an idempotent producer that bumped its epoch
-    /// after a timed-out request, and librdkafka keeps the fenced id).
-    /// Its records in flight have all been reported by then.
+    /// Counts a failed append of `generation`'s producer, and replaces that
+    /// producer (if no one replaced it yet) when it cannot append any more:
+    /// a fatal error, its producer id fenced (tansu fences an idempotent
+    /// producer that bumped its epoch after a timed-out request, and
+    /// librdkafka keeps the fenced id), or `RENEW_AFTER_FAILURES` failures
+    /// in a row. Records still in flight on the old one are reported as
+    /// usual.
     fn renew_if_broken(
         &self,
         producer: &ThreadedProducer<Deliveries>,
@@ -158,24 +173,42 @@ impl Appender {
                     | RDKafkaErrorCode::OutOfOrderSequenceNumber
             )
         );
-        let (code, reason) = match producer.client().fatal_error() {
-            Some(fatal) => fatal,
-            None if fenced => (failure.unwrap_or(RDKafkaErrorCode::Fail), "fenced".into()),
-            None => return,
-        };
         let mut producing = self.producer.lock().unwrap_or_else(|p| p.into_inner());
         if producing.generation != generation {
             return;
         }
+        producing.failing = producing.failing.saturating_add(1);
+        let (code, reason) = match producer.client().fatal_error() {
+            Some(fatal) => fatal,
+            None if fenced => (failure.unwrap_or(RDKafkaErrorCode::Fail), "fenced".into()),
+            None if producing.failing >= RENEW_AFTER_FAILURES
+                && producing.renewed_at.elapsed() >= RENEW_AT_MOST_EVERY =>
+            {
+                (
+                    failure.unwrap_or(RDKafkaErrorCode::Fail),
+                    format!("{} appends failed in a row", producing.failing),
+                )
+            }
+            None => return,
+        };
         match self.config.create_with_context(Deliveries) {
             Ok(fresh) => {
                 tracing::warn!(?code, %reason, "the producer cannot append any more; appending with a new one");
                 producing.current = fresh;
                 producing.generation += 1;
+                producing.failing = 0;
+                producing.renewed_at = std::time::Instant::now();
             }
             Err(error) => {
                 tracing::error!(%error, ?code, %reason, "the producer cannot append any more and cannot be replaced")
             }
+        }
+    }
+
+    fn succeeded(&self, generation: u64) {
+        let mut producing = self.producer.lock().unwrap_or_else(|p| p.into_inner());
+        if producing.generation == generation {
+            producing.failing = 0;
         }
     }
 
@@ -236,6 +269,7 @@ impl Appender {
             Ok((partition, offset)) => {
                 span.record("partition", partition);
                 span.record("offset", offset);
+                self.succeeded(generation);
             }
             Err(AppendError::NotAppended(error) | AppendError::Unconfirmed(error)) => {
                 self.renew_if_broken(&producer, generation, error.rdkafka_error_code())
