@@ -1,7 +1,9 @@
 //! What the write path exports: commands by type and outcome, and how long
 //! appending and waiting for decisions take.
 
+use infra::decision::CommandType;
 use prometheus::{Gauge, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use strum::IntoEnumIterator;
 
 /// From 1 ms to the 10 s longest wait budget.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -63,6 +65,13 @@ impl CommandMetrics {
         registry.register(Box::new(metrics.append_duration.clone()))?;
         registry.register(Box::new(metrics.wait_duration.clone()))?;
         registry.register(Box::new(metrics.withdrawals.clone()))?;
+        // Exported at 0 from the start, so an alert sees the series before
+        // the first withdrawal.
+        for command_type in CommandType::iter() {
+            metrics
+                .withdrawals
+                .with_label_values(&[command_type.as_str()]);
+        }
         Ok(metrics)
     }
 
