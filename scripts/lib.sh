@@ -125,21 +125,28 @@ start_supervised() {
   done
 }
 
+# SIGTERM <pid>, up to <grace> seconds to end, then SIGKILL.
+terminate() {
+  local pid=$1 grace=$2 label=$3 deadline
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + grace))
+  while pid_running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 0.2
+  done
+  if pid_running "$pid"; then
+    warn "$label (pid $pid) still running after ${grace}s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  say "stopped $label (pid $pid)"
+}
+
 # Stops a supervisor (it stops its program first: SIGTERM, then SIGKILL
 # after its own grace) and removes its pid file.
 stop_supervised() {
-  local pidfile=$1 grace=${2:-20} label=${3:-supervisor} pid deadline
+  local pidfile=$1 grace=${2:-20} label=${3:-supervisor} pid
   if pid=$(live_supervisor "$pidfile"); then
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + grace + 5))
-    while pid_running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
-      sleep 0.2
-    done
-    if pid_running "$pid"; then
-      warn "$label (pid $pid) still running; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    say "stopped $label (pid $pid)"
+    # Its program gets <grace> seconds from the supervisor; it gets 5 more.
+    terminate "$pid" $((grace + 5)) "$label"
   fi
   rm -f "$pidfile"
 }
@@ -147,18 +154,9 @@ stop_supervised() {
 # SIGTERM, up to <grace> seconds to finish, then SIGKILL; removes the pid file
 # whether or not the process was still there.
 stop_background() {
-  local pidfile=$1 program=$2 grace=${3:-20} label=${4:-$2} pid deadline
+  local pidfile=$1 program=$2 grace=${3:-20} label=${4:-$2} pid
   if pid=$(live_pid "$pidfile" "$program"); then
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + grace))
-    while pid_running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
-      sleep 0.2
-    done
-    if pid_running "$pid"; then
-      warn "$label (pid $pid) still running after ${grace}s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    say "stopped $label (pid $pid)"
+    terminate "$pid" "$grace" "$label"
   fi
   rm -f "$pidfile"
 }
