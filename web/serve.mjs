@@ -3,8 +3,11 @@
 // command-api and query-api are, is written from the arguments here.
 // Any other path without a file (e.g. /schedules/<id>) gets index.html, so
 // the page's own routes load on a reload or from a link.
+// `--port inherit` takes a socket that is already listening from the parent
+// process (over the IPC channel): a test that picked the port and told the
+// services about it before this starts, so nothing else can take it between.
 //
-//   node serve.mjs [--host 127.0.0.1] [--port 8083] [--dir dist]
+//   node serve.mjs [--host 127.0.0.1] [--port 8083 | --port inherit] [--dir dist]
 //                  [--command-api http://127.0.0.1:8080] [--query-api http://127.0.0.1:8081]
 //                  [--prefer-wait SECONDS]   (sent as Prefer: wait=SECONDS on commands)
 import { createServer } from 'node:http';
@@ -74,9 +77,20 @@ const server = createServer(async (request, response) => {
   }
 });
 
-server.listen(Number(options.port), options.host, () => {
-  const { port } = server.address();
+function announce() {
+  const { address, port } = server.address();
   // The first line tells a parent process (the browser tests) the port.
-  console.log(`serving ${root} on http://${options.host}:${port}/`);
-});
+  console.log(`serving ${root} on http://${address}:${port}/`);
+}
+if (options.port === 'inherit') {
+  if (!process.send) throw new Error('--port inherit needs an IPC channel to a parent that sends the socket');
+  process.once('message', (_message, handle) => {
+    server.listen(handle, () => {
+      process.disconnect();
+      announce();
+    });
+  });
+} else {
+  server.listen(Number(options.port), options.host, announce);
+}
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));

@@ -10,7 +10,14 @@ import { startStack } from './stack.mjs';
 export function stackAndBrowser(settings = {}, page = {}) {
   const world = {};
   before(async () => {
-    [world.stack, world.browser] = await Promise.all([startStack(settings, page), launch()]);
+    // Both are kept even when the other failed, so `after` stops what did
+    // start: a Chromium left running would keep this file's process alive.
+    const [stack, browser] = await Promise.allSettled([startStack(settings, page), launch()]);
+    world.stack = stack.value;
+    world.browser = browser.value;
+    for (const started of [stack, browser]) {
+      if (started.status === 'rejected') throw started.reason;
+    }
   });
   after(async () => {
     await world.browser?.close();

@@ -15,12 +15,13 @@ const WEB = new URL('..', import.meta.url).pathname;
 const ROOT = new URL('../..', import.meta.url).pathname;
 const run = promisify(execFile);
 
-async function freePort() {
+/** A socket listening on a free port, kept open until serve.mjs takes it
+ * over: a port that were closed in between could go to one of the stack's
+ * own services (seen: EADDRINUSE in serve.mjs). */
+async function reservePort() {
   const server = createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return server;
 }
 
 /** shlex-quoted NAME=value lines, as sandbox.py prints them. */
@@ -36,13 +37,19 @@ function parseExports(text) {
 /** `settings`: the services' environment; `page`: serve.mjs options (preferWait). */
 export async function startStack(settings = {}, page = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'tf-web-'));
-  const webPort = await freePort();
-  const origin = `http://127.0.0.1:${webPort}`;
+  const reserved = await reservePort();
+  const origin = `http://127.0.0.1:${reserved.address().port}`;
   const env = { CORS_ALLOWED_ORIGINS: origin, ...settings };
   const args = [join(ROOT, 'load/sandbox.py'), 'up', '--dir', dir];
   if (process.env.BIN_DIR) args.push('--bin-dir', process.env.BIN_DIR);
   for (const [name, value] of Object.entries(env)) args.push('--env', `${name}=${value}`);
-  const { stdout } = await run('python3', args, { maxBuffer: 1 << 20 });
+  let stdout;
+  try {
+    ({ stdout } = await run('python3', args, { maxBuffer: 1 << 20 }));
+  } catch (error) {
+    reserved.close();
+    throw error;
+  }
   const exported = parseExports(stdout);
   const stack = {
     dir,
@@ -59,7 +66,7 @@ export async function startStack(settings = {}, page = {}) {
     },
   };
   try {
-    stack.server = await serve(webPort, stack, page);
+    stack.server = await serve(reserved, stack, page);
   } catch (error) {
     await stack.stop();
     throw error;
@@ -67,14 +74,22 @@ export async function startStack(settings = {}, page = {}) {
   return stack;
 }
 
-/** serve.mjs on the port, answering once it printed its first line. */
-function serve(port, stack, page) {
-  const args = [join(WEB, 'serve.mjs'), '--port', String(port), '--command-api', stack.commandApi, '--query-api', stack.queryApi];
+/** serve.mjs on the reserved socket, answering once it printed its first line. */
+function serve(reserved, stack, page) {
+  const args = [join(WEB, 'serve.mjs'), '--port', 'inherit', '--command-api', stack.commandApi, '--query-api', stack.queryApi];
   if (page.preferWait !== undefined) args.push('--prefer-wait', String(page.preferWait));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`serve.mjs exited (${code})`)));
+    child.once('exit', (code) => {
+      reserved.close();
+      reject(new Error(`serve.mjs exited (${code})`));
+    });
     child.stdout.once('data', () => resolve(child));
+    // The child listens on its own copy of the socket; ours only has to go.
+    child.send('listen', reserved, (error) => {
+      reserved.close();
+      if (error) reject(error);
+    });
   });
 }
 
