@@ -2,4 +2,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| ticketfold_fuzz::queue_token(data));
+fuzz_target!(|data: &[u8]| fuzz_bodies::queue_token(data));

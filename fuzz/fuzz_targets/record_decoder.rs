@@ -2,4 +2,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| ticketfold_fuzz::record_decoder(data));
+fuzz_target!(|data: &[u8]| fuzz_bodies::record_decoder(data));
