@@ -30,7 +30,8 @@ pub struct PaymentRequest {
 
 /// Compared whole in tests: state read from a snapshot and folded on must
 /// equal the state of a fold from offset 0.
-#[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Cloned only to write a snapshot off the fold's path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionState {
     next_offset: i64,
     /// Event ids already folded: a record seen again (a retried append, a

@@ -3,7 +3,8 @@
 //! together, so a crash at any point neither loses nor repeats an effect.
 //! The batch's follow-ups are acknowledged by the log before it commits, so
 //! nothing committed ever misses its next saga step. A partition due a
-//! snapshot gets it in the same transaction, beside its offset. What a
+//! snapshot has its state copied once the batch committed, and written off
+//! the fold's path (`snapshots::SnapshotWrites`). What a
 //! live batch owes Redis (read-model entries, payers' queue places) is
 //! recorded there too and paid after the commit (see `owed`), so Redis
 //! being away never fails a batch.
@@ -22,7 +23,7 @@ use crate::changes;
 use crate::folds::{Engine, Fate, FollowUp, PartitionState, Payer, Produced};
 use crate::reader::ReadError;
 use crate::record::Record;
-use crate::snapshots::{self, SnapshotSchedule};
+use crate::snapshots::SnapshotSchedule;
 
 /// What a committed batch did, for metrics, announcements and positions.
 #[derive(Debug, Default)]
@@ -211,18 +212,8 @@ impl Projection {
             let next = state.next_offset();
             if next != start {
                 offsets::store(&mut tx, &self.group, at, next).await?;
-                if self.snapshots.due(at, next) {
-                    match snapshots::encode(state) {
-                        Ok(snapshot) => {
-                            snapshots::save(&mut tx, &self.group, at, next, &snapshot).await?;
-                            snapshotted.push((at.clone(), next));
-                        }
-                        // A bug in a state's serialization: take-overs are
-                        // only slower until it is fixed.
-                        Err(error) => {
-                            tracing::error!(%error, topic = %at.topic, partition = at.partition, "cannot encode a snapshot")
-                        }
-                    }
+                if self.snapshots.due(at, next) && !self.snapshots.writes().busy(at) {
+                    snapshotted.push((at.clone(), next));
                 }
             }
             outcome.positions.push((at.clone(), next));
@@ -242,8 +233,18 @@ impl Projection {
             outcome.appended = append_follow_ups(effects, &produced.follow_ups).await?;
         }
         tx.commit().await?;
+        // The offsets are stored: a take-over may now restore these.
         for (at, next) in &snapshotted {
             self.snapshots.taken(at, *next);
+            if let Some(state) = states.get(at) {
+                self.snapshots.writes().start(
+                    self.pool.clone(),
+                    self.group.clone(),
+                    at.clone(),
+                    *next,
+                    state.clone(),
+                );
+            }
         }
         outcome.snapshots_taken = snapshotted.len() as u64;
         outcome.changed = changed;

@@ -50,6 +50,9 @@ use stop::{stopped, wait_or_stop};
 /// Most records folded in one transaction.
 const MAX_BATCH: usize = 1000;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long a stopping projector waits for its snapshot writes: within
+/// `make down`'s 20 s before SIGKILL, with the consumer's close after it.
+const SNAPSHOT_WRITE_PATIENCE: Duration = Duration::from_secs(12);
 /// How long asking the brokers for the topics' partitions may take.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 /// Lease ticks between asking the brokers again, so partitions added to a
@@ -219,6 +222,12 @@ impl Pipeline {
         warming.abort();
         // Hand the partitions over now rather than when the process exits.
         leases.release_all().await;
+        // Then leave the last snapshots behind, within the stop's grace.
+        self.projection
+            .snapshots
+            .writes()
+            .settle(SNAPSHOT_WRITE_PATIENCE)
+            .await;
         drop(batches);
         // Leaving the group blocks until the broker answers; keep it off
         // the async threads.

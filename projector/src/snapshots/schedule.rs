@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use infra::config::SnapshotSettings;
 use infra::kafka::TopicPartition;
 
+use super::writer::SnapshotWrites;
+
 /// Per partition, where its last snapshot (or the state it was rebuilt
 /// from) stands, and since when. Shared by the clones of a projection.
 #[derive(Debug, Clone)]
@@ -14,6 +16,7 @@ pub struct SnapshotSchedule {
     every_records: i64,
     every: Duration,
     last: Arc<Mutex<HashMap<TopicPartition, Last>>>,
+    writes: SnapshotWrites,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +31,7 @@ impl SnapshotSchedule {
             every_records: i64::try_from(settings.every_records).unwrap_or(i64::MAX),
             every: Duration::from_secs(settings.every_seconds),
             last: Arc::default(),
+            writes: SnapshotWrites::default(),
         }
     }
 
@@ -38,9 +42,15 @@ impl SnapshotSchedule {
         self.set(at, next_offset);
     }
 
-    /// A snapshot standing at `next_offset` committed.
+    /// A snapshot standing at `next_offset` was taken (handed to
+    /// `writes`, which stores it).
     pub fn taken(&self, at: &TopicPartition, next_offset: i64) {
         self.set(at, next_offset);
+    }
+
+    /// The snapshots being written.
+    pub fn writes(&self) -> &SnapshotWrites {
+        &self.writes
     }
 
     /// Whether the partition, now standing at `next_offset`, is due a

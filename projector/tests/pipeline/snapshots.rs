@@ -317,3 +317,41 @@ async fn a_restarted_projector_folds_only_the_records_after_the_snapshot() {
     );
     restarted.stop().await;
 }
+
+#[tokio::test]
+async fn a_snapshot_being_written_holds_no_decision_up() {
+    // Due after every record, so every batch below hands one over.
+    let log = spawn_log_snapshotting_every(1).await;
+    let projector = log.spawn_projector().await;
+    let first = log.ask(concert(Uuid::now_v7(), "Opening")).await;
+    log.decision(first).await;
+    let written_before = log.count("SELECT count(*) FROM projector_snapshots").await;
+
+    // A transaction of the test's own keeps every snapshot write waiting
+    // (SHARE mode: reads go on, so taking partitions does too). Written
+    // inside the batch's transaction, the snapshots would hold these
+    // decisions up until the lock goes.
+    let mut blocker = log.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE projector_snapshots IN SHARE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let asked = log.ask(concert(Uuid::now_v7(), &format!("Tour {i}"))).await;
+        let decision = log.decision(asked).await;
+        assert_eq!(
+            decision.verdict,
+            infra::decision::Verdict::Accepted,
+            "{decision:?}"
+        );
+    }
+    blocker.rollback().await.unwrap();
+
+    // The writes that waited land once it is gone.
+    eventually("the snapshots that waited are stored", || async {
+        log.count("SELECT count(*) FROM projector_snapshots").await > written_before
+    })
+    .await;
+    projector.stop().await;
+    assert_replay_matches_live(&log, "replay_snapshot_writes").await;
+}
