@@ -18,6 +18,12 @@
 //!    time from C's start to the probe's decision is start-to-first-decision;
 //! 5. RSS of each process once caught up, and replay events/s of the whole
 //!    log (`projector replay`, no effects).
+//!
+//! With BENCH_STACK=up it only fills: the `make up` stack's own log (its
+//! broker, topics, database and Redis, from the same variables the services
+//! read), folded by the stack's running projector, then waits until that
+//! projector has caught up and exits. `scripts/grow-log.sh` runs it so, to
+//! measure the stack's latency on a long log (issue 19).
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Child, Command, Stdio};
@@ -27,6 +33,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use futures::future::join_all;
 use futures::StreamExt;
+use infra::config::{KafkaSettings, Sections};
 use infra::decision::{channel, Decision};
 use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use infra::kafka::{Appender, Topics};
@@ -86,7 +93,7 @@ fn hold(schedule_id: Uuid, user_id: Uuid, seat: i64) -> Envelope {
 }
 
 struct Bench {
-    env: TestEnvironment,
+    kafka: KafkaSettings,
     appender: Appender,
     topics: Topics,
     pool: PgPool,
@@ -112,7 +119,7 @@ impl Bench {
 
     /// Records in the three topics, from their end offsets.
     async fn log_size(&self) -> i64 {
-        let kafka = self.env.settings.kafka.clone();
+        let kafka = self.kafka.clone();
         tokio::task::spawn_blocking(move || {
             let consumer: BaseConsumer = infra::kafka::client_config(&kafka).create().unwrap();
             Topics::from_settings(&kafka)
@@ -357,6 +364,10 @@ fn fan(schedule_id: Uuid, seat: i64) -> ([Envelope; 2], Envelope) {
 #[tokio::main]
 async fn main() {
     let target = env_number("BENCH_RECORDS", 1_000_000) as i64;
+    if std::env::var("BENCH_STACK").as_deref() == Ok("up") {
+        fill_up_stack(target).await;
+        return;
+    }
     let partitions = env_number("BENCH_PARTITIONS", 6).to_string();
     // The snapshot cadence from the environment, to compare cadences.
     let cadence: Vec<(&str, String)> = [
@@ -379,68 +390,19 @@ async fn main() {
     let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
     let settings = env.settings.clone();
-    let decided = Arc::new(Mutex::new(HashMap::new()));
-    let bench = Bench {
-        appender: Appender::new(&settings.kafka, "bench").unwrap(),
-        topics: Topics::from_settings(&settings.kafka),
-        pool: infra::postgres::connect(&settings.database).await.unwrap(),
-        decided: decided.clone(),
-        env,
-    };
-    let client = redis::Client::open(settings.redis.url.as_str()).unwrap();
-    let mut pubsub = client.get_async_pubsub().await.unwrap();
-    pubsub
-        .subscribe(channel(&KeySpace::new(settings.redis.key_prefix.clone())))
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        let mut messages = pubsub.into_on_message();
-        while let Some(message) = messages.next().await {
-            let arrived = Instant::now();
-            if let Some(decision) = message
-                .get_payload::<String>()
-                .ok()
-                .and_then(|t| Decision::from_message(&t))
-            {
-                decided.lock().unwrap().insert(decision.command_id, arrived);
-            }
-        }
-    });
+    let bench = Bench::connect(
+        settings.kafka.clone(),
+        &settings.database,
+        &settings.redis.url,
+        KeySpace::new(settings.redis.key_prefix.clone()),
+    )
+    .await;
 
     // 1. Fill, folded as it goes by projector A.
-    let a = Projector::start(&bench.env);
+    let a = Projector::start(&env);
     let mut probes = Probes::open(&bench, settings.kafka.partitions.reservations).await;
-    println!("filling the log to {target} records ...");
     let filling = Instant::now();
-    let (mut schedule, mut seat) = (add_ready_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
-    let mut fans = 0u64;
-    loop {
-        let mut firsts = Vec::with_capacity(FANS_PER_CHUNK * 2);
-        let mut payments = Vec::with_capacity(FANS_PER_CHUNK);
-        for _ in 0..FANS_PER_CHUNK {
-            if seat == SEATS_PER_SCHEDULE {
-                (schedule, seat) = (add_ready_schedule(&bench, SEATS_PER_SCHEDULE).await, 0);
-            }
-            seat += 1;
-            let (first, pay) = fan(schedule, seat);
-            firsts.extend(first);
-            payments.push(pay);
-        }
-        bench.append_all(&firsts).await;
-        bench.append_all(&payments).await;
-        fans += FANS_PER_CHUNK as u64;
-        if fans.is_multiple_of(20_000) {
-            let size = bench.log_size().await;
-            println!(
-                "  {size} records after {:.0} s ({fans} fans)",
-                filling.elapsed().as_secs_f64()
-            );
-            if size >= target {
-                break;
-            }
-        }
-    }
-    let expected = bench.log_size().await;
+    let (expected, fans) = fill(&bench, target).await;
     wait_caught_up(&bench).await;
     println!(
         "filled: {expected} records, {fans} fans, in {:.0} s; projector A RSS {:.0} MiB",
@@ -453,7 +415,7 @@ async fn main() {
     // 2. A second projector joins.
     let quiet = probes.waits(&bench, Duration::from_secs(3)).await;
     println!("one projector, nothing changing hands: {quiet}");
-    let b = Projector::start(&bench.env);
+    let b = Projector::start(&env);
     let joined = probes.waits(&bench, Duration::from_secs(10)).await;
     println!("a second projector joins (10 s from its start): {joined}");
 
@@ -468,7 +430,7 @@ async fn main() {
     b.terminate();
     let waiting = probes.send(&bench).await;
     let started = Instant::now();
-    let c = Projector::start(&bench.env);
+    let c = Projector::start(&env);
     let deadline = Instant::now() + PATIENCE;
     let mut first: Option<Instant> = None;
     while first.is_none() {
@@ -524,6 +486,106 @@ async fn main() {
         report.elapsed.as_secs_f64(),
         report.events_per_second()
     );
+}
+
+impl Bench {
+    /// The appender, the database and the decisions channel of a stack whose
+    /// topics, tables and keys are named by these settings.
+    async fn connect(
+        kafka: KafkaSettings,
+        database: &infra::config::DatabaseSettings,
+        redis_url: &str,
+        keys: KeySpace,
+    ) -> Self {
+        let decided = Arc::new(Mutex::new(HashMap::new()));
+        let client = redis::Client::open(redis_url).unwrap();
+        let mut pubsub = client.get_async_pubsub().await.unwrap();
+        pubsub.subscribe(channel(&keys)).await.unwrap();
+        let arrivals = decided.clone();
+        tokio::spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(message) = messages.next().await {
+                let arrived = Instant::now();
+                if let Some(decision) = message
+                    .get_payload::<String>()
+                    .ok()
+                    .and_then(|t| Decision::from_message(&t))
+                {
+                    arrivals
+                        .lock()
+                        .unwrap()
+                        .insert(decision.command_id, arrived);
+                }
+            }
+        });
+        Self {
+            appender: Appender::new(&kafka, "bench").unwrap(),
+            topics: Topics::from_settings(&kafka),
+            pool: infra::postgres::connect(database).await.unwrap(),
+            decided,
+            kafka,
+        }
+    }
+}
+
+/// Fans charge, hold and pay, FANS_PER_CHUNK at a time, on schedules of
+/// SEATS_PER_SCHEDULE seats, until the log holds `target` records; answers
+/// the log's size then and the fans appended.
+async fn fill(bench: &Bench, target: i64) -> (i64, u64) {
+    println!("filling the log to {target} records ...");
+    let filling = Instant::now();
+    let (mut schedule, mut seat) = (add_ready_schedule(bench, SEATS_PER_SCHEDULE).await, 0);
+    let mut fans = 0u64;
+    loop {
+        let mut firsts = Vec::with_capacity(FANS_PER_CHUNK * 2);
+        let mut payments = Vec::with_capacity(FANS_PER_CHUNK);
+        for _ in 0..FANS_PER_CHUNK {
+            if seat == SEATS_PER_SCHEDULE {
+                (schedule, seat) = (add_ready_schedule(bench, SEATS_PER_SCHEDULE).await, 0);
+            }
+            seat += 1;
+            let (first, pay) = fan(schedule, seat);
+            firsts.extend(first);
+            payments.push(pay);
+        }
+        bench.append_all(&firsts).await;
+        bench.append_all(&payments).await;
+        fans += FANS_PER_CHUNK as u64;
+        if fans.is_multiple_of(20_000) {
+            let size = bench.log_size().await;
+            println!(
+                "  {size} records after {:.0} s ({fans} fans)",
+                filling.elapsed().as_secs_f64()
+            );
+            if size >= target {
+                break;
+            }
+        }
+    }
+    (bench.log_size().await, fans)
+}
+
+/// BENCH_STACK=up: the `make up` stack's log grown to `target` records,
+/// folded by its own projector.
+async fn fill_up_stack(target: i64) {
+    let sections = Sections::from_env().expect("the stack's settings");
+    let redis = sections.redis().expect("REDIS_URL");
+    let bench = Bench::connect(
+        sections.kafka().expect("the Kafka settings"),
+        &sections.database().expect("DATABASE_URL"),
+        &redis.url,
+        KeySpace::new(redis.key_prefix.clone()),
+    )
+    .await;
+    let before = bench.log_size().await;
+    let filling = Instant::now();
+    let (size, fans) = fill(&bench, target).await;
+    wait_caught_up(&bench).await;
+    println!(
+        "the stack's log: {before} records before, {size} now ({fans} fans), filled and folded in {:.0} s",
+        filling.elapsed().as_secs_f64()
+    );
+    print_outcomes(&bench).await;
 }
 
 /// Waits until every record in the log has been folded, the follow-ups
