@@ -158,11 +158,14 @@ bring_up_stack() {
 }
 
 # The services of `make up` stopped and started again with <strategy>, on
-# the queue emptied in between; same pid files and logs, so `make down`
-# still stops them.
+# the queue emptied in between, each under a supervisor of its own as `make
+# up` starts them; same pid files and logs, so `make down` still stops them.
+# The supervisor goes first: a service stopped under it would be started
+# again with the old settings, beside (or instead of) the one started here.
 restart_up_services() {
   local strategy=$1 svc pid host port deadline
   for svc in command-api query-api projector; do
+    stop_supervised "$(service_supervisor_pidfile "$svc")" 20 "$svc's supervisor" >/dev/null
     stop_background "$(service_pidfile "$svc")" "$svc" 20 >/dev/null
   done
   empty_up_queue
@@ -175,8 +178,9 @@ restart_up_services() {
       CACHE_STRATEGY=$strategy \
         QUEUE_TOKEN_SECRET=${QUEUE_TOKEN_SECRET:-$(cat "$RUN_DIR/queue_token_secret")} \
         ADMIN_KEY=${ADMIN_KEY:-$(cat "$RUN_DIR/admin_key")} \
-        start_background "$(service_pidfile "$svc")" "$(service_log "$svc")" "$ROOT/target/release/$svc" "${args[@]}"
-    )
+        start_supervised "$(service_supervisor_pidfile "$svc")" "$(service_pidfile "$svc")" "$(service_log "$svc")" \
+          "$svc" "$ROOT/target/release/$svc" "${args[@]}"
+    ) || die "$svc was not started by its supervisor"
   done
   deadline=$((SECONDS + ${UP_READY_TIMEOUT:-120}))
   for svc in "${STACK_SERVICES[@]}"; do
