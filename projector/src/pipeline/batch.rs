@@ -212,7 +212,7 @@ impl Projection {
             let next = state.next_offset();
             if next != start {
                 offsets::store(&mut tx, &self.group, at, next).await?;
-                if self.snapshots.due(at, next) && !self.snapshots.writes().busy(at) {
+                if self.snapshots.due(at, next) {
                     snapshotted.push((at.clone(), next));
                 }
             }

@@ -55,9 +55,12 @@ impl SnapshotSchedule {
 
     /// Whether the partition, now standing at `next_offset`, is due a
     /// snapshot: `every_records` records since the last one, or any record
-    /// and `every` since then. A partition never seen counts from offset 0
-    /// and from now.
+    /// and `every` since then, and the last one is no longer being written.
+    /// A partition never seen counts from offset 0 and from now.
     pub fn due(&self, at: &TopicPartition, next_offset: i64) -> bool {
+        if self.writes.busy(at) {
+            return false;
+        }
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         let last = last.entry(at.clone()).or_insert(Last {
             next_offset: 0,
