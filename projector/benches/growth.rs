@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use futures::future::join_all;
 use futures::StreamExt;
-use infra::config::{KafkaSettings, Sections};
+use infra::config::{DatabaseSettings, KafkaSettings, RedisSettings, Sections};
 use infra::decision::{channel, Decision};
 use infra::kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use infra::kafka::{Appender, Topics};
@@ -102,6 +102,46 @@ struct Bench {
 }
 
 impl Bench {
+    /// The appender, the database and the decisions channel of a stack whose
+    /// topics, tables and keys are named by these settings.
+    async fn connect(
+        kafka: KafkaSettings,
+        database: &DatabaseSettings,
+        redis: &RedisSettings,
+    ) -> Self {
+        let decided = Arc::new(Mutex::new(HashMap::new()));
+        let client = redis::Client::open(redis.url.as_str()).unwrap();
+        let mut pubsub = client.get_async_pubsub().await.unwrap();
+        pubsub
+            .subscribe(channel(&KeySpace::new(redis.key_prefix.clone())))
+            .await
+            .unwrap();
+        let arrivals = decided.clone();
+        tokio::spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(message) = messages.next().await {
+                let arrived = Instant::now();
+                if let Some(decision) = message
+                    .get_payload::<String>()
+                    .ok()
+                    .and_then(|t| Decision::from_message(&t))
+                {
+                    arrivals
+                        .lock()
+                        .unwrap()
+                        .insert(decision.command_id, arrived);
+                }
+            }
+        });
+        Self {
+            appender: Appender::new(&kafka, "bench").unwrap(),
+            topics: Topics::from_settings(&kafka),
+            pool: infra::postgres::connect(database).await.unwrap(),
+            decided,
+            kafka,
+        }
+    }
+
     /// Appends and answers the partition it landed in.
     async fn append(&self, envelope: &Envelope) -> i32 {
         let event = envelope.open().unwrap();
@@ -390,13 +430,7 @@ async fn main() {
     let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
     let settings = env.settings.clone();
-    let bench = Bench::connect(
-        settings.kafka.clone(),
-        &settings.database,
-        &settings.redis.url,
-        KeySpace::new(settings.redis.key_prefix.clone()),
-    )
-    .await;
+    let bench = Bench::connect(settings.kafka.clone(), &settings.database, &settings.redis).await;
 
     // 1. Fill, folded as it goes by projector A.
     let a = Projector::start(&env);
@@ -488,46 +522,6 @@ async fn main() {
     );
 }
 
-impl Bench {
-    /// The appender, the database and the decisions channel of a stack whose
-    /// topics, tables and keys are named by these settings.
-    async fn connect(
-        kafka: KafkaSettings,
-        database: &infra::config::DatabaseSettings,
-        redis_url: &str,
-        keys: KeySpace,
-    ) -> Self {
-        let decided = Arc::new(Mutex::new(HashMap::new()));
-        let client = redis::Client::open(redis_url).unwrap();
-        let mut pubsub = client.get_async_pubsub().await.unwrap();
-        pubsub.subscribe(channel(&keys)).await.unwrap();
-        let arrivals = decided.clone();
-        tokio::spawn(async move {
-            let mut messages = pubsub.into_on_message();
-            while let Some(message) = messages.next().await {
-                let arrived = Instant::now();
-                if let Some(decision) = message
-                    .get_payload::<String>()
-                    .ok()
-                    .and_then(|t| Decision::from_message(&t))
-                {
-                    arrivals
-                        .lock()
-                        .unwrap()
-                        .insert(decision.command_id, arrived);
-                }
-            }
-        });
-        Self {
-            appender: Appender::new(&kafka, "bench").unwrap(),
-            topics: Topics::from_settings(&kafka),
-            pool: infra::postgres::connect(database).await.unwrap(),
-            decided,
-            kafka,
-        }
-    }
-}
-
 /// Fans charge, hold and pay, FANS_PER_CHUNK at a time, on schedules of
 /// SEATS_PER_SCHEDULE seats, until the log holds `target` records; answers
 /// the log's size then and the fans appended.
@@ -569,12 +563,10 @@ async fn fill(bench: &Bench, target: i64) -> (i64, u64) {
 /// folded by its own projector.
 async fn fill_up_stack(target: i64) {
     let sections = Sections::from_env().expect("the stack's settings");
-    let redis = sections.redis().expect("REDIS_URL");
     let bench = Bench::connect(
         sections.kafka().expect("the Kafka settings"),
         &sections.database().expect("DATABASE_URL"),
-        &redis.url,
-        KeySpace::new(redis.key_prefix.clone()),
+        &sections.redis().expect("REDIS_URL"),
     )
     .await;
     let before = bench.log_size().await;
