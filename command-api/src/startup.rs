@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use infra::clock::ReferenceClock;
+use infra::handoff::Handoffs;
 use infra::http::{
     base_app, bind_listener, ApiDocument, InFlightBound, Operational, QueryLinks,
     CLIENT_DISCONNECT_TIMEOUT, CLIENT_REQUEST_TIMEOUT, KEEP_ALIVE,
@@ -150,7 +151,8 @@ impl Application {
         )
         .linking_to(QueryLinks::from_settings(&settings.http))
         .bounded_by(settings.database.requests)
-        .stamped_by(clock.clone());
+        .stamped_by(clock.clone())
+        .handing_off(Handoffs::as_configured(settings.kafka.handoff, &redis));
 
         let readiness = routes::health::readiness(&pool, &redis, &broker, &queue);
         let bound = InFlightBound::register(settings.http.max_in_flight, metrics.registry())

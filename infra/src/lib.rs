@@ -1,6 +1,6 @@
 //! The thin platform every service stands on: configuration, telemetry, the
 //! HTTP base and problem+json rendering, Postgres, Redis (one connection
-//! type, one key space), the decisions channel, and Kafka behind the
+//! type, one key space), the decisions channel, hand-offs of appended records, and Kafka behind the
 //! `kafka` feature. Features live in crates of their own (`waiting-room`,
 //! `read-model`).
 
@@ -11,6 +11,7 @@ pub mod committed_spec;
 pub mod config;
 pub mod decision;
 pub mod flight;
+pub mod handoff;
 pub mod http;
 #[cfg(feature = "kafka")]
 pub mod kafka;

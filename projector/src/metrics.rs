@@ -21,6 +21,7 @@ pub struct ProjectorMetrics {
     pub decision_latency: Histogram,
     pub follow_ups: IntCounterVec,
     pub follow_ups_folded_at_once: IntCounterVec,
+    pub handoffs_folded: IntCounterVec,
     pub rebuilt_records: IntCounter,
     pub snapshots_taken: IntCounter,
     pub snapshots_restored: IntCounter,
@@ -94,6 +95,13 @@ impl ProjectorMetrics {
                 ),
                 &["topic"],
             )?,
+            handoffs_folded: IntCounterVec::new(
+                Opts::new(
+                    "ticketfold_projector_handoffs_folded_total",
+                    "Records folded as their appender handed them off (KAFKA_HANDOFF), without waiting for the broker's fetch",
+                ),
+                &["topic"],
+            )?,
             rebuilt_records: IntCounter::new(
                 "ticketfold_projector_state_rebuild_records_total",
                 "Records re-read from the log to rebuild partition state (start-up, rebalance, failed batch): those after the snapshot it started from",
@@ -163,6 +171,7 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.decision_latency.clone()))?;
         registry.register(Box::new(metrics.follow_ups.clone()))?;
         registry.register(Box::new(metrics.follow_ups_folded_at_once.clone()))?;
+        registry.register(Box::new(metrics.handoffs_folded.clone()))?;
         registry.register(Box::new(metrics.rebuilt_records.clone()))?;
         registry.register(Box::new(metrics.snapshots_taken.clone()))?;
         registry.register(Box::new(metrics.snapshots_restored.clone()))?;

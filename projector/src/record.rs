@@ -1,5 +1,6 @@
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 
+use infra::handoff::HandedOff;
 use infra::kafka::TopicPartition;
 use infra::telemetry::TraceContext;
 
@@ -46,6 +47,22 @@ impl From<&BorrowedMessage<'_>> for Record {
                     )
                 })
                 .unwrap_or_default(),
+        }
+    }
+}
+
+impl From<HandedOff> for Record {
+    /// The record as its appender told it: what the log holds at that
+    /// place.
+    fn from(handed: HandedOff) -> Self {
+        Self {
+            topic: handed.topic,
+            partition: handed.partition,
+            offset: handed.offset,
+            timestamp_ms: handed.timestamp_ms,
+            key: Some(handed.key),
+            payload: Some(handed.payload),
+            trace: handed.trace,
         }
     }
 }

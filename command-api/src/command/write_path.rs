@@ -9,6 +9,7 @@ use actix_web::HttpResponse;
 use infra::clock::ReferenceClock;
 use infra::config::RequestBounds;
 use infra::decision::{CommandType, Decision, OutcomeError};
+use infra::handoff::Handoffs;
 use infra::http::QueryLinks;
 use infra::kafka::{AppendError, Appender, Topics, DEFAULT_APPEND_TIMEOUT, DELIVERY_REPORT_SLACK};
 use read_model::PendingEntries;
@@ -55,6 +56,7 @@ pub struct Commands {
     deadlines: Deadlines,
     clock: ReferenceClock,
     withdrawals: Withdrawals,
+    handoffs: Handoffs,
 }
 
 /// Whether a record may have been sent before this append: then even a
@@ -80,6 +82,7 @@ impl Commands {
             links: QueryLinks::new(infra::config::DEFAULT_PUBLIC_QUERY_URL),
             deadlines: Deadlines::default(),
             clock: ReferenceClock::default(),
+            handoffs: Handoffs::off(),
             keys: IdempotencyStore::new(pool.clone()),
             withdrawals: Withdrawals::new(pool.clone(), appender.clone()),
             pool,
@@ -108,6 +111,13 @@ impl Commands {
     /// `infra::clock`), not by this host's.
     pub fn stamped_by(mut self, clock: ReferenceClock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Each record appended is handed to its partition's projector as
+    /// soon as the broker acknowledges it (see `infra::handoff`).
+    pub fn handing_off(mut self, handoffs: Handoffs) -> Self {
+        self.handoffs = handoffs;
         self
     }
 
@@ -350,11 +360,16 @@ impl Commands {
         let appended = tokio::time::timeout(
             window,
             self.appender
-                .append(&record.topic, &record.key, &record.payload, &[]),
+                .append_traced(&record.topic, &record.key, &record.payload, &[]),
         )
         .await;
         let unconfirmed = match appended {
-            Ok(Ok(_)) => {
+            Ok(Ok(appended)) => {
+                self.handoffs.send(appended.handed_off(
+                    &record.topic,
+                    &record.key,
+                    &record.payload,
+                ));
                 self.metrics.appended(
                     record.command_type.as_str(),
                     started.elapsed().as_secs_f64(),

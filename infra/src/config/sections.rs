@@ -167,6 +167,7 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
             replication_factor,
             min_insync_replicas: min_insync_replicas(vars, replication_factor)?,
             fetch_wait_ms: vars.positive("KAFKA_FETCH_WAIT_MS", 5)?,
+            handoff: vars.choice("KAFKA_HANDOFF", RecordHandoff::Redis)?,
             properties: KafkaProperties::read(
                 self.property_names.iter().map(String::as_str),
                 &self.lookup,

@@ -228,6 +228,9 @@ pub struct KafkaSettings {
     /// tansu 0.6 always sleeps out the wait, so there it bounds how late a
     /// decision is, and a short one makes an idle projector poll it hard.
     pub fetch_wait_ms: u32,
+    /// Whether appenders hand each record to its partition's projector
+    /// directly (`KAFKA_HANDOFF`, see `crate::handoff`).
+    pub handoff: RecordHandoff,
     /// librdkafka properties every client (producer, consumer, admin) is
     /// given, from `KAFKA_PROPERTY_<NAME>` (TLS, SASL, tuning).
     pub properties: KafkaProperties,
@@ -352,6 +355,19 @@ pub enum LogFormat {
 impl Choice for CacheStrategy {
     const NAMES: &'static [(&'static str, Self)] =
         &[("protected", Self::Protected), ("naive", Self::Naive)];
+}
+
+/// How a record appended reaches its projector (KAFKA_HANDOFF): told on
+/// Redis as soon as the broker acknowledges it, as well as fetched; or only
+/// fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordHandoff {
+    Redis,
+    Off,
+}
+
+impl Choice for RecordHandoff {
+    const NAMES: &'static [(&'static str, Self)] = &[("redis", Self::Redis), ("off", Self::Off)];
 }
 
 /// How the admission rate is set (QUEUE_ADMISSION).

@@ -9,6 +9,7 @@ use rdkafka::{ClientConfig, ClientContext};
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
+use crate::handoff::HandedOff;
 use crate::telemetry::TraceContext;
 
 use crate::config::KafkaSettings;
@@ -52,6 +53,33 @@ struct Producing {
 const RENEW_AFTER_FAILURES: u32 = 5;
 const RENEW_AT_MOST_EVERY: Duration = Duration::from_secs(10);
 
+/// Where an appended record landed, and the trace context its headers
+/// carry.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub partition: i32,
+    pub offset: i64,
+    /// The record's timestamp as the log keeps it (the producer's create
+    /// time, or the broker's append time where a topic asks for it).
+    pub timestamp_ms: Option<i64>,
+    pub trace: TraceContext,
+}
+
+impl Appended {
+    /// The record at this place, to hand off to its projector.
+    pub fn handed_off(&self, topic: &str, key: &str, payload: &[u8]) -> HandedOff {
+        HandedOff {
+            topic: topic.to_owned(),
+            partition: self.partition,
+            offset: self.offset,
+            timestamp_ms: self.timestamp_ms,
+            key: key.as_bytes().to_vec(),
+            payload: payload.to_vec(),
+            trace: self.trace.clone(),
+        }
+    }
+}
+
 /// Why a record was not acknowledged, and whether it may be in the log
 /// all the same: what a caller may promise depends on it.
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +107,8 @@ impl AppendError {
     }
 }
 
-type Delivered = Result<(i32, i64), AppendError>;
+/// `(partition, offset, timestamp in ms)` of a record acknowledged.
+type Delivered = Result<(i32, i64, Option<i64>), AppendError>;
 
 /// Hands each delivery report to the append waiting for it, with what
 /// librdkafka knows of whether a failed record was persisted (which
@@ -93,7 +122,11 @@ impl ProducerContext for Deliveries {
 
     fn delivery(&self, result: &DeliveryResult<'_>, waiting: Self::DeliveryOpaque) {
         let delivered = match result {
-            Ok(message) => Ok((message.partition(), message.offset())),
+            Ok(message) => Ok((
+                message.partition(),
+                message.offset(),
+                message.timestamp().to_millis(),
+            )),
             Err((error, message)) => {
                 // SAFETY: the message is librdkafka's, alive for this call.
                 let status = unsafe { rd_kafka_message_status(message.ptr()) };
@@ -224,6 +257,20 @@ impl Appender {
         payload: &[u8],
         headers: &[(&str, &[u8])],
     ) -> Result<(i32, i64), AppendError> {
+        self.append_traced(topic, key, payload, headers)
+            .await
+            .map(|appended| (appended.partition, appended.offset))
+    }
+
+    /// As `append`, also answering the trace context the record carries,
+    /// so the record can be handed off exactly as the log holds it.
+    pub async fn append_traced(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        headers: &[(&str, &[u8])],
+    ) -> Result<Appended, AppendError> {
         let span = tracing::info_span!(
             "append",
             topic,
@@ -266,7 +313,7 @@ impl Appender {
         .instrument(span.clone())
         .await;
         match &delivered {
-            Ok((partition, offset)) => {
+            Ok((partition, offset, _)) => {
                 span.record("partition", partition);
                 span.record("offset", offset);
                 self.succeeded(generation);
@@ -276,7 +323,12 @@ impl Appender {
             }
             Err(AppendError::TooLarge) => {}
         }
-        delivered
+        delivered.map(|(partition, offset, timestamp_ms)| Appended {
+            partition,
+            offset,
+            timestamp_ms,
+            trace,
+        })
     }
 
     /// Waits for queued records to be delivered, e.g. before shutdown.

@@ -11,7 +11,9 @@ mod consumer;
 mod topics;
 
 pub use admin::{ensure_topics, BrokerProbe, TopicAdminError};
-pub use appender::{AppendError, Appender, DEFAULT_APPEND_TIMEOUT, DELIVERY_REPORT_SLACK};
+pub use appender::{
+    AppendError, Appended, Appender, DEFAULT_APPEND_TIMEOUT, DELIVERY_REPORT_SLACK,
+};
 pub use client::client_config;
 pub use consumer::{assign_at, consumer_config, ResumeFrom, StoredPositions, TopicPartition};
 pub use topics::{Topic, Topics, CATALOG, RESERVATIONS, WALLETS};

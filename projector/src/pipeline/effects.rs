@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use infra::decision::{channel, Decision};
+use infra::handoff::Handoffs;
 use infra::kafka::{AppendError, Appender, TopicPartition, Topics};
 use infra::redis::Redis;
-use infra::telemetry::TraceContext;
 use prometheus::Registry;
 use read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
 use sqlx::PgPool;
@@ -66,6 +66,7 @@ struct Unwritten {
 #[derive(Clone)]
 pub struct Effects {
     appender: Appender,
+    handoffs: Handoffs,
     topics: Topics,
     departures: Departures,
     redis: Redis,
@@ -100,6 +101,7 @@ impl Effects {
         )
         .map_err(StartupError::Redis)?;
         Ok(Self {
+            handoffs: Handoffs::as_configured(settings.kafka.handoff, &redis),
             appender,
             topics: Topics::from_settings(&settings.kafka),
             channel: channel(redis.keys()),
@@ -340,22 +342,16 @@ impl Effects {
                 event_id = %follow_up.envelope.event_id,
             );
             follow_up.trace.adopt(&span);
-            let trace = TraceContext::of(&span);
             async move {
-                let (partition, offset) = self
+                let appended = self
                     .appender
-                    .append(topic, &follow_up.key, &bytes, &[])
+                    .append_traced(topic, &follow_up.key, &bytes, &[])
                     .await?;
-                Ok::<_, AppendError>(Record {
-                    topic: topic.to_owned(),
-                    partition,
-                    offset,
-                    // Folds never read it; only replays up to a time do.
-                    timestamp_ms: None,
-                    key: Some(follow_up.key.as_bytes().to_vec()),
-                    payload: Some(bytes),
-                    trace,
-                })
+                let handed = appended.handed_off(topic, &follow_up.key, &bytes);
+                // For whichever instance folds that partition; this one
+                // folds its own at once (see `Arrivals`).
+                self.handoffs.send(handed.clone());
+                Ok::<_, AppendError>(Record::from(handed))
             }
             .instrument(span)
         });

@@ -5,9 +5,11 @@
 //! state lives in memory and is rebuilt whenever it may be stale, from the
 //! partition's newest snapshot and the log after it (see `take_over`).
 
+mod arrivals;
 mod batch;
 mod catch_up;
 mod effects;
+mod handoffs;
 mod leases;
 mod offsets;
 mod owed;
@@ -17,23 +19,26 @@ mod stop;
 mod take_over;
 mod warming;
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use infra::config::RecordHandoff;
 use infra::kafka::{
     consumer_config, BrokerProbe, ResumeFrom, StoredPositions, TopicPartition, Topics,
 };
+use infra::redis::KeySpace;
 use prometheus::Registry;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::PgPool;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
+use arrivals::{Arrival, Arrivals};
 pub use batch::{BatchError, BatchOutcome, Projection};
 pub use catch_up::CatchUp;
 pub use effects::Effects;
+use handoffs::HandoffFeed;
 pub use leases::{Handover, PartitionLeases, LEASE_TICK};
 pub use renewal::renewing;
 pub use states::States;
@@ -72,6 +77,10 @@ pub fn group_id(settings: &Settings) -> String {
 
 pub struct Pipeline {
     consumer: StreamConsumer<ResumeFrom>,
+    /// Follows the leases: the hand-offs of the partitions held.
+    handoff_feed: HandoffFeed,
+    /// Taken by `run`.
+    handed_off: Option<mpsc::Receiver<Record>>,
     /// Taken by `run`.
     leases: Option<PartitionLeases>,
     broker: BrokerProbe,
@@ -120,6 +129,13 @@ impl Pipeline {
             &group,
         ));
         let effects = Effects::new(settings, pool.clone(), metrics.clone(), registry)?;
+        let (handoff_feed, handed_off) = match settings.kafka.handoff {
+            RecordHandoff::Redis => HandoffFeed::start(
+                infra::redis::client(&settings.redis).map_err(StartupError::Redis)?,
+                KeySpace::new(settings.redis.key_prefix.clone()),
+            ),
+            RecordHandoff::Off => HandoffFeed::off(),
+        };
         let projection = Projection {
             pool,
             engine: Engine::new(&topics),
@@ -129,6 +145,8 @@ impl Pipeline {
         };
         Ok(Self {
             consumer,
+            handoff_feed,
+            handed_off: Some(handed_off),
             leases,
             broker,
             projection,
@@ -143,14 +161,18 @@ impl Pipeline {
     /// stop.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let warming = tokio::spawn(warming::keep_warm(self.effects.clone(), stop.clone()));
-        let Some(mut leases) = self.leases.take() else {
+        let (Some(mut leases), Some(mut handed_off)) = (self.leases.take(), self.handed_off.take())
+        else {
             return;
         };
+        let mut handed_off_open = true;
+        let mut arrivals = Arrivals::default();
         let mut states = States::new();
         let mut batches = self.consumer.stream().ready_chunks(MAX_BATCH);
         let mut lease_tick = tokio::time::interval(LEASE_TICK);
         lease_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut ticks: u32 = 0;
+        let mut handed = Vec::with_capacity(MAX_BATCH);
         loop {
             let batch = tokio::select! {
                 biased;
@@ -167,6 +189,22 @@ impl Pipeline {
                     continue;
                 }
                 batch = batches.next() => batch,
+                count = handed_off.recv_many(&mut handed, MAX_BATCH), if handed_off_open => {
+                    if count == 0 {
+                        handed_off_open = false;
+                        continue;
+                    }
+                    for record in handed.drain(..) {
+                        arrivals.add(record, Arrival::HandedOff);
+                    }
+                    let records = self.foldable(&mut arrivals, &states);
+                    if !records.is_empty()
+                        && !self.fold(&mut states, &mut leases, &mut arrivals, records, &mut stop).await
+                    {
+                        break;
+                    }
+                    continue;
+                }
             };
             let Some(batch) = batch else { break };
             let mut records = Vec::with_capacity(batch.len());
@@ -183,10 +221,11 @@ impl Pipeline {
                 }
                 continue;
             }
-            // Copies of follow-ups already folded at once, and the records
-            // before the stored position that a partition taken is read
-            // again from (see `REREAD_ON_TAKING`): committed, so no
-            // transaction is needed to skip them, nor a state rebuilt.
+            // Copies of records already folded as they arrived (see
+            // `Arrivals`), and the records before the stored position that a
+            // partition taken is read again from (see `REREAD_ON_TAKING`):
+            // committed, so no transaction is needed to skip them, nor a
+            // state rebuilt.
             let positions = &self.consumer.context().positions;
             records.retain(|record| {
                 let at = record.at();
@@ -195,26 +234,13 @@ impl Pipeline {
                     .max(positions.get(&at))
                     .is_none_or(|next| record.offset >= next)
             });
-            // A batch's saga follow-ups that this instance folds next are
-            // folded at once, so a payment's three steps do not each wait
-            // for the broker's next fetch.
-            let mut stopped_now = false;
-            while !records.is_empty() {
-                let committed = self.commit(&mut states, &records, &mut stop);
-                let Some(appended) = renewing(&mut leases, committed).await else {
-                    stopped_now = true;
-                    break;
-                };
-                records = foldable_now(&states, appended);
-                for record in &records {
-                    let topic = self.topics.base_name(&record.topic).unwrap_or("other");
-                    self.metrics
-                        .follow_ups_folded_at_once
-                        .with_label_values(&[topic])
-                        .inc();
-                }
+            if records.is_empty() {
+                continue;
             }
-            if stopped_now {
+            if !self
+                .fold(&mut states, &mut leases, &mut arrivals, records, &mut stop)
+                .await
+            {
                 break;
             }
         }
@@ -306,8 +332,51 @@ impl Pipeline {
         }
         let owned: Vec<TopicPartition> = leases.owned().cloned().collect();
         self.metrics.partitions_owned.set(owned.len() as i64);
+        self.handoff_feed.follow(&owned);
         tracing::info!(gained = ?handover.gained, lost = ?handover.lost, owned = owned.len(), "partition ownership changed");
         self.consumer.context().set_assigned(owned);
+    }
+
+    /// Folds `records`, then whatever arrived beside the fetch that can be
+    /// folded after them (the batch's own follow-ups first among them), so
+    /// a payment's three steps do not each wait for the broker's next
+    /// fetch. False when asked to stop first.
+    async fn fold(
+        &self,
+        states: &mut States,
+        leases: &mut PartitionLeases,
+        arrivals: &mut Arrivals,
+        mut records: Vec<Record>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> bool {
+        while !records.is_empty() {
+            let committed = self.commit(states, &records, stop);
+            let Some(appended) = renewing(leases, committed).await else {
+                return false;
+            };
+            for record in appended {
+                arrivals.add(record, Arrival::FollowUp);
+            }
+            records = self.foldable(arrivals, states);
+        }
+        true
+    }
+
+    /// The arrivals that can be folded now (see `Arrivals`), counted.
+    fn foldable(&self, arrivals: &mut Arrivals, states: &States) -> Vec<Record> {
+        let taken = arrivals.take_foldable(|at| states.get(at).map(|state| state.next_offset()));
+        taken
+            .into_iter()
+            .map(|(record, arrival)| {
+                let topic = self.topics.base_name(&record.topic).unwrap_or("other");
+                let counter = match arrival {
+                    Arrival::FollowUp => &self.metrics.follow_ups_folded_at_once,
+                    Arrival::HandedOff => &self.metrics.handoffs_folded,
+                };
+                counter.with_label_values(&[topic]).inc();
+                record
+            })
+            .collect()
     }
 
     /// Answers the batch's follow-ups as appended, or `None` when asked to
@@ -403,30 +472,4 @@ impl Pipeline {
             positions.advance(at.clone(), *next);
         }
     }
-}
-
-/// The appended records this instance can fold now, in log order: those
-/// that landed exactly where a partition it folds stands, with nothing
-/// unfolded before them. They are the log's own records (same partition,
-/// offset, key and bytes), so folding them now decides what a replay
-/// decides; their copies from the next fetch are then skipped as folded.
-/// Any other record (a partition not folded here, or another writer's
-/// record in between) waits for the fetch as usual.
-fn foldable_now(states: &States, mut appended: Vec<Record>) -> Vec<Record> {
-    appended
-        .sort_by(|a, b| (&a.topic, a.partition, a.offset).cmp(&(&b.topic, b.partition, b.offset)));
-    let mut next: HashMap<TopicPartition, i64> = HashMap::new();
-    appended.retain(|record| {
-        let at = record.at();
-        let expected = next
-            .get(&at)
-            .copied()
-            .or_else(|| states.get(&at).map(|state| state.next_offset()));
-        if expected != Some(record.offset) {
-            return false;
-        }
-        next.insert(at, record.offset + 1);
-        true
-    });
-    appended
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use infra::decision::Decision;
+use infra::handoff::Handoffs;
 use infra::kafka::{Appender, Topics};
 use infra::testing::TestEnvironment;
 use projector::error::RunError;
@@ -34,6 +35,16 @@ pub struct TestProjector {
     pub address: String,
     stop: StopHandle,
     task: JoinHandle<Result<(), RunError>>,
+}
+
+/// The sum of a counter family's samples in a Prometheus text page.
+pub fn total(metrics: &str, family: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|line| line.starts_with(family) && !line.starts_with('#'))
+        .filter(|line| matches!(line.as_bytes().get(family.len()), Some(b'{' | b' ')))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 pub async fn spawn_log() -> TestLog {
@@ -106,6 +117,21 @@ impl TestLog {
             )
             .await
             .expect("the broker accepts the record")
+    }
+
+    /// Appends a request as command-api does: handed off to its
+    /// partition's projector as soon as the broker acknowledges it.
+    pub async fn ask_handing_off(&self, event: LogEvent, handoffs: &Handoffs) -> Uuid {
+        let envelope = request(&event);
+        let topic = self.topics.name(event.topic());
+        let bytes = envelope.to_bytes();
+        let appended = self
+            .appender
+            .append_traced(topic, &envelope.key, &bytes, &[])
+            .await
+            .expect("the broker accepts the record");
+        handoffs.send(appended.handed_off(topic, &envelope.key, &bytes));
+        envelope.event_id
     }
 
     /// Appends raw bytes to the catalog topic.

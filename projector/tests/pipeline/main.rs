@@ -7,6 +7,7 @@ mod crash;
 mod dead_letters;
 mod exactly_once;
 mod export;
+mod handoffs;
 mod helpers;
 mod holds;
 mod leases;

@@ -3,7 +3,7 @@ use serde_json::json;
 use uuid::Uuid;
 use waiting_room::QueueError;
 
-use crate::helpers::{charge, hold, outcome, payment, price_of, spawn_log, TestLog};
+use crate::helpers::{charge, hold, outcome, payment, price_of, spawn_log, total, TestLog};
 
 async fn balance(log: &TestLog, user: Uuid) -> (i64, i64) {
     sqlx::query_as("SELECT balance, in_flight FROM wallets WHERE user_id = $1")
@@ -33,16 +33,6 @@ async fn entries(log: &TestLog, user: Uuid) -> Vec<(String, i64)> {
     .fetch_all(&log.pool)
     .await
     .unwrap()
-}
-
-/// The sum of a counter family's samples in a Prometheus text page.
-fn total(metrics: &str, family: &str) -> f64 {
-    metrics
-        .lines()
-        .filter(|line| line.starts_with(family) && !line.starts_with('#'))
-        .filter(|line| matches!(line.as_bytes().get(family.len()), Some(b'{' | b' ')))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
 }
 
 #[tokio::test]
