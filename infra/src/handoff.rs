@@ -195,7 +195,9 @@ async fn publish(redis: Redis, mut queue: mpsc::Receiver<HandedOff>) {
             if warned.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
                 let error = match error {
                     Bounded::Failed(error) => error.to_string(),
-                    Bounded::TimedOut(after) => format!("no answer within {} ms", after.as_millis()),
+                    Bounded::TimedOut(after) => {
+                        format!("no answer within {} ms", after.as_millis())
+                    }
                 };
                 tracing::warn!(%error, "cannot hand records off; their projectors fold them from the fetch");
                 warned = Some(tokio::time::Instant::now());

@@ -134,7 +134,7 @@ impl Effects {
         changed: &Changed,
         decisions: &[Decision],
         payers: &[Payer],
-        owed: Option<i64>,
+        owed: &[i64],
     ) {
         let readable = self.write_through(changed, decisions, payers, owed).await;
         // Settled before the announcement: a caller told "charged" who
@@ -214,8 +214,7 @@ impl Effects {
                 || !unwritten.owed.is_empty()
         };
         if pending {
-            self.make_readable(&Changed::default(), &[], &[], None)
-                .await;
+            self.make_readable(&Changed::default(), &[], &[], &[]).await;
         }
     }
 
@@ -227,7 +226,7 @@ impl Effects {
         changed: &Changed,
         decisions: &[Decision],
         payers: &[Payer],
-        owed: Option<i64>,
+        owed: &[i64],
     ) -> Readable {
         let started = std::time::Instant::now();
         let _writing = self.writing.lock().await;
@@ -235,7 +234,7 @@ impl Effects {
         todo.changed.merge(changed.clone());
         todo.unannounced.extend_from_slice(decisions);
         todo.payers.extend_from_slice(payers);
-        todo.owed.extend(owed);
+        todo.owed.extend_from_slice(owed);
         if let Err(error) = self.complete(&todo.payers).await {
             tracing::warn!(%error, payers = todo.payers.len(), held = todo.unannounced.len(), "ending payers' queue places failed; decisions held back, will retry");
             return self.hold(todo);

@@ -18,6 +18,7 @@ mod states;
 mod stop;
 mod take_over;
 mod warming;
+mod write_behind;
 
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,7 @@ pub use leases::{Handover, PartitionLeases, LEASE_TICK};
 pub use renewal::renewing;
 pub use states::States;
 pub use take_over::{TakeOverError, TakenOver};
+use write_behind::{Readable, WriteBehind};
 
 use crate::configuration::Settings;
 use crate::error::StartupError;
@@ -57,7 +59,11 @@ const MAX_BATCH: usize = 1000;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How long a stopping projector waits for its snapshot writes: within
 /// `make down`'s 20 s before SIGKILL, with the consumer's close after it.
-const SNAPSHOT_WRITE_PATIENCE: Duration = Duration::from_secs(12);
+const SNAPSHOT_WRITE_PATIENCE: Duration = Duration::from_secs(10);
+/// How long a stopping projector waits for the write-throughs queued (each
+/// takes milliseconds; Redis away is the only reason to run out), before
+/// the snapshots' patience, both within `make down`'s 20 s.
+const WRITE_THROUGH_PATIENCE: Duration = Duration::from_secs(5);
 /// How long asking the brokers for the topics' partitions may take.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 /// Lease ticks between asking the brokers again, so partitions added to a
@@ -86,6 +92,8 @@ pub struct Pipeline {
     broker: BrokerProbe,
     projection: Projection,
     effects: Effects,
+    /// Makes committed batches readable beside the fold.
+    write_behind: WriteBehind,
     topics: Topics,
     metrics: ProjectorMetrics,
 }
@@ -144,6 +152,7 @@ impl Pipeline {
             group,
         };
         Ok(Self {
+            write_behind: WriteBehind::start(effects.clone()),
             consumer,
             handoff_feed,
             handed_off: Some(handed_off),
@@ -246,6 +255,9 @@ impl Pipeline {
         }
         tracing::info!("pipeline stopped");
         warming.abort();
+        // What committed is made readable and announced before the
+        // partitions go: a new owner then finds nothing of ours owed.
+        self.write_behind.finish(WRITE_THROUGH_PATIENCE).await;
         // Hand the partitions over now rather than when the process exits.
         leases.release_all().await;
         // Then leave the last snapshots behind, within the stop's grace.
@@ -401,13 +413,13 @@ impl Pipeline {
                         .observe(started.elapsed().as_secs_f64());
                     self.metrics.batch_size.observe(records.len() as f64);
                     self.account(&outcome);
-                    self.effects
-                        .make_readable(
-                            &outcome.changed,
-                            &outcome.decisions,
-                            &outcome.completed_payers,
-                            outcome.owed,
-                        )
+                    self.write_behind
+                        .send(Readable {
+                            changed: outcome.changed,
+                            decisions: outcome.decisions,
+                            payers: outcome.completed_payers,
+                            owed: outcome.owed.into_iter().collect(),
+                        })
                         .await;
                     return Some(outcome.appended);
                 }
