@@ -16,6 +16,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("concerts", "concert_id"),
     ("schedules", "schedule_id"),
     ("schedule_seats", "schedule_id, seat_number"),
+    ("schedule_availability", "schedule_id"),
     ("reservations", "reservation_id"),
     ("payments", "payment_id"),
     ("wallets", "user_id"),

@@ -134,6 +134,15 @@ pub async fn assert_books_balance(log: &TestLog) {
         )
         .await;
     assert_eq!(unsold, 0, "a confirmed reservation owns its sold seat");
+    let miscounted: i64 = log
+        .count(
+            "SELECT count(*) FROM (SELECT schedule_id, count(*) FILTER (WHERE status = 'AVAILABLE') AS seats
+                                   FROM schedule_seats GROUP BY schedule_id) counted
+             FULL JOIN schedule_availability a USING (schedule_id)
+             WHERE a.available IS DISTINCT FROM counted.seats",
+        )
+        .await;
+    assert_eq!(miscounted, 0, "each schedule's available seats, as counted while they changed");
     let debits: i64 = log
         .count("SELECT count(*) FROM wallet_entries WHERE kind = 'DEBIT'")
         .await;
