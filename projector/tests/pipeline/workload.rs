@@ -142,7 +142,10 @@ pub async fn assert_books_balance(log: &TestLog) {
              WHERE a.available IS DISTINCT FROM counted.seats",
         )
         .await;
-    assert_eq!(miscounted, 0, "each schedule's available seats, as counted while they changed");
+    assert_eq!(
+        miscounted, 0,
+        "each schedule's available seats, as counted while they changed"
+    );
     let debits: i64 = log
         .count("SELECT count(*) FROM wallet_entries WHERE kind = 'DEBIT'")
         .await;
