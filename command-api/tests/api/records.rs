@@ -89,3 +89,58 @@ async fn a_hold_record_carries_its_expiry_and_the_hold_limit_under_the_schedule_
     assert_eq!(envelope.data["seat_number"], 7);
     assert_eq!(envelope.data["user_id"], user.to_string());
 }
+
+/// Every command appended is handed to its partition's projector as soon
+/// as the broker acknowledges it: the hand-off names the record's place in
+/// the log and carries the very bytes, key and trace context found there.
+/// (With `KAFKA_HANDOFF=off` no hand-off comes and this fails.)
+#[tokio::test]
+async fn an_appended_command_is_handed_off_as_the_log_holds_it() {
+    use futures::StreamExt;
+    use infra::handoff::{channel, HandedOff};
+    use infra::redis::KeySpace;
+
+    let app = spawn_app_with(&[]).await;
+    let settings = app.settings();
+    let topic = settings.kafka.topic_prefix.clone() + infra::kafka::WALLETS;
+    let keys = KeySpace::new(settings.redis.key_prefix.clone());
+    let client = redis::Client::open(settings.redis.url.as_str()).unwrap();
+    let mut pubsub = client.get_async_pubsub().await.unwrap();
+    for partition in 0..settings.kafka.partitions.wallets {
+        pubsub
+            .subscribe(channel(&keys, &topic, partition))
+            .await
+            .unwrap();
+    }
+    let user = Uuid::new_v4();
+    let response = app
+        .command("/v1/balance/charges", user, None, &json!({"amount": 5000}))
+        .header("Prefer", "wait=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+
+    let message = tokio::time::timeout(crate::helpers::PATIENCE, pubsub.on_message().next())
+        .await
+        .expect("a hand-off within the patience")
+        .expect("the subscription is open");
+    let handed = HandedOff::from_bytes(message.get_payload_bytes()).expect("a hand-off");
+    let records = app.read_records(&topic).await;
+    assert_eq!(records.len(), 1);
+    let logged = &records[0];
+    assert_eq!(handed.topic, topic);
+    assert_eq!(
+        (handed.partition, handed.offset),
+        (logged.partition, logged.offset)
+    );
+    assert_eq!(handed.key, user.to_string().into_bytes());
+    let payload = schemas::Envelope::from_bytes(&handed.payload).expect("the record's envelope");
+    assert_eq!(payload.event_id, logged.envelope.event_id);
+    assert_eq!(payload.to_bytes(), logged.envelope.to_bytes());
+    assert_eq!(handed.trace.traceparent(), logged.header("traceparent"));
+    assert!(
+        handed.trace.traceparent().is_some(),
+        "records carry their trace"
+    );
+}
