@@ -166,10 +166,6 @@ impl Handoffs {
         }
     }
 
-    pub fn is_on(&self) -> bool {
-        self.queue.is_some()
-    }
-
     /// Queues `record` for its partition's projector; dropped when the
     /// queue is full, since the fetch brings it anyway.
     pub fn send(&self, record: HandedOff) {
