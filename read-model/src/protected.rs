@@ -126,17 +126,17 @@ impl Protected {
             Looked::Failed(error) => {
                 inner.cache.failed(&error, now);
                 inner.metrics.request(kind, Outcome::Miss);
-                return self.read_database(shared, source).await;
+                return self.read_database(shared, source, false).await;
             }
             Looked::Skipped => {
                 inner.metrics.request(kind, Outcome::Miss);
-                return self.read_database(shared, source).await;
+                return self.read_database(shared, source, false).await;
             }
         }
         inner.metrics.request(kind, Outcome::Miss);
         let landed = self
             .flights
-            .run(&key.key, || self.load_and_fill(shared, source, None))
+            .run(&key.key, || self.load_and_fill(shared, source, None, false))
             .await;
         if landed.joined {
             inner.metrics.single_flight_wait(kind);
@@ -158,7 +158,7 @@ impl Protected {
         let landed = self
             .flights
             .run(&key.key, || {
-                self.load_and_fill(shared, source, Some(pending.version))
+                self.load_and_fill(shared, source, Some(pending.version), true)
             })
             .await;
         if landed.joined {
@@ -175,12 +175,13 @@ impl Protected {
         &self,
         shared: &Arc<Shared>,
         source: Source,
+        behind_pending: bool,
     ) -> Result<Entry, ReadError> {
         let flight = format!("db|{}", source.key(&shared.cache.keys).key);
         let landed = self
             .flights
             .run(&flight, || async {
-                let (view, delta_ms) = shared.load(source).await?;
+                let (view, delta_ms) = shared.load_for(source, behind_pending).await?;
                 Ok(self.stamp(&view, delta_ms).0)
             })
             .await;
@@ -193,12 +194,15 @@ impl Protected {
     /// The lease dance. Without `stale`, the entry was missing: one found
     /// meanwhile is the answer. With it, a refresh of that version: done
     /// already if the entry has another version by now (someone refreshed
-    /// it), and left to whoever holds the lease.
+    /// it), and left to whoever holds the lease. `behind_pending`: the
+    /// entry is a pending one, which only a readable decision replaces
+    /// (`Shared::load_for`).
     async fn load_and_fill(
         &self,
         shared: &Arc<Shared>,
         source: Source,
         mut stale: Option<[u8; 8]>,
+        behind_pending: bool,
     ) -> Result<Entry, ReadError> {
         let inner = shared;
         let kind = source.kind();
@@ -211,7 +215,7 @@ impl Protected {
             match acquired {
                 Ok(Acquired::Present(raw)) => match Entry::decode(raw) {
                     Some(entry) => return Ok(entry),
-                    None => return self.read_database(shared, source).await,
+                    None => return self.read_database(shared, source, behind_pending).await,
                 },
                 Ok(Acquired::Lease) => break,
                 Ok(Acquired::Busy) if stale.is_some() => {
@@ -225,17 +229,17 @@ impl Protected {
                     }
                     if Instant::now() >= give_up_at {
                         // The other loader is stuck or gone: answer anyway.
-                        return self.read_database(shared, source).await;
+                        return self.read_database(shared, source, behind_pending).await;
                     }
                     tokio::time::sleep(LEASE_POLL).await;
                 }
                 Err(error) => {
                     inner.cache.failed(&error, now_ms());
-                    return self.read_database(shared, source).await;
+                    return self.read_database(shared, source, behind_pending).await;
                 }
             }
         }
-        let loaded = shared.load(source).await;
+        let loaded = shared.load_for(source, behind_pending).await;
         let (view, delta_ms) = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
@@ -272,7 +276,7 @@ impl Protected {
             let landed = strategy
                 .flights
                 .run(&key, || {
-                    strategy.load_and_fill(&shared, source, Some(version))
+                    strategy.load_and_fill(&shared, source, Some(version), false)
                 })
                 .await;
             if let Err(error) = landed.value {

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use super::copies::Copies;
 use super::entry::View;
 use super::error::ReadError;
-use super::load::Window;
+use super::load::{self, Window};
 use super::metrics::CacheMetrics;
 use super::source::Source;
 use super::store::Cache;
@@ -42,10 +42,29 @@ impl Shared {
     /// server-side timeout can end) fails the load as an I/O timeout, which
     /// reads as unavailable.
     pub async fn load(&self, source: Source) -> Result<(View, u32), ReadError> {
+        self.load_for(source, false).await
+    }
+
+    /// `load`, for a reader that may have found a pending entry (a
+    /// command answered `202`). Behind one, a decision whose entries are
+    /// still owed reads as not found, so the pending entry stays the answer
+    /// until the decision is readable, as its announcement waits
+    /// (`load::owed`).
+    pub async fn load_for(
+        &self,
+        source: Source,
+        behind_pending: bool,
+    ) -> Result<(View, u32), ReadError> {
         self.metrics.db_fallback(source.kind());
         let started = Instant::now();
         let window = self.window();
-        let loading = source.load(&self.pool, &window);
+        let loading = async {
+            let view = source.load(&self.pool, &window).await?;
+            if behind_pending && view.body.is_some() && load::owed(&self.pool, source).await? {
+                return Ok::<View, sqlx::Error>(View::not_found());
+            }
+            Ok(view)
+        };
         let view = match self.load_limit_ms.load(Ordering::Relaxed) {
             0 => loading.await?,
             ms => match tokio::time::timeout(Duration::from_millis(ms), loading).await {

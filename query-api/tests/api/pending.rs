@@ -388,3 +388,99 @@ async fn under_the_naive_strategy_a_pending_entry_written_after_the_decision_doe
     assert_eq!(app.get_as(&path, owner, None).await.1["status"], "PENDING");
     assert_eq!(app.get_as(&path, Uuid::new_v4(), None).await.0, 404);
 }
+
+/// Records that a committed batch still owes Redis `changed`, as the
+/// projector does in the batch's transaction.
+async fn owe(app: &TestApp, changed: &Changed) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO projector_owed_entries (consumer_group, partitions, changed) \
+         VALUES ('test', ARRAY['test/0'], $1) RETURNING id",
+    )
+    .bind(serde_json::to_value(changed).unwrap())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+async fn pay_debt(app: &TestApp, id: i64) {
+    sqlx::query("DELETE FROM projector_owed_entries WHERE id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+/// Behind its pending entry, a decision committed but not yet readable (its
+/// batch still owes Redis the seat map or the balance) reads PENDING, as
+/// its announcement is held back; once the debt is paid it reads decided.
+async fn a_decision_still_owed_reads_pending_behind_its_pending_entry(app: TestApp) {
+    let pending = pending_entries(&app);
+    let (_, schedule) = seed::open_schedule(&app.pool, 2).await;
+    let owner = Uuid::new_v4();
+    let expires = seed::now() + chrono::Duration::minutes(5);
+
+    let held = seed::hold(&app.pool, schedule, 1, owner, expires).await;
+    let charge = seed::charge(&app.pool, owner, 5_000, 5_000).await;
+    let debt = owe(
+        &app,
+        &Changed {
+            seat_maps: BTreeSet::from([schedule]),
+            balances: BTreeSet::from([owner]),
+            reservations: BTreeSet::from([held]),
+            charges: BTreeSet::from([(owner, charge)]),
+            ..Changed::default()
+        },
+    )
+    .await;
+    // Another batch's debt, naming other entries, does not hold these up.
+    owe(
+        &app,
+        &Changed {
+            reservations: BTreeSet::from([Uuid::now_v7()]),
+            charges: BTreeSet::from([(Uuid::new_v4(), charge)]),
+            ..Changed::default()
+        },
+    )
+    .await;
+    assert!(pending
+        .write(&PendingEntry::hold(held, schedule, 1, owner, expires))
+        .await
+        .unwrap());
+    assert!(pending
+        .write(&PendingEntry::charge(owner, charge))
+        .await
+        .unwrap());
+    let hold_path = format!("/v1/reservations/{held}");
+    let charge_path = format!("/v1/balance/charges/{charge}");
+    for _ in 0..2 {
+        assert_eq!(
+            app.get_as(&hold_path, owner, None).await.1["status"],
+            "PENDING"
+        );
+        assert_eq!(
+            app.get_as(&charge_path, owner, None).await.1["status"],
+            "PENDING"
+        );
+    }
+
+    pay_debt(&app, debt).await;
+    assert_eq!(
+        app.get_as(&hold_path, owner, None).await.1["status"],
+        "HELD"
+    );
+    assert_eq!(
+        app.get_as(&charge_path, owner, None).await.1["status"],
+        "COMPLETED"
+    );
+}
+
+#[tokio::test]
+async fn a_decision_still_owed_reads_pending_under_the_protected_strategy() {
+    a_decision_still_owed_reads_pending_behind_its_pending_entry(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_decision_still_owed_reads_pending_under_the_naive_strategy() {
+    let app = spawn_app_with(&[("CACHE_STRATEGY", "naive")]).await;
+    a_decision_still_owed_reads_pending_behind_its_pending_entry(app).await;
+}

@@ -3,6 +3,7 @@
 //! stores the same bytes. One statement per load.
 
 mod catalog;
+mod owed;
 mod payments;
 mod reservations;
 mod seats;
@@ -11,6 +12,7 @@ mod window;
 mod wire;
 
 pub use catalog::{concerts, schedules};
+pub use owed::owed;
 pub use payments::{payment, pending_payment};
 pub use reservations::{pending_reservation, reservation};
 pub use seats::seat_map;
