@@ -105,7 +105,7 @@ async fn finish(
         None => {}
     }
     inner.metrics.request(kind, Outcome::Miss);
-    let (view, delta_ms) = shared.load_for(source, pending.is_some()).await?;
+    let (view, delta_ms) = shared.load(source, pending.is_some()).await?;
     let (entry, bytes, expire_ms) = naive.stamp(&view, delta_ms);
     if view.body.is_some() && inner.cache.usable(now_ms()) {
         let key = source.key(&inner.cache.keys);

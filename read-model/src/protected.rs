@@ -181,7 +181,7 @@ impl Protected {
         let landed = self
             .flights
             .run(&flight, || async {
-                let (view, delta_ms) = shared.load_for(source, behind_pending).await?;
+                let (view, delta_ms) = shared.load(source, behind_pending).await?;
                 Ok(self.stamp(&view, delta_ms).0)
             })
             .await;
@@ -196,7 +196,7 @@ impl Protected {
     /// already if the entry has another version by now (someone refreshed
     /// it), and left to whoever holds the lease. `behind_pending`: the
     /// entry is a pending one, which only a readable decision replaces
-    /// (`Shared::load_for`).
+    /// (`Shared::load`).
     async fn load_and_fill(
         &self,
         shared: &Arc<Shared>,
@@ -239,7 +239,7 @@ impl Protected {
                 }
             }
         }
-        let loaded = shared.load_for(source, behind_pending).await;
+        let loaded = shared.load(source, behind_pending).await;
         let (view, delta_ms) = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {

@@ -41,16 +41,12 @@ impl Shared {
     /// takes the statement but never answers (a black hole, which no
     /// server-side timeout can end) fails the load as an I/O timeout, which
     /// reads as unavailable.
-    pub async fn load(&self, source: Source) -> Result<(View, u32), ReadError> {
-        self.load_for(source, false).await
-    }
-
-    /// `load`, for a reader that may have found a pending entry (a
-    /// command answered `202`). Behind one, a decision whose entries are
-    /// still owed reads as not found, so the pending entry stays the answer
-    /// until the decision is readable, as its announcement waits
-    /// (`load::owed`).
-    pub async fn load_for(
+    ///
+    /// `behind_pending`: the reader found a pending entry (a command
+    /// answered `202`). Behind one, a decision whose entries are still owed
+    /// reads as not found, so the pending entry stays the answer until the
+    /// decision is readable, as its announcement waits (`load::owed`).
+    pub async fn load(
         &self,
         source: Source,
         behind_pending: bool,
