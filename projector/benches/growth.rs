@@ -430,6 +430,12 @@ async fn main() {
     let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
     let settings = env.settings.clone();
+    // The topics outlive the run (the database does not), so the log can be
+    // replayed again: `TOPIC_PREFIX=<this> projector replay`.
+    println!(
+        "log: topics prefixed {:?} on {}",
+        settings.kafka.topic_prefix, settings.kafka.brokers
+    );
     let bench = Bench::connect(settings.kafka.clone(), &settings.database, &settings.redis).await;
 
     // 1. Fill, folded as it goes by projector A.

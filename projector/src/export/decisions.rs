@@ -47,7 +47,7 @@ pub(super) async fn write(
     window: &mut Window,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
-    let engine = Engine::new(topics);
+    let engine = Engine::new(topics).untraced();
     let mut state = PartitionState::default();
     let mut written = 0;
     while let Some(record) = reader.next().await? {
@@ -55,7 +55,7 @@ pub(super) async fn write(
         if place == Place::Past {
             break;
         }
-        let mut produced = Produced::default();
+        let mut produced = Produced::without_follow_ups();
         let folded = engine.fold(&mut state, &record, &mut produced);
         if place == Place::Before {
             continue;

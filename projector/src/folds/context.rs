@@ -45,6 +45,9 @@ impl Context<'_> {
     /// Queues `event` for its topic, with an id derived from this record
     /// and `step`, so folding this record again appends the same record.
     pub fn follow_up(&mut self, event: LogEvent, step: &str) {
+        if !self.produced.wants_follow_ups() {
+            return;
+        }
         let kind = event.topic();
         let envelope = Envelope::wrap(&event, EventMeta::follow_up(self.envelope, step));
         self.produced.follow_ups.push(FollowUp {
@@ -53,5 +56,41 @@ impl Context<'_> {
             envelope,
             trace: TraceContext::current(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fold_whose_follow_ups_are_on_the_log_already_builds_none() {
+        let event: LogEvent = schemas::v1::ConcertRegistered {
+            concert_id: Uuid::now_v7(),
+            title: "Title".into(),
+            venue: "Hall".into(),
+        }
+        .into();
+        let envelope = Envelope::wrap(
+            &event,
+            EventMeta {
+                event_id: Uuid::now_v7(),
+                occurred_at: chrono::Utc::now(),
+                correlation_id: Uuid::now_v7(),
+                causation_id: None,
+            },
+        );
+        for (mut produced, built) in [
+            (Produced::default(), 1),
+            (Produced::without_follow_ups(), 0),
+        ] {
+            let mut ctx = Context {
+                envelope: &envelope,
+                event: &event,
+                produced: &mut produced,
+            };
+            ctx.follow_up(event.clone(), "step");
+            assert_eq!(produced.follow_ups.len(), built);
+        }
     }
 }

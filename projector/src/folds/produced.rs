@@ -28,6 +28,23 @@ pub struct Produced {
     /// Payers whose payment completed: their queue token ends after the
     /// commit, before the answer is announced.
     pub completed_payers: Vec<Payer>,
+    /// Set where follow-ups are on the log already (a replay, a rebuild, an
+    /// export): they are not even built.
+    skip_follow_ups: bool,
+}
+
+impl Produced {
+    /// For folds of records whose follow-ups are in the log already.
+    pub fn without_follow_ups() -> Self {
+        Self {
+            skip_follow_ups: true,
+            ..Self::default()
+        }
+    }
+
+    pub(super) fn wants_follow_ups(&self) -> bool {
+        !self.skip_follow_ups
+    }
 }
 
 /// A payer, and the schedule they paid for: their place ends in the global

@@ -46,8 +46,9 @@ impl CatchUp {
                 to: Some(*to),
             })
             .collect();
+        let engine = engine.untraced();
         let mut reader = LogReader::open(&self.kafka, &self.client_id, &wanted)?;
-        let mut scratch = Produced::default();
+        let mut scratch = Produced::without_follow_ups();
         let mut folded = 0;
         while let Some(record) = reader.next().await? {
             let Some(state) = states.get_mut(&record.at()) else {
@@ -59,7 +60,7 @@ impl CatchUp {
             engine.fold(state, &record, &mut scratch);
             folded += 1;
             if folded % SCRATCH_RECORDS == 0 {
-                scratch = Produced::default();
+                scratch = Produced::without_follow_ups();
             }
         }
         for (at, _, to) in stretches {
