@@ -90,7 +90,7 @@ pub async fn run(
     create_schema(database, &schema).await?;
     let pool = checksum::pool_for(database, Some(&schema));
     infra::postgres::MIGRATOR.run(&pool).await?;
-    count_availability_at_the_end(&pool).await?;
+    defer_availability_count(&pool).await?;
 
     let started = Instant::now();
     let topics = Topics::from_settings(kafka);
@@ -206,7 +206,7 @@ fn spawn_writer(pool: PgPool) -> (mpsc::Sender<Changes>, JoinHandle<Result<(), s
 /// statement; a replay, which writes every seat many times over, counts
 /// once at the end instead (`count_availability`), as the table's
 /// migration fills it: the same counts, for a fraction of the work.
-async fn count_availability_at_the_end(pool: &PgPool) -> Result<(), sqlx::Error> {
+async fn defer_availability_count(pool: &PgPool) -> Result<(), sqlx::Error> {
     pool.execute("ALTER TABLE schedule_seats DISABLE TRIGGER USER")
         .await?;
     Ok(())
