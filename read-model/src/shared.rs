@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use super::copies::Copies;
 use super::entry::View;
 use super::error::ReadError;
-use super::load::{self, Window};
+use super::load::Window;
 use super::metrics::CacheMetrics;
 use super::source::Source;
 use super::store::Cache;
@@ -45,7 +45,7 @@ impl Shared {
     /// `behind_pending`: the reader found a pending entry (a command
     /// answered `202`). Behind one, a decision whose entries are still owed
     /// reads as not found, so the pending entry stays the answer until the
-    /// decision is readable, as its announcement waits (`load::owed`).
+    /// decision is readable, as its announcement waits (`Source::owed`).
     pub async fn load(
         &self,
         source: Source,
@@ -56,7 +56,7 @@ impl Shared {
         let window = self.window();
         let loading = async {
             let view = source.load(&self.pool, &window).await?;
-            if behind_pending && view.body.is_some() && load::owed(&self.pool, source).await? {
+            if behind_pending && view.body.is_some() && source.owed(&self.pool).await? {
                 return Ok::<View, sqlx::Error>(View::not_found());
             }
             Ok(view)

@@ -59,4 +59,17 @@ impl Source {
             Source::Charge(user, id) => load::charge(pool, user, id).await,
         }
     }
+
+    /// Whether a committed batch still owes Redis this entry: asked of the
+    /// kinds a caller polls after a `202`, false for the rest.
+    pub async fn owed(self, pool: &PgPool) -> Result<bool, sqlx::Error> {
+        match self {
+            Source::Reservation(id) => load::owed_reservation(pool, id).await,
+            Source::Payment(id) => load::owed_payment(pool, id).await,
+            Source::Charge(user, id) => load::owed_charge(pool, user, id).await,
+            Source::Concerts | Source::Schedules(_) | Source::Seats(_) | Source::Balance(_) => {
+                Ok(false)
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ mod window;
 mod wire;
 
 pub use catalog::{concerts, schedules};
-pub use owed::owed;
+pub use owed::{owed_charge, owed_payment, owed_reservation};
 pub use payments::{payment, pending_payment};
 pub use reservations::{pending_reservation, reservation};
 pub use seats::seat_map;
