@@ -409,10 +409,12 @@ async fn main() {
         return;
     }
     let partitions = env_number("BENCH_PARTITIONS", 6).to_string();
-    // The snapshot cadence from the environment, to compare cadences.
+    // The snapshot cadence and the parking wait from the environment, to
+    // compare settings.
     let cadence: Vec<(&str, String)> = [
         "PROJECTOR_SNAPSHOT_EVERY_RECORDS",
         "PROJECTOR_SNAPSHOT_EVERY_SECONDS",
+        "PROJECTOR_PARK_AFTER_SECONDS",
     ]
     .into_iter()
     .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))

@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod folds;
 pub mod metrics;
+pub mod parking;
 pub mod pipeline;
 pub mod reader;
 pub mod record;

@@ -25,6 +25,9 @@ pub struct ProjectorMetrics {
     pub rebuilt_records: IntCounter,
     pub snapshots_taken: IntCounter,
     pub snapshots_restored: IntCounter,
+    pub aggregates_let_go: IntCounter,
+    pub aggregates_brought_back: IntCounter,
+    pub aggregates_held: IntGauge,
     pub snapshots_unreadable: IntCounterVec,
     pub batch_duration: Histogram,
     pub batch_size: Histogram,
@@ -114,6 +117,18 @@ impl ProjectorMetrics {
                 "ticketfold_projector_snapshots_restored_total",
                 "Partition states read from a snapshot when taking a partition",
             )?,
+            aggregates_let_go: IntCounter::new(
+                "ticketfold_projector_aggregates_let_go_total",
+                "Aggregates (wallets, schedules, concerts) that left memory for Postgres after resting PROJECTOR_PARK_AFTER_SECONDS",
+            )?,
+            aggregates_brought_back: IntCounter::new(
+                "ticketfold_projector_aggregates_brought_back_total",
+                "Parked aggregates read back from Postgres because a record touched them",
+            )?,
+            aggregates_held: IntGauge::new(
+                "ticketfold_projector_aggregates_held",
+                "Aggregates in memory, over the partitions this projector folds",
+            )?,
             snapshots_unreadable: IntCounterVec::new(
                 Opts::new(
                     "ticketfold_projector_snapshots_unreadable_total",
@@ -175,6 +190,9 @@ impl ProjectorMetrics {
         registry.register(Box::new(metrics.rebuilt_records.clone()))?;
         registry.register(Box::new(metrics.snapshots_taken.clone()))?;
         registry.register(Box::new(metrics.snapshots_restored.clone()))?;
+        registry.register(Box::new(metrics.aggregates_let_go.clone()))?;
+        registry.register(Box::new(metrics.aggregates_brought_back.clone()))?;
+        registry.register(Box::new(metrics.aggregates_held.clone()))?;
         registry.register(Box::new(metrics.snapshots_unreadable.clone()))?;
         registry.register(Box::new(metrics.batch_duration.clone()))?;
         registry.register(Box::new(metrics.batch_size.clone()))?;

@@ -119,6 +119,11 @@ impl SeatInventory {
         self.open.as_ref()?.payments.get(&id)
     }
 
+    /// Every payment the schedule took up, in id order.
+    pub fn payment_ids(&self) -> impl Iterator<Item = PaymentId> + '_ {
+        self.open.iter().flat_map(|o| o.payments.keys().copied())
+    }
+
     /// Holds of `user` that count toward the hold limit at `at`.
     pub fn live_holds(&self, user: UserId, at: DateTime<Utc>) -> usize {
         self.open.as_ref().map_or(0, |o| o.live_holds(user, at))

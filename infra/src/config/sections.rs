@@ -270,6 +270,11 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
                 "PROJECTOR_SNAPSHOT_EVERY_SECONDS",
                 DEFAULT_SNAPSHOT_EVERY_SECONDS,
             )?,
+            park_after_seconds: vars.at_least(
+                "PROJECTOR_PARK_AFTER_SECONDS",
+                DEFAULT_PARK_AFTER_SECONDS,
+                0,
+            )?,
         })
     }
 }

@@ -44,6 +44,12 @@ pub const DEFAULT_SNAPSHOT_EVERY_RECORDS: u64 = 20_000;
 /// often, so a quiet partition's restart folds only the last minute of its
 /// records, at the cost of one state write per partition per minute.
 pub const DEFAULT_SNAPSHOT_EVERY_SECONDS: u64 = 60;
+/// An aggregate (a wallet, a schedule, a concert) the projector has not
+/// touched for this long leaves memory for Postgres and comes back when a
+/// record touches it again (issue 14 point 2): a minute keeps every fan
+/// mid-purchase and every schedule on sale in memory, and lets a season's
+/// closed schedules and resting wallets go.
+pub const DEFAULT_PARK_AFTER_SECONDS: u64 = 60;
 
 /// The Postgres connection, validated as a `postgres://` URL at load time so
 /// a typo stops start-up instead of surfacing as a connect failure later.
@@ -169,13 +175,16 @@ impl fmt::Debug for DatabaseSettings {
     }
 }
 
-/// When the projector snapshots a partition's decision state (in the batch
-/// transaction that stores its offset): after `every_records` records, or
-/// after `every_seconds` of folding if it folded any record meanwhile.
+/// Where the projector keeps a partition's decision state besides memory.
+/// A snapshot of it is taken after `every_records` records, or after
+/// `every_seconds` of folding if it folded any record meanwhile; an
+/// aggregate untouched for `park_after_seconds` leaves memory for its row
+/// (0: at the end of every batch, as the tests use it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotSettings {
     pub every_records: u64,
     pub every_seconds: u64,
+    pub park_after_seconds: u64,
 }
 
 #[derive(Debug, Clone)]

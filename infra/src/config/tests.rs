@@ -47,7 +47,8 @@ fn defaults_apply_when_only_the_secret_is_set() {
         settings.snapshots,
         SnapshotSettings {
             every_records: 20_000,
-            every_seconds: 60
+            every_seconds: 60,
+            park_after_seconds: 60
         }
     );
     assert_eq!(

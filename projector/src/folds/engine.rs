@@ -122,7 +122,9 @@ impl Engine {
         };
         let event_type = decoded.event.event_type();
         name_in_span(&span, &decoded);
-        if !state.first_sighting(decoded.envelope.event_id) {
+        // A record's key is its payload's aggregate id (`decode` checks).
+        let key = Some(decoded.event.key_id());
+        if !state.first_sighting(key, decoded.envelope.event_id) {
             tracing::debug!("record seen before; dropped");
             return folded(Some(event_type), Fate::Duplicate);
         }
@@ -248,13 +250,20 @@ fn refuse_unreadable(
     let Some(asked) = poison::asked_of(record) else {
         return;
     };
-    if !state.first_sighting(asked.command_id) {
+    if !state.first_sighting(record_key(record), asked.command_id) {
         return;
     }
     let detail = readable(&format!("the command's record cannot be read: {reason}"));
     produced
         .changes
         .outcome(asked.refused_with(ErrorCode::ValidationFailed, detail));
+}
+
+/// The aggregate a record's key names, when it names one: the id its
+/// readable copies are filed under.
+pub fn record_key(record: &Record) -> Option<uuid::Uuid> {
+    let key = std::str::from_utf8(record.key.as_deref()?).ok()?;
+    uuid::Uuid::parse_str(key).ok()
 }
 
 /// A request the command API should never have appended still gets an

@@ -26,6 +26,6 @@ mod withdrawal;
 
 pub use decisions::Asked;
 pub use decode::{decode, Decoded, MAX_RECORD_BYTES};
-pub use engine::{Engine, Fate, Folded};
+pub use engine::{record_key, Engine, Fate, Folded};
 pub use produced::{FollowUp, Payer, Produced};
-pub use state::{PartitionState, PaymentRequest};
+pub use state::{Parked, PartitionState, PaymentRequest};

@@ -42,7 +42,8 @@ pub(super) fn fold(
         tracing::warn!(command_id = %request.event_id, "a withdrawal of a record that is no request; ignored");
         return;
     };
-    if !state.first_sighting(request.event_id) {
+    // Filed under the aggregate its request (and the withdrawal) is keyed by.
+    if !state.first_sighting(Some(event.key_id()), request.event_id) {
         tracing::debug!(command_id = %request.event_id, "decided before its withdrawal, which changes nothing");
         return;
     }

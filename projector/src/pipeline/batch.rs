@@ -21,6 +21,7 @@ use super::take_over::{Rebuilder, TakeOverError, TakenOver};
 use super::{offsets, owed, CatchUp, Effects, States};
 use crate::changes;
 use crate::folds::{Engine, Fate, FollowUp, PartitionState, Payer, Produced};
+use crate::parking::{self, Parking};
 use crate::reader::ReadError;
 use crate::record::Record;
 use crate::snapshots::SnapshotSchedule;
@@ -56,6 +57,10 @@ pub struct BatchOutcome {
     pub unreadable_snapshots: Vec<&'static str>,
     /// Snapshots written with the batch.
     pub snapshots_taken: u64,
+    /// Aggregates read back from Postgres to fold the batch.
+    pub brought_back: u64,
+    /// Aggregates that left memory with the batch.
+    pub let_go: u64,
     /// The batch's follow-ups as the records they became in the log.
     pub appended: Vec<Record>,
 }
@@ -88,6 +93,7 @@ pub struct Projection {
     pub engine: Engine,
     pub catch_up: CatchUp,
     pub snapshots: SnapshotSchedule,
+    pub parking: Parking,
 }
 
 impl Projection {
@@ -105,6 +111,7 @@ impl Projection {
         if result.is_err() {
             for record in records {
                 states.remove(&record.at());
+                self.parking.forget(&record.at());
             }
         }
         result
@@ -186,6 +193,9 @@ impl Projection {
         for (at, records) in &by_partition {
             let start = stored[at];
             let state = states.entry(at.clone()).or_default();
+            outcome.brought_back +=
+                parking::bring_back(&mut tx, &self.group, at, state, records.iter().copied())
+                    .await? as u64;
             for record in records {
                 if record.offset < state.next_offset() {
                     outcome.skipped.push(record.topic.clone());
@@ -200,6 +210,9 @@ impl Projection {
                         .read(at, state.next_offset(), record.offset)
                         .await?;
                     tracing::info!(topic = %at.topic, partition = at.partition, from = state.next_offset(), to = record.offset, read = missing.len(), "records the consumer passed by, read from the log");
+                    outcome.brought_back +=
+                        parking::bring_back(&mut tx, &self.group, at, state, &missing).await?
+                            as u64;
                     for missing in &missing {
                         self.fold_live(state, missing, &mut produced, &mut outcome);
                     }
@@ -210,6 +223,10 @@ impl Projection {
                 self.fold_live(state, record, &mut produced, &mut outcome);
             }
             let next = state.next_offset();
+            if let Some(below) = self.parking.due(at, next) {
+                outcome.let_go +=
+                    parking::let_go(&mut tx, &self.group, at, state, below).await? as u64;
+            }
             if next != start {
                 offsets::store(&mut tx, &self.group, at, next).await?;
                 if self.snapshots.due(at, next) {

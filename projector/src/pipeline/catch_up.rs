@@ -4,16 +4,24 @@
 //! their follow-ups are on the log already), so the state is exactly what
 //! it was when those records were first folded, on whichever instance.
 
+use std::collections::BTreeMap;
+
 use infra::config::KafkaSettings;
 use infra::kafka::TopicPartition;
+use sqlx::PgConnection;
 
+use super::take_over::TakeOverError;
 use super::States;
 use crate::folds::{Engine, Produced};
+use crate::parking;
 use crate::reader::{LogReader, ReadError, Stretch};
 use crate::record::Record;
 
 /// Records folded between throwing away what they produced.
 const SCRATCH_RECORDS: u64 = 4096;
+/// Records read before they are folded, so the parked aggregates they
+/// touch are read back in one query per partition.
+const CHUNK_RECORDS: usize = 1024;
 
 #[derive(Clone)]
 pub struct CatchUp {
@@ -29,14 +37,17 @@ impl CatchUp {
         }
     }
 
-    /// Brings each partition's state from its own next offset up to `to`.
-    /// Answers how many records were folded again.
+    /// Brings each partition's state from its own next offset up to `to`,
+    /// reading back through `conn` the parked aggregates of `group` the
+    /// records touch. Answers how many records were folded again.
     pub async fn run(
         &self,
+        conn: &mut PgConnection,
+        group: &str,
         engine: &Engine,
         states: &mut States,
         stretches: &[(TopicPartition, i64, i64)],
-    ) -> Result<u64, ReadError> {
+    ) -> Result<u64, TakeOverError> {
         tracing::info!(?stretches, "rebuilding partition state from the log");
         let wanted: Vec<Stretch> = stretches
             .iter()
@@ -50,28 +61,50 @@ impl CatchUp {
         let mut reader = LogReader::open(&self.kafka, &self.client_id, &wanted)?;
         let mut scratch = Produced::without_follow_ups();
         let mut folded = 0;
-        while let Some(record) = reader.next().await? {
-            let Some(state) = states.get_mut(&record.at()) else {
-                continue;
-            };
-            if record.offset < state.next_offset() {
-                continue;
+        let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
+        loop {
+            chunk.clear();
+            while chunk.len() < CHUNK_RECORDS {
+                match reader.next().await? {
+                    Some(record) => chunk.push(record),
+                    None => break,
+                }
             }
-            engine.fold(state, &record, &mut scratch);
-            folded += 1;
-            if folded % SCRATCH_RECORDS == 0 {
-                scratch = Produced::without_follow_ups();
+            if chunk.is_empty() {
+                break;
+            }
+            let mut by_partition: BTreeMap<TopicPartition, Vec<&Record>> = BTreeMap::new();
+            for record in &chunk {
+                by_partition.entry(record.at()).or_default().push(record);
+            }
+            for (at, records) in by_partition {
+                if let Some(state) = states.get_mut(&at) {
+                    parking::bring_back(conn, group, &at, state, records).await?;
+                }
+            }
+            for record in &chunk {
+                let Some(state) = states.get_mut(&record.at()) else {
+                    continue;
+                };
+                if record.offset < state.next_offset() {
+                    continue;
+                }
+                engine.fold(state, record, &mut scratch);
+                folded += 1;
+                if folded % SCRATCH_RECORDS == 0 {
+                    scratch = Produced::without_follow_ups();
+                }
             }
         }
         for (at, _, to) in stretches {
             let reached = states.get(at).map_or(0, |s| s.next_offset());
             if reached != *to {
-                return Err(ReadError::Short {
+                return Err(TakeOverError::Rebuild(ReadError::Short {
                     topic: at.topic.clone(),
                     partition: at.partition,
                     reached,
                     wanted: *to,
-                });
+                }));
             }
         }
         Ok(folded)

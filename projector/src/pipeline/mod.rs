@@ -50,6 +50,7 @@ use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::folds::Engine;
 use crate::metrics::ProjectorMetrics;
+use crate::parking::Parking;
 use crate::record::Record;
 use crate::snapshots::SnapshotSchedule;
 use stop::{stopped, wait_or_stop};
@@ -149,6 +150,7 @@ impl Pipeline {
             engine: Engine::new(&topics),
             catch_up: CatchUp::new(&settings.kafka, &group),
             snapshots: SnapshotSchedule::new(&settings.snapshots),
+            parking: Parking::new(&settings.snapshots),
             group,
         };
         Ok(Self {
@@ -413,6 +415,9 @@ impl Pipeline {
                         .observe(started.elapsed().as_secs_f64());
                     self.metrics.batch_size.observe(records.len() as f64);
                     self.account(&outcome);
+                    self.metrics
+                        .aggregates_held
+                        .set(states.values().map(|state| state.held()).sum::<usize>() as i64);
                     self.write_behind
                         .send(Readable {
                             changed: outcome.changed,
@@ -472,6 +477,10 @@ impl Pipeline {
         }
         self.metrics.rebuilt_records.inc_by(outcome.rebuilt);
         self.metrics.snapshots_restored.inc_by(outcome.restored);
+        self.metrics.aggregates_let_go.inc_by(outcome.let_go);
+        self.metrics
+            .aggregates_brought_back
+            .inc_by(outcome.brought_back);
         self.metrics.snapshots_taken.inc_by(outcome.snapshots_taken);
         for reason in &outcome.unreadable_snapshots {
             self.metrics

@@ -80,7 +80,10 @@ impl Rebuilder<'_> {
             taken.stored.insert(at.clone(), offset);
         }
         if !stale.is_empty() {
-            taken.rebuilt = self.catch_up.run(self.engine, states, &stale).await?;
+            taken.rebuilt = self
+                .catch_up
+                .run(conn, self.group, self.engine, states, &stale)
+                .await?;
         }
         Ok(taken)
     }

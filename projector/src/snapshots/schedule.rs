@@ -90,6 +90,7 @@ mod tests {
         SnapshotSchedule::new(&SnapshotSettings {
             every_records,
             every_seconds,
+            park_after_seconds: 60,
         })
     }
 

@@ -89,8 +89,16 @@ async fn folded(
     let from = state.next_offset();
     let mut states = States::new();
     states.insert(at.clone(), state);
+    let mut conn = log.pool.acquire().await.unwrap();
+    let group = group_id(&log.env.settings);
     let folded = catch_up
-        .run(&engine, &mut states, &[(at.clone(), from, to)])
+        .run(
+            &mut conn,
+            &group,
+            &engine,
+            &mut states,
+            &[(at.clone(), from, to)],
+        )
         .await
         .expect("the log folds");
     (states.remove(at).unwrap(), folded)

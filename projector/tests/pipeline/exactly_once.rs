@@ -6,6 +6,7 @@
 use chrono::Utc;
 use infra::kafka::TopicPartition;
 use projector::folds::Engine;
+use projector::parking::Parking;
 use projector::pipeline::{CatchUp, Projection, States};
 use projector::record::Record;
 use projector::snapshots::SnapshotSchedule;
@@ -39,6 +40,7 @@ fn projection(log: &TestLog, group: &str) -> Projection {
         engine: Engine::new(&log.topics),
         catch_up: CatchUp::new(&log.env.settings.kafka, group),
         snapshots: SnapshotSchedule::new(&log.env.settings.snapshots),
+        parking: Parking::new(&log.env.settings.snapshots),
     }
 }
 

@@ -13,6 +13,7 @@ mod holds;
 mod leases;
 mod operations;
 mod ownership;
+mod parking;
 mod payments;
 mod poison;
 mod process;

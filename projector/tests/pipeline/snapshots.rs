@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use infra::kafka::TopicPartition;
 use projector::checksum;
 use projector::folds::{Engine, PartitionState};
+use projector::parking::Parking;
 use projector::pipeline::{group_id, CatchUp, Projection, States};
 use projector::replay::{self, ReplayOptions};
 use projector::snapshots::SnapshotSchedule;
@@ -30,7 +31,7 @@ async fn spawn_log_snapshotting_every(records: u64) -> TestLog {
     .await
 }
 
-fn projection(log: &TestLog) -> Projection {
+pub fn projection(log: &TestLog) -> Projection {
     let settings = &log.env.settings;
     let group = group_id(settings);
     Projection {
@@ -38,12 +39,13 @@ fn projection(log: &TestLog) -> Projection {
         engine: Engine::new(&log.topics),
         catch_up: CatchUp::new(&settings.kafka, &group),
         snapshots: SnapshotSchedule::new(&settings.snapshots),
+        parking: Parking::new(&settings.snapshots),
         group,
     }
 }
 
 /// Every partition that holds records, with its stored offset.
-async fn stored_offsets(log: &TestLog) -> BTreeMap<TopicPartition, i64> {
+pub async fn stored_offsets(log: &TestLog) -> BTreeMap<TopicPartition, i64> {
     let rows: Vec<(String, i32, i64)> = sqlx::query_as(
         "SELECT topic, partition, next_offset FROM projector_offsets WHERE next_offset > 0",
     )
@@ -56,7 +58,7 @@ async fn stored_offsets(log: &TestLog) -> BTreeMap<TopicPartition, i64> {
 }
 
 /// The offsets a partition's snapshots stand for, newest first.
-async fn snapshot_offsets(log: &TestLog, at: &TopicPartition) -> Vec<i64> {
+pub async fn snapshot_offsets(log: &TestLog, at: &TopicPartition) -> Vec<i64> {
     sqlx::query_scalar(
         "SELECT next_offset FROM projector_snapshots WHERE topic = $1 AND partition = $2
          ORDER BY next_offset DESC",
@@ -69,13 +71,20 @@ async fn snapshot_offsets(log: &TestLog, at: &TopicPartition) -> Vec<i64> {
 }
 
 /// The partition's state folded from offset 0 up to `to`, no snapshot used.
-async fn folded_from_zero(log: &TestLog, at: &TopicPartition, to: i64) -> PartitionState {
+pub async fn folded_from_zero(log: &TestLog, at: &TopicPartition, to: i64) -> PartitionState {
     let projection = projection(log);
     let mut states = States::new();
     states.insert(at.clone(), PartitionState::default());
+    let mut conn = log.pool.acquire().await.unwrap();
     let folded = projection
         .catch_up
-        .run(&projection.engine, &mut states, &[(at.clone(), 0, to)])
+        .run(
+            &mut conn,
+            &projection.group,
+            &projection.engine,
+            &mut states,
+            &[(at.clone(), 0, to)],
+        )
         .await
         .expect("the log folds");
     assert_eq!(folded, to as u64, "every record before {to} folded");
@@ -83,7 +92,7 @@ async fn folded_from_zero(log: &TestLog, at: &TopicPartition, to: i64) -> Partit
 }
 
 /// The live tables equal a replay of the whole log from offset 0.
-async fn assert_replay_matches_live(log: &TestLog, schema: &str) {
+pub async fn assert_replay_matches_live(log: &TestLog, schema: &str) {
     let live = checksum::compute(&checksum::pool_for(&log.env.settings.database, None))
         .await
         .unwrap();

@@ -1,0 +1,146 @@
+//! When a partition's resting aggregates leave memory.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use infra::config::SnapshotSettings;
+use infra::kafka::TopicPartition;
+
+/// How often a partition's position is noted, and so how often it is
+/// swept: each sweep walks the aggregates in memory.
+const MARK_EVERY: Duration = Duration::from_secs(1);
+
+/// Per partition, where it stood when, so "untouched for a minute" can be
+/// asked of the offsets aggregates remember. Shared by the clones of a
+/// projection.
+#[derive(Debug, Clone)]
+pub struct Parking {
+    after: Duration,
+    marks: Arc<Mutex<HashMap<TopicPartition, Marks>>>,
+}
+
+#[derive(Debug, Default)]
+struct Marks {
+    /// `(when, next offset)`, oldest first, at most one per `MARK_EVERY`.
+    points: VecDeque<(Instant, i64)>,
+    /// The offset the last sweep let go below.
+    swept_below: i64,
+}
+
+impl Parking {
+    pub fn new(settings: &SnapshotSettings) -> Self {
+        Self {
+            after: Duration::from_secs(settings.park_after_seconds),
+            marks: Arc::default(),
+        }
+    }
+
+    /// The partition stands at `next` after a batch. Answers the offset
+    /// below which aggregates untouched since have rested long enough to
+    /// leave memory, when that moved since the last sweep.
+    pub fn due(&self, at: &TopicPartition, next: i64) -> Option<i64> {
+        self.due_at(at, next, Instant::now())
+    }
+
+    fn due_at(&self, at: &TopicPartition, next: i64, now: Instant) -> Option<i64> {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        let marks = marks.entry(at.clone()).or_default();
+        let below = if self.after.is_zero() {
+            next
+        } else {
+            if marks
+                .points
+                .back()
+                .is_none_or(|(when, _)| now.duration_since(*when) >= MARK_EVERY)
+            {
+                marks.points.push_back((now, next));
+            }
+            let rested = now.checked_sub(self.after)?;
+            // The newest mark old enough; older ones are no longer needed.
+            while marks.points.get(1).is_some_and(|(when, _)| *when <= rested) {
+                marks.points.pop_front();
+            }
+            match marks.points.front() {
+                Some((when, offset)) if *when <= rested => *offset,
+                _ => return None,
+            }
+        };
+        (below > marks.swept_below).then(|| {
+            marks.swept_below = below;
+            below
+        })
+    }
+
+    /// Forgets where the partition stood: its state was thrown away or
+    /// handed over, and aggregates read back count from now.
+    pub fn forget(&self, at: &TopicPartition) {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        marks.remove(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parking(after: u64) -> Parking {
+        Parking::new(&SnapshotSettings {
+            every_records: 1,
+            every_seconds: 1,
+            park_after_seconds: after,
+        })
+    }
+
+    #[test]
+    fn nothing_leaves_before_it_rested_the_whole_while_then_what_was_there_then() {
+        let parking = parking(60);
+        let at = TopicPartition::new("t", 0);
+        let start = Instant::now();
+        assert_eq!(parking.due_at(&at, 100, start), None);
+        assert_eq!(
+            parking.due_at(&at, 250, start + Duration::from_secs(30)),
+            None
+        );
+        // A minute after the first mark: what was untouched then has rested.
+        assert_eq!(
+            parking.due_at(&at, 400, start + Duration::from_secs(60)),
+            Some(100)
+        );
+        // Asked again at once: nothing moved, no sweep.
+        assert_eq!(
+            parking.due_at(&at, 400, start + Duration::from_secs(60)),
+            None
+        );
+        assert_eq!(
+            parking.due_at(&at, 500, start + Duration::from_secs(95)),
+            Some(250)
+        );
+    }
+
+    #[test]
+    fn with_no_wait_every_batch_lets_go_of_everything_folded_so_far() {
+        let parking = parking(0);
+        let at = TopicPartition::new("t", 0);
+        assert_eq!(parking.due(&at, 5), Some(5));
+        assert_eq!(parking.due(&at, 5), None);
+        assert_eq!(parking.due(&at, 9), Some(9));
+    }
+
+    #[test]
+    fn a_forgotten_partition_counts_again_from_its_next_mark() {
+        let parking = parking(10);
+        let at = TopicPartition::new("t", 0);
+        let start = Instant::now();
+        parking.due_at(&at, 10, start);
+        parking.forget(&at);
+        assert_eq!(
+            parking.due_at(&at, 20, start + Duration::from_secs(10)),
+            None
+        );
+        assert_eq!(
+            parking.due_at(&at, 30, start + Duration::from_secs(20)),
+            Some(20)
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! Aggregates that rest leave memory and come back when touched (issue 14
+//! point 2): with `PROJECTOR_PARK_AFTER_SECONDS=0` every aggregate leaves
+//! at the end of every batch, so every record after the first of its
+//! aggregate is decided on a state read back from Postgres.
+
+use std::collections::BTreeMap;
+
+use projector::parking::bring_back_keys;
+use projector::pipeline::{group_id, States};
+use uuid::Uuid;
+
+use crate::helpers::{sample, spawn_log_with, total, TestLog};
+use crate::snapshots::{
+    assert_replay_matches_live, folded_from_zero, projection, snapshot_offsets, stored_offsets,
+};
+use crate::workload::{assert_books_balance, Workload};
+
+const LET_GO: &str = "ticketfold_projector_aggregates_let_go_total";
+const BROUGHT_BACK: &str = "ticketfold_projector_aggregates_brought_back_total";
+const HELD: &str = "ticketfold_projector_aggregates_held";
+const DUPLICATES: &str = "ticketfold_projector_duplicate_records_total";
+
+async fn spawn_log_parking_at_once() -> TestLog {
+    spawn_log_with(&[
+        ("PROJECTOR_PARK_AFTER_SECONDS", "0"),
+        ("PROJECTOR_SNAPSHOT_EVERY_RECORDS", "7"),
+        ("PROJECTOR_SNAPSHOT_EVERY_SECONDS", "86400"),
+    ])
+    .await
+}
+
+/// Every aggregate key parked in `at`.
+async fn parked_keys(log: &TestLog, topic: &str, partition: i32) -> Vec<Uuid> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT key FROM projector_parked WHERE topic = $1 AND partition = $2",
+    )
+    .bind(topic)
+    .bind(partition)
+    .fetch_all(&log.pool)
+    .await
+    .unwrap()
+}
+
+/// The state a take-over of `at` reaches, with every parked aggregate read
+/// back as it stood there.
+async fn taken_over_whole(log: &TestLog, at: &infra::kafka::TopicPartition) -> (States, u64) {
+    let mut states = States::new();
+    let taken = projection(log)
+        .take_over(&mut states, std::slice::from_ref(at))
+        .await
+        .unwrap();
+    assert!(taken.unreadable.is_empty(), "{:?}", taken.unreadable);
+    let keys = parked_keys(log, &at.topic, at.partition).await;
+    let mut conn = log.pool.acquire().await.unwrap();
+    let state = states.get_mut(at).unwrap();
+    bring_back_keys(&mut conn, &group_id(&log.env.settings), at, state, keys)
+        .await
+        .unwrap();
+    (states, taken.restored)
+}
+
+#[tokio::test]
+async fn aggregates_that_leave_memory_after_every_batch_come_back_deciding_the_same() {
+    let log = spawn_log_parking_at_once().await;
+    let projector = log.spawn_projector().await;
+    let schedules = [log.open_schedule(8).await, log.open_schedule(8).await];
+    let workload = Workload::cycles(&schedules, 12, 8, 7, 2);
+    for round in 0..4 {
+        workload.append_round(&log, round).await;
+    }
+    log.settled().await;
+    let metrics = projector.metrics().await;
+    assert!(sample(&metrics, LET_GO) > 0.0, "aggregates left memory");
+    assert!(sample(&metrics, BROUGHT_BACK) > 0.0, "and came back");
+    projector.stop().await;
+
+    // A restarted projector reads its state from snapshots that lack the
+    // parked aggregates, and brings them back as records touch them.
+    let restarted = log.spawn_projector().await;
+    for round in 4..8 {
+        workload.append_round(&log, round).await;
+    }
+    log.settled().await;
+
+    // A request appended again after its wallet left memory is still known.
+    let charge = &workload.rounds[0][0];
+    let entries = log.count("SELECT count(*) FROM wallet_entries").await;
+    let duplicates = total(&restarted.metrics().await, DUPLICATES);
+    log.append_envelope(charge).await;
+    log.settled().await;
+    let metrics = restarted.metrics().await;
+    assert_eq!(total(&metrics, DUPLICATES), duplicates + 1.0);
+    assert_eq!(
+        log.count("SELECT count(*) FROM wallet_entries").await,
+        entries
+    );
+    // Nothing is left in memory between batches.
+    assert_eq!(sample(&metrics, HELD), 0.0);
+    assert!(sample(&metrics, BROUGHT_BACK) > 0.0);
+    restarted.stop().await;
+    assert_books_balance(&log).await;
+
+    // A take-over from the newest snapshot, then from an older one whose
+    // tail passes rows parked after it, reaches the state of a fold from 0.
+    let stored: BTreeMap<_, _> = stored_offsets(&log).await;
+    let mut restored = 0;
+    for (at, next) in &stored {
+        let from_zero = folded_from_zero(&log, at, *next).await;
+        let (states, from_snapshot) = taken_over_whole(&log, at).await;
+        assert_eq!(states[at], from_zero, "{at:?} from its newest snapshot");
+        restored += from_snapshot;
+
+        let snapshots = snapshot_offsets(&log, at).await;
+        if snapshots.len() < 2 {
+            continue;
+        }
+        let later_rows: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM projector_parked
+             WHERE topic = $1 AND partition = $2 AND parked_at > $3",
+        )
+        .bind(&at.topic)
+        .bind(at.partition)
+        .bind(snapshots[1])
+        .fetch_one(&log.pool)
+        .await
+        .unwrap();
+        assert!(
+            later_rows > 0,
+            "{at:?}: rows parked after the older snapshot"
+        );
+        sqlx::query(
+            "DELETE FROM projector_snapshots WHERE topic = $1 AND partition = $2 AND next_offset = $3",
+        )
+        .bind(&at.topic)
+        .bind(at.partition)
+        .bind(snapshots[0])
+        .execute(&log.pool)
+        .await
+        .unwrap();
+        let (states, _) = taken_over_whole(&log, at).await;
+        assert_eq!(states[at], from_zero, "{at:?} from an older snapshot");
+    }
+    assert!(restored > 0, "some partition had a snapshot");
+
+    // Superseded rows are pruned: at most one row per aggregate stands at
+    // or before a partition's oldest kept snapshot.
+    let kept_too_many: i64 = log
+        .count(
+            "SELECT count(*) FROM (
+                 SELECT p.topic, p.partition, p.key FROM projector_parked p
+                 WHERE p.parked_at <= (SELECT min(next_offset) FROM projector_snapshots s
+                                       WHERE s.topic = p.topic AND s.partition = p.partition)
+                 GROUP BY 1, 2, 3 HAVING count(*) > 1
+             ) superseded",
+        )
+        .await;
+    assert_eq!(kept_too_many, 0);
+
+    // The tables are those of a replay from offset 0.
+    assert_replay_matches_live(&log, "replay_parking").await;
+}
