@@ -5,8 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use infra::kafka::TopicPartition;
+use projector::folds::PartitionState;
 use projector::parking::bring_back_keys;
 use projector::pipeline::{group_id, States};
+use projector::snapshots::restore;
 use uuid::Uuid;
 
 use crate::helpers::{sample, spawn_log_with, total, TestLog};
@@ -41,9 +44,43 @@ async fn parked_keys(log: &TestLog, topic: &str, partition: i32) -> Vec<Uuid> {
     .unwrap()
 }
 
+/// The state of `at` at offset `to`, folded from its snapshot standing at
+/// `snapshot`, with every parked aggregate read back as it stood at `to`.
+async fn from_snapshot_to(
+    log: &TestLog,
+    at: &TopicPartition,
+    snapshot: i64,
+    to: i64,
+) -> PartitionState {
+    let group = group_id(&log.env.settings);
+    let mut conn = log.pool.acquire().await.unwrap();
+    let restored = restore(&mut conn, &group, at, 0, snapshot).await.unwrap();
+    let mut states = States::new();
+    states.insert(at.clone(), restored.state.expect("the snapshot reads"));
+    assert_eq!(states[at].next_offset(), snapshot);
+    let projection = projection(log);
+    projection
+        .catch_up
+        .run(
+            &mut conn,
+            &group,
+            &projection.engine,
+            &mut states,
+            &[(at.clone(), snapshot, to)],
+        )
+        .await
+        .unwrap();
+    let mut state = states.remove(at).unwrap();
+    let keys = parked_keys(log, &at.topic, at.partition).await;
+    bring_back_keys(&mut conn, &group, at, &mut state, keys)
+        .await
+        .unwrap();
+    state
+}
+
 /// The state a take-over of `at` reaches, with every parked aggregate read
 /// back as it stood there.
-async fn taken_over_whole(log: &TestLog, at: &infra::kafka::TopicPartition) -> (States, u64) {
+async fn taken_over_whole(log: &TestLog, at: &TopicPartition) -> (States, u64) {
     let mut states = States::new();
     let taken = projection(log)
         .take_over(&mut states, std::slice::from_ref(at))
@@ -127,6 +164,14 @@ async fn aggregates_that_leave_memory_after_every_batch_come_back_deciding_the_s
         assert!(
             later_rows > 0,
             "{at:?}: rows parked after the older snapshot"
+        );
+        // Halfway from the older snapshot, rows parked later are not read:
+        // each aggregate comes back as it stood there.
+        let halfway = (snapshots[1] + next) / 2;
+        assert_eq!(
+            from_snapshot_to(&log, at, snapshots[1], halfway).await,
+            folded_from_zero(&log, at, halfway).await,
+            "{at:?} halfway from an older snapshot"
         );
         sqlx::query(
             "DELETE FROM projector_snapshots WHERE topic = $1 AND partition = $2 AND next_offset = $3",
