@@ -167,3 +167,22 @@ pub async fn prune(
     .await?;
     Ok(deleted.rows_affected())
 }
+
+/// [`prune`] on a task of its own; a failure is logged and left for the
+/// next snapshot's turn.
+pub fn prune_later(pool: sqlx::PgPool, group: String, at: TopicPartition) {
+    tokio::spawn(async move {
+        let pruned = async {
+            let mut conn = pool.acquire().await?;
+            prune(&mut conn, &group, &at).await
+        };
+        match pruned.await {
+            Ok(deleted) => {
+                tracing::debug!(topic = %at.topic, partition = at.partition, deleted, "parked rows pruned")
+            }
+            Err(error) => {
+                tracing::warn!(%error, topic = %at.topic, partition = at.partition, "parked rows not pruned")
+            }
+        }
+    });
+}

@@ -10,7 +10,6 @@ use infra::config::KafkaSettings;
 use infra::kafka::TopicPartition;
 use sqlx::PgConnection;
 
-use super::take_over::TakeOverError;
 use super::States;
 use crate::folds::{Engine, Produced};
 use crate::parking;
@@ -22,6 +21,15 @@ const SCRATCH_RECORDS: u64 = 4096;
 /// Records read before they are folded, so the parked aggregates they
 /// touch are read back in one query per partition.
 const CHUNK_RECORDS: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatchUpError {
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    /// Reading parked aggregates back failed.
+    #[error("postgres: {0}")]
+    Database(#[from] sqlx::Error),
+}
 
 #[derive(Clone)]
 pub struct CatchUp {
@@ -47,7 +55,7 @@ impl CatchUp {
         engine: &Engine,
         states: &mut States,
         stretches: &[(TopicPartition, i64, i64)],
-    ) -> Result<u64, TakeOverError> {
+    ) -> Result<u64, CatchUpError> {
         tracing::info!(?stretches, "rebuilding partition state from the log");
         let wanted: Vec<Stretch> = stretches
             .iter()
@@ -99,7 +107,7 @@ impl CatchUp {
         for (at, _, to) in stretches {
             let reached = states.get(at).map_or(0, |s| s.next_offset());
             if reached != *to {
-                return Err(TakeOverError::Rebuild(ReadError::Short {
+                return Err(CatchUpError::Read(ReadError::Short {
                     topic: at.topic.clone(),
                     partition: at.partition,
                     reached,

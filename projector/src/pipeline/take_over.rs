@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use infra::kafka::TopicPartition;
 use sqlx::PgConnection;
 
+use super::catch_up::CatchUpError;
 use super::offsets;
 use super::{CatchUp, States};
 use crate::folds::Engine;
@@ -33,6 +34,15 @@ pub enum TakeOverError {
     Database(#[from] sqlx::Error),
     #[error("rebuilding partition state: {0}")]
     Rebuild(#[from] ReadError),
+}
+
+impl From<CatchUpError> for TakeOverError {
+    fn from(error: CatchUpError) -> Self {
+        match error {
+            CatchUpError::Read(error) => TakeOverError::Rebuild(error),
+            CatchUpError::Database(error) => TakeOverError::Database(error),
+        }
+    }
 }
 
 /// What taking partitions over needs.

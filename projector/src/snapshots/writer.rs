@@ -65,9 +65,6 @@ impl SnapshotWrites {
             let stored = async {
                 let mut tx = pool.begin().await?;
                 save(&mut tx, &group, &at, next_offset, &encoded).await?;
-                // The oldest kept snapshot may have moved: parked rows
-                // older than any take-over can start from go with it.
-                crate::parking::prune(&mut tx, &group, &at).await?;
                 tx.commit().await
             };
             match stored.await {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use infra::kafka::TopicPartition;
 use projector::folds::PartitionState;
-use projector::parking::bring_back_keys;
+use projector::parking::{bring_back_keys, prune};
 use projector::pipeline::{group_id, States};
 use projector::snapshots::restore;
 use uuid::Uuid;
@@ -187,8 +187,16 @@ async fn aggregates_that_leave_memory_after_every_batch_come_back_deciding_the_s
     }
     assert!(restored > 0, "some partition had a snapshot");
 
-    // Superseded rows are pruned: at most one row per aggregate stands at
-    // or before a partition's oldest kept snapshot.
+    // Superseded rows are pruned (as each snapshot is taken, against the
+    // snapshots stored then; here once more against the last ones): at
+    // most one row per aggregate stands at or before a partition's oldest
+    // kept snapshot, and every take-over above still reads what it needs.
+    let mut conn = log.pool.acquire().await.unwrap();
+    for at in stored.keys() {
+        prune(&mut conn, &group_id(&log.env.settings), at)
+            .await
+            .unwrap();
+    }
     let kept_too_many: i64 = log
         .count(
             "SELECT count(*) FROM (
@@ -200,6 +208,14 @@ async fn aggregates_that_leave_memory_after_every_batch_come_back_deciding_the_s
         )
         .await;
     assert_eq!(kept_too_many, 0);
+    for (at, next) in &stored {
+        let (states, _) = taken_over_whole(&log, at).await;
+        assert_eq!(
+            states[at],
+            folded_from_zero(&log, at, *next).await,
+            "{at:?} after the prune"
+        );
+    }
 
     // The tables are those of a replay from offset 0.
     assert_replay_matches_live(&log, "replay_parking").await;
