@@ -1,11 +1,14 @@
 //! When a partition's resting aggregates leave memory.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use infra::config::SnapshotSettings;
 use infra::kafka::TopicPartition;
+use sqlx::PgPool;
+
+use super::store::prune;
 
 /// How often a partition's position is noted, and so how often it is
 /// swept: each sweep walks the aggregates in memory.
@@ -18,6 +21,8 @@ const MARK_EVERY: Duration = Duration::from_secs(1);
 pub struct Parking {
     after: Duration,
     marks: Arc<Mutex<HashMap<TopicPartition, Marks>>>,
+    /// Partitions whose rows are being pruned: one prune at a time each.
+    pruning: Arc<Mutex<HashSet<TopicPartition>>>,
 }
 
 #[derive(Debug, Default)]
@@ -33,6 +38,7 @@ impl Parking {
         Self {
             after: Duration::from_secs(settings.park_after_seconds),
             marks: Arc::default(),
+            pruning: Arc::default(),
         }
     }
 
@@ -70,6 +76,39 @@ impl Parking {
             marks.swept_below = below;
             below
         })
+    }
+
+    /// Prunes the partition's parked rows ([`prune`]) on a task of its own,
+    /// unless a prune of it is still running; a failure is logged and left
+    /// for the next snapshot's turn.
+    pub fn prune_later(&self, pool: PgPool, group: String, at: TopicPartition) {
+        if !self
+            .pruning
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(at.clone())
+        {
+            return;
+        }
+        let pruning = self.pruning.clone();
+        tokio::spawn(async move {
+            let pruned = async {
+                let mut conn = pool.acquire().await?;
+                prune(&mut conn, &group, &at).await
+            };
+            match pruned.await {
+                Ok(deleted) => {
+                    tracing::debug!(topic = %at.topic, partition = at.partition, deleted, "parked rows pruned")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, topic = %at.topic, partition = at.partition, "parked rows not pruned")
+                }
+            }
+            pruning
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&at);
+        });
     }
 
     /// Forgets where the partition stood: its state was thrown away or

@@ -255,7 +255,8 @@ impl Projection {
             // The oldest kept snapshot moves with each one stored: parked
             // rows no take-over can read any more are dropped, off the
             // fold's path.
-            parking::prune_later(self.pool.clone(), self.group.clone(), at.clone());
+            self.parking
+                .prune_later(self.pool.clone(), self.group.clone(), at.clone());
             self.snapshots.taken(at, *next);
             if let Some(state) = states.get(at) {
                 self.snapshots.writes().start(
