@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::folds::{record_key, Parked, PartitionState};
 use crate::record::Record;
-use crate::snapshots::{FORMAT_VERSION, KEPT};
+use crate::snapshots::{oldest_kept, FORMAT_VERSION};
 
 /// The most aggregates one batch lets go of: the rest follow in the next
 /// sweeps, so a partition that has just taken a large state over does not
@@ -143,19 +143,7 @@ pub async fn prune(
     group: &str,
     at: &TopicPartition,
 ) -> Result<u64, sqlx::Error> {
-    let oldest: Option<i64> = sqlx::query_scalar(
-        "SELECT min(next_offset) FROM (
-             SELECT next_offset FROM projector_snapshots
-             WHERE consumer_group = $1 AND topic = $2 AND partition = $3
-             ORDER BY next_offset DESC LIMIT $4
-         ) AS kept",
-    )
-    .bind(group)
-    .bind(&at.topic)
-    .bind(at.partition)
-    .bind(KEPT)
-    .fetch_one(&mut *conn)
-    .await?;
+    let oldest = oldest_kept(conn, group, at).await?;
     let Some(oldest) = oldest else {
         return Ok(0);
     };

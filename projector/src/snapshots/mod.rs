@@ -20,5 +20,5 @@ mod writer;
 pub use codec::{decode, encode, Encoded, Unreadable, FORMAT_VERSION};
 pub use restore::{restore, Restored};
 pub use schedule::SnapshotSchedule;
-pub use store::{save, StoredSnapshot, KEPT};
+pub use store::{oldest_kept, save, StoredSnapshot, KEPT};
 pub use writer::SnapshotWrites;

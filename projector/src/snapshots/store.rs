@@ -46,24 +46,41 @@ pub async fn save(
     .bind(&snapshot.body)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "DELETE FROM projector_snapshots
-         WHERE consumer_group = $1 AND topic = $2 AND partition = $3
-           AND next_offset < (
-               SELECT min(next_offset) FROM (
-                   SELECT next_offset FROM projector_snapshots
-                   WHERE consumer_group = $1 AND topic = $2 AND partition = $3
-                   ORDER BY next_offset DESC LIMIT $4
-               ) AS newest
-           )",
+    if let Some(oldest) = oldest_kept(conn, group, at).await? {
+        sqlx::query(
+            "DELETE FROM projector_snapshots
+             WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND next_offset < $4",
+        )
+        .bind(group)
+        .bind(&at.topic)
+        .bind(at.partition)
+        .bind(oldest)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The offset of the oldest snapshot of the partition still kept (the
+/// oldest a take-over may start from), if it has any.
+pub async fn oldest_kept(
+    conn: &mut PgConnection,
+    group: &str,
+    at: &TopicPartition,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT min(next_offset) FROM (
+             SELECT next_offset FROM projector_snapshots
+             WHERE consumer_group = $1 AND topic = $2 AND partition = $3
+             ORDER BY next_offset DESC LIMIT $4
+         ) AS kept",
     )
     .bind(group)
     .bind(&at.topic)
     .bind(at.partition)
     .bind(KEPT)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await
 }
 
 /// The newest snapshot of the partition standing for an offset in
