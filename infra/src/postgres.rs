@@ -8,7 +8,7 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor};
 
-use crate::config::{DatabaseSettings, RequestBounds};
+use crate::config::{DatabaseSettings, FoldCommit, RequestBounds};
 
 /// The schema every service shares, embedded at build time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -111,6 +111,21 @@ async fn connect_once(
 pub async fn connect(db: &DatabaseSettings) -> Result<PgPool, DatabaseError> {
     let options = db.connect_options();
     prove_answers(db, &options).await?;
+    Ok(pool_options(db).connect_lazy_with(options))
+}
+
+/// Opens the projector's fold pool, as `connect` does, with its sessions'
+/// `synchronous_commit` set as `commit` says (see `FoldCommit`). Only
+/// the fold may defer its flushes: its rows are all folded from the log
+/// again if lost. A service whose rows are its own (command-api's
+/// idempotency keys) keeps `connect`.
+pub async fn connect_for_folds(
+    db: &DatabaseSettings,
+    commit: FoldCommit,
+) -> Result<PgPool, DatabaseError> {
+    let options = db.connect_options();
+    prove_answers(db, &options).await?;
+    let options = options.options([("synchronous_commit", commit.synchronous_commit())]);
     Ok(pool_options(db).connect_lazy_with(options))
 }
 

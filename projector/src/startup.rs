@@ -54,7 +54,9 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         // The fold may wait on a partition's row lock during a rebalance;
         // a probe must not: it gets its own pool under the request bounds.
-        let pool = infra::postgres::connect(&settings.database).await?;
+        // The fold's commits need not wait for the disk: see `FoldCommit`.
+        let pool =
+            infra::postgres::connect_for_folds(&settings.database, settings.fold_commit).await?;
         let probe_pool = infra::postgres::connect_for_requests(&settings.database).await?;
         let redis = Redis::new(&settings.redis).map_err(StartupError::Redis)?;
         let broker = BrokerProbe::new(&settings.kafka).map_err(StartupError::Kafka)?;

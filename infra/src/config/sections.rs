@@ -30,6 +30,7 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub telemetry: TelemetrySettings,
     pub snapshots: SnapshotSettings,
+    pub fold_commit: FoldCommit,
     pub auth: AuthSettings,
 }
 
@@ -131,6 +132,7 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
             cors: self.cors()?,
             telemetry: self.telemetry()?,
             snapshots: self.snapshots()?,
+            fold_commit: self.fold_commit()?,
             auth: auth::read(&self.vars(&["AUTH_JWT_HS256_SECRET"])?)?,
         })
     }
@@ -257,6 +259,11 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
             otlp_traces_endpoint: otlp_traces_endpoint(&vars),
             service_name: vars.text("OTEL_SERVICE_NAME"),
         })
+    }
+
+    pub fn fold_commit(&self) -> Result<FoldCommit, ConfigError> {
+        self.vars(&[])?
+            .choice("PROJECTOR_SYNCHRONOUS_COMMIT", FoldCommit::Deferred)
     }
 
     pub fn snapshots(&self) -> Result<SnapshotSettings, ConfigError> {

@@ -379,6 +379,36 @@ impl Choice for RecordHandoff {
     const NAMES: &'static [(&'static str, Self)] = &[("redis", Self::Redis), ("off", Self::Off)];
 }
 
+/// Whether the projector's fold transactions wait for their WAL flush
+/// (PROJECTOR_SYNCHRONOUS_COMMIT, Postgres's own `synchronous_commit`).
+/// Everything the fold commits is a function of the log, which holds every
+/// record (commands and follow-ups alike) before the commit that folds it:
+/// a commit that a Postgres crash loses is folded again from the log, to
+/// the same rows. So by default the fold does not wait for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoldCommit {
+    /// `synchronous_commit = off`: committed and visible at once, flushed
+    /// by the WAL writer within a few hundred milliseconds.
+    Deferred,
+    /// `synchronous_commit = on`: each commit waits for its flush.
+    Durable,
+}
+
+impl FoldCommit {
+    /// The value of Postgres's `synchronous_commit` for the fold's sessions.
+    pub fn synchronous_commit(self) -> &'static str {
+        match self {
+            Self::Deferred => "off",
+            Self::Durable => "on",
+        }
+    }
+}
+
+impl Choice for FoldCommit {
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("off", Self::Deferred), ("on", Self::Durable)];
+}
+
 /// How the admission rate is set (QUEUE_ADMISSION).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdmissionMode {

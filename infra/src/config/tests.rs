@@ -51,6 +51,7 @@ fn defaults_apply_when_only_the_secret_is_set() {
             park_after_seconds: 60
         }
     );
+    assert_eq!(settings.fold_commit, FoldCommit::Deferred);
     assert_eq!(
         settings.reservation,
         ReservationPolicy {
@@ -78,6 +79,31 @@ fn defaults_apply_when_only_the_secret_is_set() {
     assert_eq!(settings.telemetry.log_filter, "info");
     assert_eq!(settings.telemetry.log_format, LogFormat::Text);
     assert_eq!(settings.telemetry.otlp_traces_endpoint, None);
+}
+
+#[test]
+fn the_fold_commits_durably_only_when_asked() {
+    let on = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("PROJECTOR_SYNCHRONOUS_COMMIT", "ON"),
+    ])
+    .unwrap();
+    assert_eq!(on.fold_commit, FoldCommit::Durable);
+    assert_eq!(on.fold_commit.synchronous_commit(), "on");
+    let off = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("PROJECTOR_SYNCHRONOUS_COMMIT", "off"),
+    ])
+    .unwrap();
+    assert_eq!(off.fold_commit.synchronous_commit(), "off");
+    let error = load(&[
+        ("QUEUE_TOKEN_SECRET", SECRET),
+        ("PROJECTOR_SYNCHRONOUS_COMMIT", "local"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("PROJECTOR_SYNCHRONOUS_COMMIT"), "{error}");
+    assert!(error.contains("off|on"), "{error}");
 }
 
 #[test]

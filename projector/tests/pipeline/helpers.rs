@@ -8,11 +8,12 @@ use std::time::Duration;
 use infra::decision::Decision;
 use infra::handoff::Handoffs;
 use infra::kafka::{Appender, Topics};
+use infra::postgres::quote_identifier;
 use infra::testing::TestEnvironment;
 use projector::error::RunError;
 use projector::startup::{Application, StopHandle};
 use schemas::{Envelope, LogEvent};
-use sqlx::PgPool;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 use waiting_room::{Queue, QueueSettings};
@@ -248,6 +249,63 @@ impl TestLog {
             ends.extend(next);
         }
         ends
+    }
+
+    /// A copy of this log's database as it stands now, on the same topics
+    /// and Redis keys: what Postgres would hold after a crash that lost
+    /// every commit since. Nothing may be connected to the database (the
+    /// test's own idle connections are cut).
+    pub async fn database_copy(&self) -> TestLog {
+        let database = &self.env.settings.database;
+        let (original, name) = (
+            database.database_name().to_owned(),
+            format!("{}_copy", database.database_name()),
+        );
+        let mut admin = PgConnection::connect_with(&database.maintenance_options())
+            .await
+            .unwrap();
+        let copy = format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            quote_identifier(&name),
+            quote_identifier(&original)
+        );
+        let mut attempts = 0;
+        // A cut connection may take a moment to leave.
+        while let Err(error) = {
+            sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(&original)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+            admin.execute(copy.as_str()).await
+        } {
+            attempts += 1;
+            assert!(attempts < 50, "copying the database: {error}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut vars = self.env.vars.clone();
+        let copied = database.with_database(&name);
+        vars.insert("DATABASE_URL".into(), copied.url().to_owned());
+        let mut settings = self.env.settings.clone();
+        settings.database = copied;
+        let pool = infra::postgres::connect(&settings.database)
+            .await
+            .expect("the copy");
+        TestLog {
+            appender: Appender::new(&settings.kafka, "projector-tests").expect("a producer"),
+            topics: self.topics.clone(),
+            pool,
+            // Dropping it drops the copy (and the test's Redis keys, as the
+            // original does).
+            env: TestEnvironment {
+                settings,
+                id: format!("{}_copy", self.env.id),
+                vars,
+            },
+        }
     }
 
     /// A queue for this test's key prefix, admitting at once.

@@ -11,6 +11,7 @@ mod handoffs;
 mod helpers;
 mod holds;
 mod leases;
+mod lost_commits;
 mod operations;
 mod ownership;
 mod parking;
