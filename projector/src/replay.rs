@@ -7,7 +7,8 @@
 //! Reading (one reader per topic), deciding and writing overlap: partitions
 //! are independent, so the order chunks of different topics arrive in does
 //! not matter, and rows are whole images, so how the log is cut into
-//! transactions does not matter either.
+//! transactions does not matter either; chunks folded while the writer is
+//! busy are merged into one write (`Changes::absorb`).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -28,8 +29,11 @@ use crate::pipeline::States;
 use crate::reader::{whole_topics, LogReader, ReadError, Stretch};
 use crate::record::Record;
 
-/// Records per chunk read, and at most per transaction written.
+/// Records per chunk read.
 const CHUNK: usize = 5000;
+/// Records whose changes are merged, at most, while the writer is busy:
+/// bounds what a replay far ahead of its writer holds.
+const MOST_MERGED: usize = 100_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct ReplayOptions {
@@ -100,9 +104,16 @@ pub async fn run(
     let engine = Engine::new(&topics).untraced();
     let mut states = States::new();
     let mut records = 0u64;
+    // What the writer has not taken yet: while it is busy, the chunks
+    // folded meanwhile are merged, so a row rewritten by many records (a
+    // seat held then sold, a wallet charged then debited) is written once.
+    let mut unwritten: Option<Changes> = None;
+    let mut merged = 0usize;
     while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk?;
+        let chunk_len = chunk.len();
         let mut produced = Produced::without_follow_ups();
-        for record in &chunk? {
+        for record in &chunk {
             engine.fold(
                 states.entry(record.at()).or_default(),
                 record,
@@ -110,9 +121,31 @@ pub async fn run(
             );
             records += 1;
         }
-        if writes.send(produced.changes).await.is_err() {
-            break;
+        let changes = match unwritten.take() {
+            Some(mut earlier) => {
+                earlier.absorb(produced.changes);
+                earlier
+            }
+            None => produced.changes,
+        };
+        merged += chunk_len;
+        if merged >= MOST_MERGED {
+            // Far ahead of the writer: wait for it rather than hold more.
+            if writes.send(changes).await.is_err() {
+                break;
+            }
+            merged = 0;
+            continue;
         }
+        match writes.try_send(changes) {
+            Ok(()) => merged = 0,
+            Err(mpsc::error::TrySendError::Full(changes)) => unwritten = Some(changes),
+            Err(mpsc::error::TrySendError::Closed(_)) => break,
+        }
+    }
+    if let Some(changes) = unwritten {
+        // Closed: the writer stopped on an error, which it answers below.
+        let _ = writes.send(changes).await;
     }
     drop(writes);
     writer
@@ -189,7 +222,7 @@ async fn read_topic(
 /// chunk is folded. Commits do not wait for the disk: a replay that a crash
 /// cuts short is run again into a fresh schema, never resumed.
 fn spawn_writer(pool: PgPool) -> (mpsc::Sender<Changes>, JoinHandle<Result<(), sqlx::Error>>) {
-    let (sender, mut receiver) = mpsc::channel::<Changes>(2);
+    let (sender, mut receiver) = mpsc::channel::<Changes>(1);
     let writer = tokio::spawn(async move {
         while let Some(changes) = receiver.recv().await {
             let mut tx = pool.begin().await?;

@@ -41,6 +41,28 @@ impl Changes {
         self.outcomes.entry(decision.command_id).or_insert(decision);
     }
 
+    /// Takes in the changes of a later batch, so that writing the two at
+    /// once leaves the tables as writing one after the other would: a
+    /// row whose statement overwrites takes the later image, a row whose
+    /// statement keeps the first (`DO NOTHING`) keeps the earlier one.
+    pub fn absorb(&mut self, later: Changes) {
+        fn keep_first<K: Ord, V>(into: &mut BTreeMap<K, V>, later: BTreeMap<K, V>) {
+            for (key, row) in later {
+                into.entry(key).or_insert(row);
+            }
+        }
+        keep_first(&mut self.concerts, later.concerts);
+        keep_first(&mut self.schedules, later.schedules);
+        keep_first(&mut self.seat_plans, later.seat_plans);
+        self.seats.extend(later.seats);
+        self.reservations.extend(later.reservations);
+        self.payments.extend(later.payments);
+        self.wallets.extend(later.wallets);
+        keep_first(&mut self.wallet_entries, later.wallet_entries);
+        keep_first(&mut self.outcomes, later.outcomes);
+        self.dead_letters.extend(later.dead_letters);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.concerts.is_empty()
             && self.schedules.is_empty()
@@ -83,5 +105,86 @@ impl Changes {
                 .filter_map(|d| Some((d.user_id?, d.command_id))),
         );
         changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use super::*;
+
+    fn at(second: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, second).unwrap()
+    }
+
+    fn concert(title: &str) -> ConcertRow {
+        ConcertRow {
+            title: title.into(),
+            venue: "Hall".into(),
+            registered_at: at(0),
+        }
+    }
+
+    fn wallet(balance: i64) -> WalletRow {
+        WalletRow {
+            balance,
+            in_flight: 0,
+            updated_at: at(balance as u32 % 60),
+        }
+    }
+
+    fn entry(amount: i64) -> EntryRow {
+        EntryRow {
+            amount,
+            balance_after: amount,
+            event_id: Uuid::from_u128(amount as u128),
+            occurred_at: at(1),
+        }
+    }
+
+    fn seat(status: &'static str) -> SeatRow {
+        SeatRow {
+            status,
+            reservation_id: None,
+            hold_expires_at: None,
+        }
+    }
+
+    #[test]
+    fn a_later_batch_absorbed_writes_what_the_two_written_in_turn_would() {
+        let (concert_id, user, schedule) =
+            (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let reference = Uuid::from_u128(4);
+        let mut earlier = Changes::default();
+        earlier.concerts.insert(concert_id, concert("first"));
+        earlier.wallets.insert(user, wallet(10));
+        earlier.seats.insert((schedule, 1), seat("HELD"));
+        earlier.entry(user, EntryKind::Charge, reference, entry(10));
+
+        let mut later = Changes::default();
+        // `DO NOTHING` rows: the first written stays.
+        later.concerts.insert(concert_id, concert("second"));
+        later.entry(user, EntryKind::Charge, reference, entry(99));
+        // Overwritten rows: the later image wins.
+        later.wallets.insert(user, wallet(7));
+        later.seats.insert((schedule, 1), seat("SOLD"));
+        // Rows only the later batch touched are taken as they are.
+        later.seats.insert((schedule, 2), seat("HELD"));
+        later.entry(user, EntryKind::Debit, reference, entry(3));
+
+        earlier.absorb(later);
+        assert_eq!(earlier.concerts[&concert_id].title, "first");
+        assert_eq!(earlier.wallets[&user], wallet(7));
+        assert_eq!(earlier.seats[&(schedule, 1)].status, "SOLD");
+        assert_eq!(earlier.seats[&(schedule, 2)].status, "HELD");
+        assert_eq!(
+            earlier.wallet_entries[&(user, EntryKind::Charge, reference)].amount,
+            10
+        );
+        assert_eq!(
+            earlier.wallet_entries[&(user, EntryKind::Debit, reference)].amount,
+            3
+        );
     }
 }
