@@ -101,15 +101,25 @@ pub async fn bring_back_keys(
     state: &mut PartitionState,
     keys: impl IntoIterator<Item = Uuid>,
 ) -> Result<usize, sqlx::Error> {
-    let keys: Vec<Uuid> = keys.into_iter().filter(|key| !state.holds(key)).collect();
+    let keys: BTreeSet<Uuid> = keys.into_iter().filter(|key| !state.holds(key)).collect();
+    let keys: Vec<Uuid> = keys.into_iter().collect();
     if keys.is_empty() {
         return Ok(0);
     }
+    // One descent of the primary key per key, newest row first, whatever
+    // the table's size or statistics: with `key = ANY($4)` beside the
+    // others, a planner trusting statistics from when the table was small
+    // filtered every parked row of the partition instead (8-80 ms a batch
+    // at 18,000 rows, `EXPLAIN ANALYZE`), a cost that grew with history.
     let rows: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(
-        "SELECT DISTINCT ON (key) key, body FROM projector_parked
-         WHERE consumer_group = $1 AND topic = $2 AND partition = $3
-           AND key = ANY($4) AND parked_at <= $5 AND format_version = $6
-         ORDER BY key, parked_at DESC",
+        "SELECT wanted.key, newest.body FROM UNNEST($4::uuid[]) AS wanted(key)
+         CROSS JOIN LATERAL (
+             SELECT body FROM projector_parked
+             WHERE consumer_group = $1 AND topic = $2 AND partition = $3
+               AND key = wanted.key AND parked_at <= $5 AND format_version = $6
+             ORDER BY parked_at DESC
+             LIMIT 1
+         ) AS newest",
     )
     .bind(group)
     .bind(&at.topic)
