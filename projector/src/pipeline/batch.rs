@@ -15,7 +15,7 @@ use std::time::Duration;
 use infra::decision::Decision;
 use infra::kafka::{AppendError, TopicPartition};
 use read_model::Changed;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::take_over::{Rebuilder, TakeOverError, TakenOver};
 use super::{offsets, owed, CatchUp, Effects, States};
@@ -63,6 +63,8 @@ pub struct BatchOutcome {
     pub let_go: u64,
     /// The batch's follow-ups as the records they became in the log.
     pub appended: Vec<Record>,
+    /// Topic per follow-up folded in the batch that appended it.
+    pub folded_at_once: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,11 +109,12 @@ impl Projection {
         records: &[Record],
         effects: Option<&Effects>,
     ) -> Result<BatchOutcome, BatchError> {
-        let result = self.try_apply(states, records, effects).await;
+        let mut locked = Vec::new();
+        let result = self.try_apply(states, records, effects, &mut locked).await;
         if result.is_err() {
-            for record in records {
-                states.remove(&record.at());
-                self.parking.forget(&record.at());
+            for at in records.iter().map(Record::at).chain(locked) {
+                states.remove(&at);
+                self.parking.forget(&at);
             }
         }
         result
@@ -166,11 +169,15 @@ impl Projection {
         }
     }
 
+    /// `locked` names the partitions the batch took besides its records'
+    /// (to fold its own follow-ups at once): their states are thrown away
+    /// with the others' if it fails.
     async fn try_apply(
         &self,
         states: &mut States,
         records: &[Record],
         effects: Option<&Effects>,
+        locked: &mut Vec<TopicPartition>,
     ) -> Result<BatchOutcome, BatchError> {
         let mut by_partition: BTreeMap<TopicPartition, Vec<&Record>> = BTreeMap::new();
         for record in records {
@@ -186,12 +193,11 @@ impl Projection {
         outcome.rebuilt = taken.rebuilt;
         outcome.restored = taken.restored;
         outcome.unreadable_snapshots = taken.unreadable.iter().map(|u| u.reason()).collect();
-        let stored = taken.stored;
+        let mut stored = taken.stored;
         let mut snapshotted = Vec::new();
 
         let mut produced = Produced::default();
         for (at, records) in &by_partition {
-            let start = stored[at];
             let state = states.entry(at.clone()).or_default();
             outcome.brought_back +=
                 parking::bring_back(&mut tx, &self.group, at, state, records.iter().copied())
@@ -222,12 +228,28 @@ impl Projection {
                 }
                 self.fold_live(state, record, &mut produced, &mut outcome);
             }
+        }
+        if let Some(effects) = effects {
+            outcome.appended = self
+                .fold_own_follow_ups(
+                    &mut tx,
+                    effects,
+                    states,
+                    &mut stored,
+                    locked,
+                    &mut produced,
+                    &mut outcome,
+                )
+                .await?;
+        }
+        for (at, start) in &stored {
+            let state = states.entry(at.clone()).or_default();
             let next = state.next_offset();
             if let Some(below) = self.parking.due(at, next) {
                 outcome.let_go +=
                     parking::let_go(&mut tx, &self.group, at, state, below).await? as u64;
             }
-            if next != start {
+            if next != *start {
                 offsets::store(&mut tx, &self.group, at, next).await?;
                 if self.snapshots.due(at, next) {
                     snapshotted.push((at.clone(), next));
@@ -237,17 +259,14 @@ impl Projection {
         }
         changes::flush(&mut tx, &produced.changes).await?;
         let changed = produced.changes.changed();
-        if let Some(effects) = effects {
-            if !changed.is_empty() || !produced.completed_payers.is_empty() {
-                let debt = owed::Debt {
-                    changed: &changed,
-                    payers: &produced.completed_payers,
-                    commands: produced.changes.outcomes.keys().copied().collect(),
-                };
-                let row = owed::record(&mut tx, &self.group, by_partition.keys(), debt).await?;
-                outcome.owed = Some(row);
-            }
-            outcome.appended = append_follow_ups(effects, &produced.follow_ups).await?;
+        if effects.is_some() && (!changed.is_empty() || !produced.completed_payers.is_empty()) {
+            let debt = owed::Debt {
+                changed: &changed,
+                payers: &produced.completed_payers,
+                commands: produced.changes.outcomes.keys().copied().collect(),
+            };
+            let row = owed::record(&mut tx, &self.group, stored.keys(), debt).await?;
+            outcome.owed = Some(row);
         }
         tx.commit().await?;
         // The offsets are stored: a take-over may now restore these.
@@ -273,6 +292,75 @@ impl Projection {
         outcome.completed_payers = produced.completed_payers;
         outcome.decisions = produced.changes.outcomes.into_values().collect();
         Ok(outcome)
+    }
+}
+
+impl Projection {
+    /// Appends the batch's follow-ups and folds, in the same transaction,
+    /// each one that lands exactly where its partition stands, then theirs,
+    /// and so on: a payment's request, debit and confirmation commit
+    /// together instead of in three batches. A follow-up is folded here
+    /// only on a partition this projector folds (its state is in hand) and
+    /// that the batch has locked, or may lock without breaking the
+    /// ascending order every batch locks in (so two batches never wait on
+    /// each other); any other is folded when it arrives, as before.
+    /// Answers every follow-up as appended.
+    #[allow(clippy::too_many_arguments)]
+    async fn fold_own_follow_ups(
+        &self,
+        tx: &mut PgConnection,
+        effects: &Effects,
+        states: &mut States,
+        stored: &mut BTreeMap<TopicPartition, i64>,
+        locked: &mut Vec<TopicPartition>,
+        produced: &mut Produced,
+        outcome: &mut BatchOutcome,
+    ) -> Result<Vec<Record>, BatchError> {
+        let mut appended = Vec::new();
+        let mut follow_ups = std::mem::take(&mut produced.follow_ups);
+        while !follow_ups.is_empty() {
+            let records = append_follow_ups(effects, &follow_ups).await?;
+            for record in &records {
+                let at = record.at();
+                let standing = |states: &States| {
+                    states
+                        .get(&at)
+                        .is_some_and(|state| state.next_offset() == record.offset)
+                };
+                if !standing(states) {
+                    continue;
+                }
+                if !stored.contains_key(&at) {
+                    if stored.keys().next_back().is_some_and(|last| *last > at) {
+                        continue;
+                    }
+                    locked.push(at.clone());
+                    let taken = self
+                        .rebuilder()
+                        .take_over(&mut *tx, states, std::iter::once(&at))
+                        .await?;
+                    outcome.rebuilt += taken.rebuilt;
+                    outcome.restored += taken.restored;
+                    outcome
+                        .unreadable_snapshots
+                        .extend(taken.unreadable.iter().map(|u| u.reason()));
+                    stored.extend(taken.stored);
+                    // Another instance may have folded it meanwhile.
+                    if !standing(states) {
+                        continue;
+                    }
+                }
+                let state = states.get_mut(&at).expect("standing: the state is in hand");
+                outcome.brought_back +=
+                    parking::bring_back(&mut *tx, &self.group, &at, state, std::iter::once(record))
+                        .await? as u64;
+                self.fold_live(state, record, produced, outcome);
+                outcome.folded_at_once.push(at.topic.clone());
+            }
+            appended.extend(records);
+            follow_ups = std::mem::take(&mut produced.follow_ups);
+        }
+        Ok(appended)
     }
 }
 

@@ -459,6 +459,12 @@ impl Pipeline {
                 .with_label_values(&[label(topic)])
                 .inc();
         }
+        for topic in &outcome.folded_at_once {
+            self.metrics
+                .follow_ups_folded_at_once
+                .with_label_values(&[label(topic)])
+                .inc();
+        }
         for topic in &outcome.duplicates {
             self.metrics
                 .duplicates

@@ -108,6 +108,24 @@ async fn a_payment_debits_the_price_sells_the_seat_and_ends_the_payers_token() {
         "the payment appended its follow-ups: {after}"
     );
     assert_eq!(at_once, appended, "{after}");
+    // And folded in the batch that appended them: the request's payment
+    // row, the debit and the confirmed reservation were written by one
+    // transaction (one commit on a payment's path, not three).
+    let writers: Vec<String> = sqlx::query_scalar(
+        "SELECT xmin::text FROM payments WHERE payment_id = $1
+         UNION ALL SELECT xmin::text FROM wallet_entries WHERE kind = 'DEBIT' AND reference_id = $1
+         UNION ALL SELECT xmin::text FROM reservations WHERE reservation_id = $2",
+    )
+    .bind(payment_id)
+    .bind(reservation)
+    .fetch_all(&log.pool)
+    .await
+    .unwrap();
+    assert_eq!(writers.len(), 3, "{writers:?}");
+    assert!(
+        writers.iter().all(|writer| *writer == writers[0]),
+        "written by one transaction: {writers:?}"
+    );
     let row: (String, Option<i64>, Option<i64>, Uuid) = sqlx::query_as(
         "SELECT status, amount, balance_after, command_id FROM payments WHERE payment_id = $1",
     )
