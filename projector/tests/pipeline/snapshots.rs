@@ -202,6 +202,20 @@ async fn a_corrupt_or_future_snapshot_is_passed_over_for_an_older_one_or_a_fold_
         workload.append_round(&log, round).await;
     }
     log.settled().await;
+    // A snapshot is due every 5 records, but not while the last one is
+    // still being written: on a starved machine the whole workload can
+    // fold meanwhile. More records on the partition until two are stored.
+    for more in 0..20 {
+        if snapshot_offsets(&log, &at).await.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        for seat in 1..=5 {
+            log.append(hold(schedules[0], Uuid::now_v7(), user, seat, 30 + more))
+                .await;
+        }
+        log.settled().await;
+    }
     projector.stop().await;
 
     let next = stored_offsets(&log).await[&at];
