@@ -298,8 +298,8 @@ impl Projection {
 impl Projection {
     /// Appends the batch's follow-ups and folds, in the same transaction,
     /// each one that lands exactly where its partition stands, then theirs,
-    /// and so on: a payment's request, debit and confirmation commit
-    /// together instead of in three batches. A follow-up is folded here
+    /// and so on: a payment's four folds (request, debit requested and
+    /// committed, settled) commit together instead of a batch each. A follow-up is folded here
     /// only on a partition this projector folds (its state is in hand) and
     /// that the batch has locked, or may lock without breaking the
     /// ascending order every batch locks in (so two batches never wait on

@@ -6,7 +6,6 @@
 use infra::decision::Verdict;
 use infra::handoff::Handoffs;
 use infra::redis::Redis;
-use projector::checksum;
 use projector::replay::{self, ReplayOptions};
 use uuid::Uuid;
 
@@ -83,9 +82,7 @@ async fn records_handed_off_are_folded_as_they_arrive_once_each_and_replay_the_s
     projector.stop().await;
     assert_books_balance(&log).await;
 
-    let live = checksum::compute(&checksum::pool_for(&log.env.settings.database, None))
-        .await
-        .unwrap();
+    let live = log.checksum().await;
     let report = replay::run(
         &log.env.settings.database,
         &log.env.settings.kafka,

@@ -251,6 +251,12 @@ impl TestLog {
         ends
     }
 
+    /// The checksum of the live tables (`projector checksum`).
+    pub async fn checksum(&self) -> projector::checksum::Checksum {
+        let checksum = &projector::checksum::pool_for(&self.env.settings.database, None);
+        projector::checksum::compute(checksum).await.unwrap()
+    }
+
     /// A copy of this log's database as it stands now, on the same topics
     /// and Redis keys: what Postgres would hold after a crash that lost
     /// every commit since. Nothing may be connected to the database (the

@@ -6,18 +6,10 @@
 //! reach the tables the lost commits held, decision for decision, with no
 //! follow-up applied twice.
 
-use projector::checksum::{self, Checksum};
-
-use crate::helpers::{spawn_log, total, TestLog};
+use crate::helpers::{spawn_log, total};
 use crate::workload::{assert_books_balance, Workload};
 
 const DUPLICATES: &str = "ticketfold_projector_duplicate_records_total";
-
-async fn tables(log: &TestLog) -> Checksum {
-    checksum::compute(&checksum::pool_for(&log.env.settings.database, None))
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn commits_a_crash_lost_are_folded_again_from_the_log_to_the_same_tables() {
@@ -42,7 +34,7 @@ async fn commits_a_crash_lost_are_folded_again_from_the_log_to_the_same_tables()
     }
     log.settled().await;
     projector.stop().await;
-    let lost = tables(&log).await;
+    let lost = log.checksum().await;
     let confirmed = log
         .count("SELECT count(*) FROM payments WHERE status = 'COMPLETED'")
         .await;
@@ -61,6 +53,6 @@ async fn commits_a_crash_lost_are_folded_again_from_the_log_to_the_same_tables()
         duplicates > 0.0,
         "the follow-ups appended again were dropped as seen"
     );
-    assert_eq!(tables(&kept).await, lost);
+    assert_eq!(kept.checksum().await, lost);
     assert_books_balance(&kept).await;
 }

@@ -2,7 +2,6 @@ use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
 use chrono::{TimeZone, Utc};
-use projector::checksum::{self, Checksum};
 use projector::replay::{self, ReplayOptions};
 
 use crate::helpers::{exported, spawn_log, TestLog};
@@ -32,12 +31,6 @@ fn cli(log: &TestLog, args: &[&str]) -> Output {
     output
 }
 
-async fn live(log: &TestLog) -> Checksum {
-    checksum::compute(&checksum::pool_for(&log.env.settings.database, None))
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every_record() {
     let log = spawn_log().await;
@@ -51,7 +44,7 @@ async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every
     projector.stop().await;
     assert_books_balance(&log).await;
 
-    let live = live(&log).await;
+    let live = log.checksum().await;
     let report = replay::run(
         &log.env.settings.database,
         &log.env.settings.kafka,

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use infra::kafka::TopicPartition;
-use projector::checksum;
 use projector::folds::{Engine, PartitionState};
 use projector::parking::Parking;
 use projector::pipeline::{group_id, CatchUp, Projection, States};
@@ -93,9 +92,7 @@ pub async fn folded_from_zero(log: &TestLog, at: &TopicPartition, to: i64) -> Pa
 
 /// The live tables equal a replay of the whole log from offset 0.
 pub async fn assert_replay_matches_live(log: &TestLog, schema: &str) {
-    let live = checksum::compute(&checksum::pool_for(&log.env.settings.database, None))
-        .await
-        .unwrap();
+    let live = log.checksum().await;
     let replayed = replay::run(
         &log.env.settings.database,
         &log.env.settings.kafka,

@@ -5,7 +5,6 @@
 use chrono::Utc;
 use infra::decision::Verdict;
 use infra::problem::ErrorCode;
-use projector::checksum;
 use projector::replay::{self, ReplayOptions};
 use uuid::Uuid;
 
@@ -59,9 +58,7 @@ async fn a_withdrawal_folded_first_refuses_its_request_for_good_and_a_later_copy
     assert_eq!(failed, 1);
     projector.stop().await;
 
-    let live = checksum::compute(&checksum::pool_for(&log.env.settings.database, None))
-        .await
-        .unwrap();
+    let live = log.checksum().await;
     let replayed = replay::run(
         &log.env.settings.database,
         &log.env.settings.kafka,
