@@ -12,6 +12,13 @@ use projector::configuration::{ConfigError, Sections, Settings};
 use projector::startup::Application;
 use projector::{checksum, export, replay, setup};
 
+/// jemalloc rather than glibc's malloc: the projector holds a burst of
+/// aggregates for a minute and then parks them (issue 14 point 2), and
+/// glibc's per-thread arenas kept the burst's peak as RSS for good, while
+/// jemalloc returns freed pages within seconds (its background thread).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Exit statuses (documented in `--help` and the README): 0 success,
 /// 1 failure at run time, 2 usage error (clap exits with 2 itself).
 #[tokio::main]
