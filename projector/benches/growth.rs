@@ -16,8 +16,9 @@
 //!    B has taken A's partitions and decided their waiting probes;
 //! 4. restart: B stops, a new process (C) starts while a probe waits: the
 //!    time from C's start to the probe's decision is start-to-first-decision;
-//! 5. RSS of each process once caught up, and replay events/s of the whole
-//!    log (`projector replay`, no effects).
+//! 5. RSS of each process once caught up (A's also BENCH_REST_SECONDS, 75,
+//!    after the fill, once its aggregates have rested), and replay events/s
+//!    of the whole log (`projector replay`, no effects).
 //!
 //! With BENCH_STACK=up it only fills: the `make up` stack's own log (its
 //! broker, topics, database and Redis, from the same variables the services
@@ -42,6 +43,11 @@ use infra::testing::TestEnvironment;
 use schemas::{v1, v2, Envelope, EventMeta, LogEvent};
 use sqlx::PgPool;
 use uuid::Uuid;
+
+/// The replay runs in this process: with the projector binary's allocator,
+/// so its figure is `projector replay`'s.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SEATS_PER_SCHEDULE: i64 = 1_000;
 const FANS_PER_CHUNK: usize = 500;
@@ -453,6 +459,18 @@ async fn main() {
     );
 
     print_outcomes(&bench).await;
+    // What A holds once the fill's aggregates have rested (they leave
+    // memory after PROJECTOR_PARK_AFTER_SECONDS, and the allocator gives
+    // their pages back seconds later): the memory the live state needs,
+    // against the fill's last minute above.
+    let rest = env_number("BENCH_REST_SECONDS", 75);
+    if rest > 0 {
+        tokio::time::sleep(Duration::from_secs(rest)).await;
+        println!(
+            "projector A RSS at rest ({rest} s after the fill): {:.0} MiB",
+            a.rss_mib()
+        );
+    }
 
     // 2. A second projector joins.
     let quiet = probes.waits(&bench, Duration::from_secs(3)).await;

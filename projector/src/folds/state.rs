@@ -143,6 +143,17 @@ impl PartitionState {
             .collect()
     }
 
+    /// Gives back the room of maps that emptied (after a sweep): a map
+    /// keeps the size of its largest moment otherwise, and a burst's peak
+    /// would stay the projector's memory for good.
+    pub fn shrink(&mut self) {
+        shrink(&mut self.kept);
+        shrink(&mut self.catalogs);
+        shrink(&mut self.inventories);
+        shrink(&mut self.payments);
+        shrink(&mut self.wallets);
+    }
+
     /// Takes the aggregate `key` out of memory, whole.
     pub fn park(&mut self, key: Uuid) -> Option<Parked> {
         let kept = self.kept.remove(&key)?;
@@ -188,6 +199,14 @@ impl PartitionState {
         if let (Some(wallet), Ok(id)) = (parked.wallet, UserId::try_from(key)) {
             self.wallets.insert(id, wallet);
         }
+    }
+}
+
+/// Shrinks a map to twice its length once three quarters of its room is
+/// empty (amortized: a map that grows again pays once per doubling).
+fn shrink<K: Eq + std::hash::Hash, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > 64 && map.len() < map.capacity() / 4 {
+        map.shrink_to(map.len() * 2);
     }
 }
 

@@ -19,4 +19,4 @@ mod policy;
 mod store;
 
 pub use policy::Parking;
-pub use store::{bring_back, bring_back_keys, let_go, prune};
+pub use store::{bring_back, bring_back_keys, let_go, prune, MOST_PER_BATCH};

@@ -31,6 +31,9 @@ struct Marks {
     points: VecDeque<(Instant, i64)>,
     /// The offset the last sweep let go below.
     swept_below: i64,
+    /// The offset below which a sweep of the partition at rest found
+    /// nothing more to let go.
+    drained_below: i64,
 }
 
 impl Parking {
@@ -52,30 +55,58 @@ impl Parking {
     fn due_at(&self, at: &TopicPartition, next: i64, now: Instant) -> Option<i64> {
         let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         let marks = marks.entry(at.clone()).or_default();
-        let below = if self.after.is_zero() {
-            next
-        } else {
-            if marks
-                .points
-                .back()
-                .is_none_or(|(when, _)| now.duration_since(*when) >= MARK_EVERY)
-            {
-                marks.points.push_back((now, next));
-            }
-            let rested = now.checked_sub(self.after)?;
-            // The newest mark old enough; older ones are no longer needed.
-            while marks.points.get(1).is_some_and(|(when, _)| *when <= rested) {
-                marks.points.pop_front();
-            }
-            match marks.points.front() {
-                Some((when, offset)) if *when <= rested => *offset,
-                _ => return None,
-            }
-        };
+        let below = self.rested(marks, next, now)?;
         (below > marks.swept_below).then(|| {
             marks.swept_below = below;
             below
         })
+    }
+
+    /// For a partition that may fold nothing more for a long while (a
+    /// burst ended): the offset below which its aggregates have rested,
+    /// while some may be left there. A batch sweeps only when its partition
+    /// moves, and at most `MOST_PER_BATCH` at a time; without this sweep a
+    /// quiet partition would hold its last burst for good.
+    pub fn rested_below(&self, at: &TopicPartition, next: i64) -> Option<i64> {
+        self.rested_below_at(at, next, Instant::now())
+    }
+
+    fn rested_below_at(&self, at: &TopicPartition, next: i64, now: Instant) -> Option<i64> {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        let marks = marks.entry(at.clone()).or_default();
+        let below = self.rested(marks, next, now)?;
+        (below > marks.drained_below).then_some(below)
+    }
+
+    /// A sweep at rest left nothing below `below`.
+    pub fn drained(&self, at: &TopicPartition, below: i64) {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        let marks = marks.entry(at.clone()).or_default();
+        marks.drained_below = marks.drained_below.max(below);
+    }
+
+    /// Notes where the partition stands now and answers the offset it
+    /// stood at `after` ago, if it has been watched that long.
+    fn rested(&self, marks: &mut Marks, next: i64, now: Instant) -> Option<i64> {
+        if self.after.is_zero() {
+            return Some(next);
+        }
+        if marks
+            .points
+            .back()
+            .is_none_or(|(when, _)| now.duration_since(*when) >= MARK_EVERY)
+        {
+            marks.points.push_back((now, next));
+        }
+        let rested = now.checked_sub(self.after)?;
+        // The newest mark old enough; older ones are no longer needed.
+        while marks.points.get(1).is_some_and(|(when, _)| *when <= rested) {
+            marks.points.pop_front();
+        }
+        match marks.points.front() {
+            Some((when, offset)) if *when <= rested => Some(*offset),
+            _ => None,
+        }
     }
 
     /// Prunes the partition's parked rows ([`prune`]) on a task of its own,
@@ -164,6 +195,38 @@ mod tests {
         assert_eq!(parking.due(&at, 5), Some(5));
         assert_eq!(parking.due(&at, 5), None);
         assert_eq!(parking.due(&at, 9), Some(9));
+    }
+
+    #[test]
+    fn a_quiet_partition_is_swept_at_rest_until_drained_then_not_again() {
+        let parking = parking(60);
+        let at = TopicPartition::new("t", 0);
+        let start = Instant::now();
+        // A burst to 400, then nothing: the batches' marks end there.
+        assert_eq!(parking.due_at(&at, 400, start), None);
+        assert_eq!(
+            parking.rested_below_at(&at, 400, start + Duration::from_secs(30)),
+            None
+        );
+        // A minute after the burst everything below 400 has rested, and it
+        // stays due (a sweep lets a bounded number go) until drained.
+        let later = start + Duration::from_secs(61);
+        assert_eq!(parking.rested_below_at(&at, 400, later), Some(400));
+        assert_eq!(parking.rested_below_at(&at, 400, later), Some(400));
+        parking.drained(&at, 400);
+        assert_eq!(
+            parking.rested_below_at(&at, 400, later + Duration::from_secs(5)),
+            None
+        );
+        // Records again: what rested below the new mark is due once more.
+        assert_eq!(
+            parking.rested_below_at(&at, 450, later + Duration::from_secs(6)),
+            None
+        );
+        assert_eq!(
+            parking.rested_below_at(&at, 450, later + Duration::from_secs(67)),
+            Some(450)
+        );
     }
 
     #[test]

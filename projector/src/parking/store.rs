@@ -14,7 +14,7 @@ use crate::snapshots::{oldest_kept, FORMAT_VERSION};
 /// The most aggregates one batch lets go of: the rest follow in the next
 /// sweeps, so a partition that has just taken a large state over does not
 /// hold one batch up encoding all of it.
-const MOST_PER_BATCH: usize = 4096;
+pub const MOST_PER_BATCH: usize = 4096;
 
 /// Writes the aggregates of `state` last touched before `below` as rows
 /// standing at the state's position, inside the caller's transaction (the

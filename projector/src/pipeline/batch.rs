@@ -87,6 +87,15 @@ impl From<TakeOverError> for BatchError {
     }
 }
 
+/// What `Projection::take_over_each` did, summed over its partitions.
+#[derive(Debug, Default)]
+pub struct TakenOverEach {
+    pub restored: u64,
+    pub rebuilt: u64,
+    pub unreadable: Vec<&'static str>,
+    pub failed: u64,
+}
+
 /// Where a consumer group's folds are committed.
 #[derive(Clone)]
 pub struct Projection {
@@ -134,6 +143,61 @@ impl Projection {
         let taken = self.rebuilder().take_over(&mut tx, states, &sorted).await;
         tx.rollback().await?;
         Ok(taken?)
+    }
+
+    /// Brings the states of `partitions` up to their stored offsets, each
+    /// in a task of its own, at most `parallel` at once, and commits
+    /// nothing. A projector that takes several partitions (a killed peer's,
+    /// or every one at start) then pays about for the longest rebuild, on
+    /// every core, instead of one rebuild after another as each partition's
+    /// first batch comes. A partition that fails is left without a state:
+    /// the batch that next folds it rebuilds it, as before.
+    pub async fn take_over_each(
+        &self,
+        states: &mut States,
+        partitions: &[TopicPartition],
+        parallel: usize,
+    ) -> TakenOverEach {
+        let mut waiting = partitions.iter().cloned();
+        let mut running = tokio::task::JoinSet::new();
+        let mut each = TakenOverEach::default();
+        loop {
+            while running.len() < parallel.max(1) {
+                let Some(at) = waiting.next() else { break };
+                let mut own = States::new();
+                if let Some(state) = states.remove(&at) {
+                    own.insert(at.clone(), state);
+                }
+                let projection = self.clone();
+                running.spawn(async move {
+                    let taken = projection
+                        .take_over(&mut own, std::slice::from_ref(&at))
+                        .await;
+                    (own.remove(&at), at, taken)
+                });
+            }
+            let Some(done) = running.join_next().await else {
+                return each;
+            };
+            match done {
+                Ok((Some(state), at, Ok(taken))) => {
+                    states.insert(at, state);
+                    each.restored += taken.restored;
+                    each.rebuilt += taken.rebuilt;
+                    each.unreadable
+                        .extend(taken.unreadable.iter().map(|u| u.reason()));
+                }
+                Ok((_, at, Err(error))) => {
+                    tracing::warn!(%error, topic = %at.topic, partition = at.partition, "cannot take the partition over yet; its first batch will");
+                    each.failed += 1;
+                }
+                Ok((None, _, Ok(_))) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "a take-over task ended early");
+                    each.failed += 1;
+                }
+            }
+        }
     }
 
     fn rebuilder(&self) -> Rebuilder<'_> {
@@ -248,6 +312,7 @@ impl Projection {
             if let Some(below) = self.parking.due(at, next) {
                 outcome.let_go +=
                     parking::let_go(&mut tx, &self.group, at, state, below).await? as u64;
+                state.shrink();
             }
             if next != *start {
                 offsets::store(&mut tx, &self.group, at, next).await?;

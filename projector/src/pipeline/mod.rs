@@ -6,6 +6,7 @@
 //! partition's newest snapshot and the log after it (see `take_over`).
 
 mod arrivals;
+mod at_rest;
 mod batch;
 mod catch_up;
 mod effects;
@@ -68,13 +69,17 @@ const WRITE_THROUGH_PATIENCE: Duration = Duration::from_secs(5);
 /// How long asking the brokers for the topics' partitions may take.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 /// Lease ticks between asking the brokers again, so partitions added to a
-/// topic get an owner.
-const REDISCOVER_EVERY: u32 = 30;
+/// topic get an owner: every 30 s.
+const REDISCOVER_EVERY: u32 = (30_000 / LEASE_TICK.as_millis()) as u32;
 /// Records before its stored position that a partition taken is read from:
 /// the most one of our producers puts in a batch (`batch.num.messages`).
 /// A longer batch is still read whole, by the batch that meets the hole
 /// (see `batch`), only later.
 const REREAD_ON_TAKING: i64 = 1_000;
+
+/// Partitions taken over at once at most: each holds a pooled connection
+/// (`MAX_CONNECTIONS` is 10) and folds on a core of its own.
+const TAKE_OVER_PARALLEL: usize = 4;
 
 /// The consumer group of the projector; the prefix keeps parallel
 /// environments on one broker from joining each other's group.
@@ -197,6 +202,18 @@ impl Pipeline {
                     ticks = ticks.wrapping_add(1);
                     let handover = leases.tick().await;
                     self.hand_over(&handover, &leases, &mut states).await;
+                    if !handover.gained.is_empty()
+                        && !self.take_over_gained(&handover.gained, &mut states, &mut leases, &mut stop).await
+                    {
+                        break;
+                    }
+                    let let_go = self.projection.let_rested_go(&mut states).await;
+                    if let_go > 0 {
+                        self.metrics.aggregates_let_go.inc_by(let_go);
+                        self.metrics
+                            .aggregates_held
+                            .set(states.values().map(|state| state.held()).sum::<usize>() as i64);
+                    }
                     continue;
                 }
                 batch = batches.next() => batch,
@@ -349,6 +366,40 @@ impl Pipeline {
         self.handoff_feed.follow(&owned);
         tracing::info!(gained = ?handover.gained, lost = ?handover.lost, owned = owned.len(), "partition ownership changed");
         self.consumer.context().set_assigned(owned);
+    }
+
+    /// Brings the partitions just gained up to their stored offsets at once,
+    /// in parallel, before any of their records waits on it (see
+    /// `Projection::take_over_each`), the leases renewed meanwhile. False
+    /// when asked to stop first.
+    async fn take_over_gained(
+        &self,
+        gained: &[TopicPartition],
+        states: &mut States,
+        leases: &mut PartitionLeases,
+        stop: &mut watch::Receiver<bool>,
+    ) -> bool {
+        let parallel = std::thread::available_parallelism()
+            .map_or(2, |cores| cores.get())
+            .min(TAKE_OVER_PARALLEL);
+        let taking = renewing(
+            leases,
+            self.projection.take_over_each(states, gained, parallel),
+        );
+        let each = tokio::select! {
+            biased;
+            _ = stopped(stop) => return false,
+            each = taking => each,
+        };
+        self.metrics.rebuilt_records.inc_by(each.rebuilt);
+        self.metrics.snapshots_restored.inc_by(each.restored);
+        for reason in &each.unreadable {
+            self.metrics
+                .snapshots_unreadable
+                .with_label_values(&[reason])
+                .inc();
+        }
+        true
     }
 
     /// Folds `records`, then whatever arrived beside the fetch that can be

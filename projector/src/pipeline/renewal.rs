@@ -7,14 +7,14 @@ use std::future::Future;
 
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
-use super::leases::{PartitionLeases, LEASE_TICK};
+use super::leases::{PartitionLeases, RENEW_EVERY};
 
-/// Runs `work` to its end, renewing `leases` every lease tick meanwhile.
+/// Runs `work` to its end, renewing `leases` every `RENEW_EVERY` meanwhile.
 /// A renewal is awaited whole (a query cut short would leave the session
 /// mid-answer), pausing `work` for one round trip.
 pub async fn renewing<F: Future>(leases: &mut PartitionLeases, work: F) -> F::Output {
     tokio::pin!(work);
-    let mut ticks = interval_at(Instant::now() + LEASE_TICK, LEASE_TICK);
+    let mut ticks = interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {

@@ -4,6 +4,7 @@
 //! decide-only (see `catch_up`).
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use infra::kafka::TopicPartition;
 use sqlx::PgConnection;
@@ -64,6 +65,7 @@ impl Rebuilder<'_> {
         states: &mut States,
         partitions: impl IntoIterator<Item = &'p TopicPartition>,
     ) -> Result<TakenOver, TakeOverError> {
+        let taking = Instant::now();
         let mut taken = TakenOver::default();
         let mut stale = Vec::new();
         for at in partitions {
@@ -94,6 +96,16 @@ impl Rebuilder<'_> {
                 .catch_up
                 .run(conn, self.group, self.engine, states, &stale)
                 .await?;
+        }
+        if taken.restored > 0 || taken.rebuilt > 0 {
+            // A hand-over's cost: what the waiting decisions paid for the
+            // state they needed.
+            tracing::info!(
+                restored = taken.restored,
+                rebuilt = taken.rebuilt,
+                ms = taking.elapsed().as_millis() as u64,
+                "partition states brought up to their stored offsets"
+            );
         }
         Ok(taken)
     }

@@ -12,7 +12,7 @@ use projector::pipeline::{group_id, States};
 use projector::snapshots::restore;
 use uuid::Uuid;
 
-use crate::helpers::{sample, spawn_log_with, total, TestLog};
+use crate::helpers::{eventually, sample, spawn_log_with, total, TestLog};
 use crate::snapshots::{
     assert_replay_matches_live, folded_from_zero, projection, snapshot_offsets, stored_offsets,
 };
@@ -219,4 +219,40 @@ async fn aggregates_that_leave_memory_after_every_batch_come_back_deciding_the_s
 
     // The tables are those of a replay from offset 0.
     assert_replay_matches_live(&log, "replay_parking").await;
+}
+
+#[tokio::test]
+async fn a_partition_that_goes_quiet_lets_its_rested_aggregates_go_without_another_record() {
+    let log = spawn_log_with(&[
+        ("PROJECTOR_PARK_AFTER_SECONDS", "2"),
+        ("PROJECTOR_SNAPSHOT_EVERY_RECORDS", "7"),
+        ("PROJECTOR_SNAPSHOT_EVERY_SECONDS", "86400"),
+    ])
+    .await;
+    let projector = log.spawn_projector().await;
+    let schedules = [log.open_schedule(8).await, log.open_schedule(8).await];
+    let workload = Workload::cycles(&schedules, 12, 8, 7, 2);
+    for round in 0..2 {
+        workload.append_round(&log, round).await;
+    }
+    log.settled().await;
+    // Nothing more is appended: a batch cannot let its own aggregates go
+    // (it just touched them), so only a sweep at rest empties memory.
+    eventually("every rested aggregate let go", || async {
+        sample(&projector.metrics().await, HELD) == 0.0
+    })
+    .await;
+    assert!(sample(&projector.metrics().await, LET_GO) > 0.0);
+    let rows = log.count("SELECT count(*) FROM projector_parked").await;
+    assert!(rows > 0, "they were written before they left");
+
+    // They come back as records touch them, deciding as a fold from 0.
+    for round in 2..4 {
+        workload.append_round(&log, round).await;
+    }
+    log.settled().await;
+    assert!(sample(&projector.metrics().await, BROUGHT_BACK) > 0.0);
+    projector.stop().await;
+    assert_books_balance(&log).await;
+    assert_replay_matches_live(&log, "replay_parked_at_rest").await;
 }

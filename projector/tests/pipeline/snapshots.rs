@@ -56,6 +56,36 @@ pub async fn stored_offsets(log: &TestLog) -> BTreeMap<TopicPartition, i64> {
         .collect()
 }
 
+/// The records a projector that takes every partition folds again: each
+/// partition's records after its newest snapshot, or after `from`'s offset
+/// where it names the partition.
+pub async fn tails(log: &TestLog, from: &BTreeMap<TopicPartition, i64>) -> u64 {
+    let mut records = 0;
+    for (at, next) in stored_offsets(log).await {
+        let start = match from.get(&at) {
+            Some(start) => *start,
+            None => snapshot_offsets(log, &at)
+                .await
+                .into_iter()
+                .find(|offset| *offset <= next)
+                .unwrap_or(0),
+        };
+        records += (next - start) as u64;
+    }
+    records
+}
+
+/// The partitions a projector that takes every partition restores from a
+/// snapshot.
+pub async fn restorable(log: &TestLog) -> u64 {
+    let mut partitions = 0;
+    for (at, next) in stored_offsets(log).await {
+        let snapshots = snapshot_offsets(log, &at).await;
+        partitions += u64::from(snapshots.iter().any(|offset| *offset <= next));
+    }
+    partitions
+}
+
 /// The offsets a partition's snapshots stand for, newest first.
 pub async fn snapshot_offsets(log: &TestLog, at: &TopicPartition) -> Vec<i64> {
     sqlx::query_scalar(
@@ -257,7 +287,10 @@ async fn a_corrupt_or_future_snapshot_is_passed_over_for_an_older_one_or_a_fold_
     assert_eq!(taken.rebuilt, (next - start) as u64);
     assert_eq!(states[&at], from_zero);
 
-    // A projector taking the partition does the same, and decides on.
+    // A projector taking the partition does the same, and decides on. It
+    // takes every partition at once: `at` from the third snapshot, the
+    // others from their newest.
+    let expected = tails(&log, &BTreeMap::from([(at.clone(), start)])).await;
     let restarted = log.spawn_projector().await;
     let asked = log
         .ask(hold(schedules[0], Uuid::now_v7(), Uuid::now_v7(), 2, 6))
@@ -289,7 +322,7 @@ async fn a_corrupt_or_future_snapshot_is_passed_over_for_an_older_one_or_a_fold_
         ),
         1.0
     );
-    assert_eq!(sample(&metrics, REBUILT), (next - start) as f64);
+    assert_eq!(sample(&metrics, REBUILT), expected as f64);
     log.settled().await;
     restarted.stop().await;
     assert_replay_matches_live(&log, "replay_bad_snapshots").await;
@@ -317,25 +350,68 @@ async fn a_restarted_projector_folds_only_the_records_after_the_snapshot() {
     // Appended while no projector runs: its partition is taken with it.
     let (partition, _) = log.append(concert(Uuid::now_v7(), "Encore")).await;
     let at = TopicPartition::new(log.topics.catalog.clone(), partition);
-    let next = stored_offsets(&log).await[&at];
     let newest = snapshot_offsets(&log, &at).await;
     let snapshot = *newest.first().expect("the partition has a snapshot");
     assert!(snapshot > 0);
 
+    let with_snapshots = restorable(&log).await as f64;
+    let expected = tails(&log, &BTreeMap::new()).await;
+    let folded: i64 = stored_offsets(&log).await.values().sum();
+    assert!((expected as i64) < folded, "{expected} of {folded}");
+
     let restarted = log.spawn_projector().await;
-    // Counted with the batch that folds the encore, after its other counts.
-    eventually("the partition restored from its snapshot", || async {
-        metric(&restarted, RESTORED).await == 1.0
+    eventually("the encore folded", || async {
+        metric(&restarted, FOLDED_CONCERTS).await == 1.0
     })
     .await;
     let metrics = restarted.metrics().await;
-    assert_eq!(sample(&metrics, FOLDED_CONCERTS), 1.0, "{metrics}");
+    assert_eq!(sample(&metrics, RESTORED), with_snapshots, "{metrics}");
     assert_eq!(
         sample(&metrics, REBUILT),
-        (next - snapshot) as f64,
-        "only the records after the snapshot are folded again, not the {next} before"
+        expected as f64,
+        "only the records after each partition's snapshot are folded again"
     );
     restarted.stop().await;
+}
+
+#[tokio::test]
+async fn a_projector_brings_the_partitions_it_takes_up_to_date_before_their_records_come() {
+    let log = spawn_log_snapshotting_every(4).await;
+    let projector = log.spawn_projector().await;
+    let partitions = log.env.settings.kafka.partitions.catalog;
+    let mut per_partition = BTreeMap::new();
+    let mut i = 0;
+    while (0..partitions).any(|p| per_partition.get(&p).copied().unwrap_or(0) < 6) {
+        let (partition, _) = log
+            .append(concert(Uuid::now_v7(), &format!("Tour {i}")))
+            .await;
+        *per_partition.entry(partition).or_insert(0) += 1;
+        i += 1;
+    }
+    log.settled().await;
+    projector.stop().await;
+    let (expected, with_snapshots) = (tails(&log, &BTreeMap::new()).await, restorable(&log).await);
+    assert!(with_snapshots > 0);
+
+    // Nothing is appended: a projector that only rebuilt a partition when
+    // its next record came would restore nothing here.
+    let restarted = log.spawn_projector().await;
+    eventually(
+        "every partition with a snapshot restored from it",
+        || async { metric(&restarted, RESTORED).await == with_snapshots as f64 },
+    )
+    .await;
+    assert_eq!(metric(&restarted, REBUILT).await, expected as f64);
+    // The state it brought up decides on.
+    let (_, offset) = log.append(concert(Uuid::now_v7(), "Encore")).await;
+    log.settled().await;
+    eventually("the encore folded", || async {
+        metric(&restarted, FOLDED_CONCERTS).await == 1.0
+    })
+    .await;
+    assert!(offset > 0);
+    restarted.stop().await;
+    assert_replay_matches_live(&log, "replay_taken_at_once").await;
 }
 
 #[tokio::test]
