@@ -134,6 +134,11 @@ impl PartitionState {
         self.kept.len()
     }
 
+    /// Whether any aggregate in memory was last touched before `offset`.
+    pub fn any_untouched_since(&self, offset: i64) -> bool {
+        self.kept.values().any(|kept| kept.touched < offset)
+    }
+
     /// The aggregates last touched before `offset`.
     pub fn untouched_since(&self, offset: i64) -> Vec<Uuid> {
         self.kept

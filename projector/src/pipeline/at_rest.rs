@@ -48,6 +48,11 @@ impl Projection {
         let Some(state) = states.get_mut(at) else {
             return Ok(0);
         };
+        if !state.any_untouched_since(below) {
+            // The partition's batches swept it already (it is not quiet).
+            self.parking.drained(at, below);
+            return Ok(0);
+        }
         let mut tx = self.pool.begin().await?;
         if offsets::lock(&mut tx, &self.group, at).await? != state.next_offset() {
             return Ok(0);
