@@ -10,59 +10,58 @@ use super::batch::Projection;
 use super::{offsets, States};
 use crate::parking;
 
-impl Projection {
-    /// Lets go of one partition's rested aggregates, in a transaction that
-    /// locks its stored offset and writes them standing there, as a batch
-    /// storing that offset would; nothing when the state in hand is not at
-    /// the stored offset (another instance moved it: the next batch
-    /// rebuilds). One partition per call, so the fold waits for one short
-    /// transaction at most. Answers how many aggregates left memory. A
-    /// partition whose sweep fails loses its state, to be rebuilt, as after
-    /// a failed batch: its memory may lack what Postgres did not take.
-    pub async fn let_rested_go(&self, states: &mut States) -> u64 {
-        let due = states.iter().find_map(|(at, state)| {
-            self.parking
-                .rested_below(at, state.next_offset())
-                .map(|below| (at.clone(), below))
-        });
-        let Some((at, below)) = due else {
-            return 0;
-        };
-        match self.sweep(states, &at, below).await {
-            Ok(let_go) => let_go,
-            Err(error) => {
-                tracing::warn!(%error, topic = %at.topic, partition = at.partition, "cannot let rested aggregates go; the partition's state is rebuilt");
-                states.remove(&at);
-                self.parking.forget(&at);
-                0
-            }
+/// Lets go of one partition's rested aggregates, in a transaction that
+/// locks its stored offset and writes them standing there, as a batch
+/// storing that offset would; nothing when the state in hand is not at
+/// the stored offset (another instance moved it: the next batch
+/// rebuilds). One partition per call, so the fold waits for one short
+/// transaction at most. Answers how many aggregates left memory. A
+/// partition whose sweep fails loses its state, to be rebuilt, as after
+/// a failed batch: its memory may lack what Postgres did not take.
+pub async fn let_rested_go(projection: &Projection, states: &mut States) -> u64 {
+    let due = states.iter().find_map(|(at, state)| {
+        projection
+            .parking
+            .rested_below(at, state.next_offset())
+            .map(|below| (at.clone(), below))
+    });
+    let Some((at, below)) = due else {
+        return 0;
+    };
+    match sweep(projection, states, &at, below).await {
+        Ok(let_go) => let_go,
+        Err(error) => {
+            tracing::warn!(%error, topic = %at.topic, partition = at.partition, "cannot let rested aggregates go; the partition's state is rebuilt");
+            states.remove(&at);
+            projection.parking.forget(&at);
+            0
         }
     }
+}
 
-    async fn sweep(
-        &self,
-        states: &mut States,
-        at: &TopicPartition,
-        below: i64,
-    ) -> Result<u64, sqlx::Error> {
-        let Some(state) = states.get_mut(at) else {
-            return Ok(0);
-        };
-        if !state.any_untouched_since(below) {
-            // The partition's batches swept it already (it is not quiet).
-            self.parking.drained(at, below);
-            return Ok(0);
-        }
-        let mut tx = self.pool.begin().await?;
-        if offsets::lock(&mut tx, &self.group, at).await? != state.next_offset() {
-            return Ok(0);
-        }
-        let let_go = parking::let_go(&mut tx, &self.group, at, state, below).await?;
-        tx.commit().await?;
-        state.shrink();
-        if let_go < parking::MOST_PER_BATCH {
-            self.parking.drained(at, below);
-        }
-        Ok(let_go as u64)
+async fn sweep(
+    projection: &Projection,
+    states: &mut States,
+    at: &TopicPartition,
+    below: i64,
+) -> Result<u64, sqlx::Error> {
+    let Some(state) = states.get_mut(at) else {
+        return Ok(0);
+    };
+    if !state.any_untouched_since(below) {
+        // The partition's batches swept it already (it is not quiet).
+        projection.parking.drained(at, below);
+        return Ok(0);
     }
+    let mut tx = projection.pool.begin().await?;
+    if offsets::lock(&mut tx, &projection.group, at).await? != state.next_offset() {
+        return Ok(0);
+    }
+    let let_go = parking::let_go(&mut tx, &projection.group, at, state, below).await?;
+    tx.commit().await?;
+    state.shrink();
+    if let_go < parking::MOST_PER_BATCH {
+        projection.parking.drained(at, below);
+    }
+    Ok(let_go as u64)
 }

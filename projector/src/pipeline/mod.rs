@@ -207,7 +207,7 @@ impl Pipeline {
                     {
                         break;
                     }
-                    let let_go = self.projection.let_rested_go(&mut states).await;
+                    let let_go = at_rest::let_rested_go(&self.projection, &mut states).await;
                     if let_go > 0 {
                         self.metrics.aggregates_let_go.inc_by(let_go);
                         self.metrics
