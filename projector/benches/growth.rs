@@ -415,16 +415,19 @@ async fn main() {
         return;
     }
     let partitions = env_number("BENCH_PARTITIONS", 6).to_string();
-    // The snapshot cadence and the parking wait from the environment, to
-    // compare settings.
-    let cadence: Vec<(&str, String)> = [
-        "PROJECTOR_SNAPSHOT_EVERY_RECORDS",
-        "PROJECTOR_SNAPSHOT_EVERY_SECONDS",
-        "PROJECTOR_PARK_AFTER_SECONDS",
-    ]
-    .into_iter()
-    .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))
-    .collect();
+    // The snapshot cadence, the parking wait and librdkafka properties
+    // (`KAFKA_PROPERTY_*`, e.g. the consumer's prefetch bound) from the
+    // environment, to compare settings.
+    let cadence: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| {
+            matches!(
+                name.as_str(),
+                "PROJECTOR_SNAPSHOT_EVERY_RECORDS"
+                    | "PROJECTOR_SNAPSHOT_EVERY_SECONDS"
+                    | "PROJECTOR_PARK_AFTER_SECONDS"
+            ) || name.starts_with("KAFKA_PROPERTY_")
+        })
+        .collect();
     // The projectors log errors only, unless BENCH_PROJECTOR_LOG says
     // otherwise (e.g. `error,projector::reader=debug` shows where a read
     // met a hole and read again from further back).
@@ -434,7 +437,11 @@ async fn main() {
         ("KAFKA_PARTITIONS_RESERVATIONS", partitions.as_str()),
         ("KAFKA_PARTITIONS_WALLETS", partitions.as_str()),
     ];
-    overrides.extend(cadence.iter().map(|(name, value)| (*name, value.as_str())));
+    overrides.extend(
+        cadence
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
     let env = TestEnvironment::new(&overrides).expect("settings");
     env.provision().await.expect("provisioned");
     let settings = env.settings.clone();
