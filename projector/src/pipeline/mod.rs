@@ -210,9 +210,7 @@ impl Pipeline {
                     let let_go = at_rest::let_rested_go(&self.projection, &mut states).await;
                     if let_go > 0 {
                         self.metrics.aggregates_let_go.inc_by(let_go);
-                        self.metrics
-                            .aggregates_held
-                            .set(states.values().map(|state| state.held()).sum::<usize>() as i64);
+                        self.count_held(&states);
                     }
                     continue;
                 }
@@ -391,14 +389,7 @@ impl Pipeline {
             _ = stopped(stop) => return false,
             each = taking => each,
         };
-        self.metrics.rebuilt_records.inc_by(each.rebuilt);
-        self.metrics.snapshots_restored.inc_by(each.restored);
-        for reason in &each.unreadable {
-            self.metrics
-                .snapshots_unreadable
-                .with_label_values(&[reason])
-                .inc();
-        }
+        self.count_taken(each.rebuilt, each.restored, &each.unreadable);
         true
     }
 
@@ -466,9 +457,7 @@ impl Pipeline {
                         .observe(started.elapsed().as_secs_f64());
                     self.metrics.batch_size.observe(records.len() as f64);
                     self.account(&outcome);
-                    self.metrics
-                        .aggregates_held
-                        .set(states.values().map(|state| state.held()).sum::<usize>() as i64);
+                    self.count_held(states);
                     self.write_behind
                         .send(Readable {
                             changed: outcome.changed,
@@ -487,6 +476,24 @@ impl Pipeline {
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
+        }
+    }
+
+    fn count_held(&self, states: &States) {
+        let held: usize = states.values().map(|state| state.held()).sum();
+        self.metrics.aggregates_held.set(held as i64);
+    }
+
+    /// Counts what taking partitions over cost, whether a batch or the
+    /// take-over on gain did it.
+    fn count_taken(&self, rebuilt: u64, restored: u64, unreadable: &[&'static str]) {
+        self.metrics.rebuilt_records.inc_by(rebuilt);
+        self.metrics.snapshots_restored.inc_by(restored);
+        for reason in unreadable {
+            self.metrics
+                .snapshots_unreadable
+                .with_label_values(&[reason])
+                .inc();
         }
     }
 
@@ -532,19 +539,16 @@ impl Pipeline {
                 .with_label_values(&[decision.command_type.as_str(), outcome])
                 .inc();
         }
-        self.metrics.rebuilt_records.inc_by(outcome.rebuilt);
-        self.metrics.snapshots_restored.inc_by(outcome.restored);
+        self.count_taken(
+            outcome.rebuilt,
+            outcome.restored,
+            &outcome.unreadable_snapshots,
+        );
         self.metrics.aggregates_let_go.inc_by(outcome.let_go);
         self.metrics
             .aggregates_brought_back
             .inc_by(outcome.brought_back);
         self.metrics.snapshots_taken.inc_by(outcome.snapshots_taken);
-        for reason in &outcome.unreadable_snapshots {
-            self.metrics
-                .snapshots_unreadable
-                .with_label_values(&[reason])
-                .inc();
-        }
         let positions = &self.consumer.context().positions;
         for (at, next) in &outcome.positions {
             positions.advance(at.clone(), *next);

@@ -56,6 +56,21 @@ pub async fn stored_offsets(log: &TestLog) -> BTreeMap<TopicPartition, i64> {
         .collect()
 }
 
+/// Appends concerts until every catalog partition holds at least
+/// `records` (keys pick partitions).
+async fn fill_catalog_partitions(log: &TestLog, records: u32) {
+    let partitions = log.env.settings.kafka.partitions.catalog;
+    let mut per_partition = BTreeMap::new();
+    let mut i = 0;
+    while (0..partitions).any(|p| per_partition.get(&p).copied().unwrap_or(0) < records) {
+        let (partition, _) = log
+            .append(concert(Uuid::now_v7(), &format!("Tour {i}")))
+            .await;
+        *per_partition.entry(partition).or_insert(0) += 1;
+        i += 1;
+    }
+}
+
 /// The records a projector that takes every partition folds again: each
 /// partition's records after its newest snapshot, or after `from`'s offset
 /// where it names the partition.
@@ -332,18 +347,9 @@ async fn a_corrupt_or_future_snapshot_is_passed_over_for_an_older_one_or_a_fold_
 async fn a_restarted_projector_folds_only_the_records_after_the_snapshot() {
     let log = spawn_log_snapshotting_every(4).await;
     let projector = log.spawn_projector().await;
-    // Keys pick partitions, so append until every partition holds enough
-    // records for a snapshot, wherever the encore lands.
-    let partitions = log.env.settings.kafka.partitions.catalog;
-    let mut per_partition = BTreeMap::new();
-    let mut i = 0;
-    while (0..partitions).any(|p| per_partition.get(&p).copied().unwrap_or(0) < 4) {
-        let (partition, _) = log
-            .append(concert(Uuid::now_v7(), &format!("Tour {i}")))
-            .await;
-        *per_partition.entry(partition).or_insert(0) += 1;
-        i += 1;
-    }
+    // Enough records for a snapshot in every partition, wherever the
+    // encore lands.
+    fill_catalog_partitions(&log, 4).await;
     log.settled().await;
     projector.stop().await;
 
@@ -378,16 +384,7 @@ async fn a_restarted_projector_folds_only_the_records_after_the_snapshot() {
 async fn a_projector_brings_the_partitions_it_takes_up_to_date_before_their_records_come() {
     let log = spawn_log_snapshotting_every(4).await;
     let projector = log.spawn_projector().await;
-    let partitions = log.env.settings.kafka.partitions.catalog;
-    let mut per_partition = BTreeMap::new();
-    let mut i = 0;
-    while (0..partitions).any(|p| per_partition.get(&p).copied().unwrap_or(0) < 6) {
-        let (partition, _) = log
-            .append(concert(Uuid::now_v7(), &format!("Tour {i}")))
-            .await;
-        *per_partition.entry(partition).or_insert(0) += 1;
-        i += 1;
-    }
+    fill_catalog_partitions(&log, 6).await;
     log.settled().await;
     projector.stop().await;
     let (expected, with_snapshots) = (tails(&log, &BTreeMap::new()).await, restorable(&log).await);
