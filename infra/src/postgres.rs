@@ -43,6 +43,18 @@ fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(db.connect_timeout)
+        // A connection otherwise keeps, for as long as it lives in the
+        // pool, room for the largest message it ever sent or read (a
+        // partition snapshot of tens of megabytes, a burst's batch), its
+        // write buffer zero-filled and so resident: memory that grew with
+        // the log (issue 14). Shrinking on release reallocates only a
+        // buffer that outgrew sqlx's 8 KiB default.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                conn.shrink_buffers();
+                Ok(true)
+            })
+        })
 }
 
 fn connect_error(

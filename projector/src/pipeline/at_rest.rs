@@ -2,7 +2,9 @@
 //! sweeps its own partitions as it commits, but a partition gone quiet
 //! after a burst (the minute a booking window sold out, a fill) would
 //! otherwise hold the burst's aggregates until its next record, which may
-//! never come (issue 14 point 2: memory bounded by live state).
+//! never come (issue 14 point 2: memory bounded by live state). Once
+//! swept, the partition is snapshotted as it now stands, so a projector
+//! that takes it next does not bring the burst back into memory.
 
 use infra::kafka::TopicPartition;
 
@@ -26,16 +28,36 @@ pub async fn let_rested_go(projection: &Projection, states: &mut States) -> u64 
             .map(|below| (at.clone(), below))
     });
     let Some((at, below)) = due else {
+        snapshot_slimmed(projection, states);
         return 0;
     };
     match sweep(projection, states, &at, below).await {
-        Ok(let_go) => let_go,
+        Ok(let_go) => {
+            if let_go > 0 {
+                projection.snapshots.slimmed(&at);
+            }
+            let_go
+        }
         Err(error) => {
             tracing::warn!(%error, topic = %at.topic, partition = at.partition, "cannot let rested aggregates go; the partition's state is rebuilt");
             states.remove(&at);
             projection.parking.forget(&at);
             0
         }
+    }
+}
+
+/// Once no partition has rested aggregates left to let go, snapshots one
+/// that let some go since its last snapshot. Its state in hand stands at
+/// the offset its sweep found stored, with the aggregates it let go
+/// written there, so a take-over that restores this snapshot reads them
+/// back from those rows as it would from the state's own.
+fn snapshot_slimmed(projection: &Projection, states: &States) {
+    let owed = states
+        .iter()
+        .find(|(at, _)| projection.snapshots.owed(at));
+    if let Some((at, state)) = owed {
+        projection.snapshot(at, state);
     }
 }
 

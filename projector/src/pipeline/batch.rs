@@ -145,6 +145,23 @@ impl Projection {
         Ok(taken?)
     }
 
+    /// Snapshots `state`, which stands at its partition's stored offset
+    /// (committed), off the fold's path.
+    pub(super) fn snapshot(&self, at: &TopicPartition, state: &PartitionState) {
+        // The oldest kept snapshot moves with each one stored: parked rows
+        // no take-over can read any more are dropped, off the fold's path.
+        self.parking
+            .prune_later(self.pool.clone(), self.group.clone(), at.clone());
+        self.snapshots.taken(at, state.next_offset());
+        self.snapshots.writes().start(
+            self.pool.clone(),
+            self.group.clone(),
+            at.clone(),
+            state.next_offset(),
+            state.clone(),
+        );
+    }
+
     /// Brings the states of `partitions` up to their stored offsets, each
     /// in a task of its own, at most `parallel` at once, and commits
     /// nothing. A projector that takes several partitions (a killed peer's,
@@ -335,21 +352,9 @@ impl Projection {
         }
         tx.commit().await?;
         // The offsets are stored: a take-over may now restore these.
-        for (at, next) in &snapshotted {
-            // The oldest kept snapshot moves with each one stored: parked
-            // rows no take-over can read any more are dropped, off the
-            // fold's path.
-            self.parking
-                .prune_later(self.pool.clone(), self.group.clone(), at.clone());
-            self.snapshots.taken(at, *next);
+        for (at, _) in &snapshotted {
             if let Some(state) = states.get(at) {
-                self.snapshots.writes().start(
-                    self.pool.clone(),
-                    self.group.clone(),
-                    at.clone(),
-                    *next,
-                    state.clone(),
-                );
+                self.snapshot(at, state);
             }
         }
         outcome.snapshots_taken = snapshotted.len() as u64;

@@ -389,6 +389,9 @@ impl Pipeline {
             _ = stopped(stop) => return false,
             each = taking => each,
         };
+        // Held first: a reader that sees the take-over counted sees what
+        // it brought into memory.
+        self.count_held(states);
         self.count_taken(each.rebuilt, each.restored, &each.unreadable);
         true
     }

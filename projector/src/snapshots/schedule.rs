@@ -1,6 +1,6 @@
 //! When each partition is snapshotted next.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,9 @@ pub struct SnapshotSchedule {
     every_records: i64,
     every: Duration,
     last: Arc<Mutex<HashMap<TopicPartition, Last>>>,
+    /// Partitions whose newest snapshot holds aggregates that have left
+    /// memory since: a take-over would bring them all back.
+    slimmed: Arc<Mutex<HashSet<TopicPartition>>>,
     writes: SnapshotWrites,
 }
 
@@ -31,6 +34,7 @@ impl SnapshotSchedule {
             every_records: i64::try_from(settings.every_records).unwrap_or(i64::MAX),
             every: Duration::from_secs(settings.every_seconds),
             last: Arc::default(),
+            slimmed: Arc::default(),
             writes: SnapshotWrites::default(),
         }
     }
@@ -45,7 +49,33 @@ impl SnapshotSchedule {
     /// A snapshot standing at `next_offset` was taken (handed to
     /// `writes`, which stores it).
     pub fn taken(&self, at: &TopicPartition, next_offset: i64) {
+        self.slimmed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(at);
         self.set(at, next_offset);
+    }
+
+    /// Aggregates of the partition left memory while it folded nothing:
+    /// its newest snapshot still holds them, and a projector taking it
+    /// would hold them again until they rested once more (projectors B
+    /// and C of the growth benchmark held a whole fill's aggregates).
+    pub fn slimmed(&self, at: &TopicPartition) {
+        self.slimmed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(at.clone());
+    }
+
+    /// Whether the partition is owed a snapshot of its slimmer state, and
+    /// its last snapshot is no longer being written.
+    pub fn owed(&self, at: &TopicPartition) -> bool {
+        !self.writes.busy(at)
+            && self
+                .slimmed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(at)
     }
 
     /// The snapshots being written.
@@ -106,6 +136,20 @@ mod tests {
         schedule.started_at(&at, 100);
         assert!(!schedule.due(&at, 105));
         assert!(!schedule.due(&TopicPartition::new("t", 1), 3));
+    }
+
+    #[test]
+    fn a_slimmed_partition_is_owed_a_snapshot_until_one_is_taken() {
+        let schedule = schedule(10, 3600);
+        let at = TopicPartition::new("t", 0);
+        assert!(!schedule.owed(&at));
+        schedule.slimmed(&at);
+        assert!(schedule.owed(&at));
+        assert!(!schedule.owed(&TopicPartition::new("t", 1)));
+        schedule.started_at(&at, 4);
+        assert!(schedule.owed(&at), "a rebuild is no snapshot");
+        schedule.taken(&at, 4);
+        assert!(!schedule.owed(&at));
     }
 
     #[test]

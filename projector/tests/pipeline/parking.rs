@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use crate::helpers::{eventually, sample, spawn_log_with, total, TestLog};
 use crate::snapshots::{
-    assert_replay_matches_live, folded_from_zero, projection, snapshot_offsets, stored_offsets,
+    assert_replay_matches_live, folded_from_zero, projection, restorable, snapshot_offsets,
+    stored_offsets, tails,
 };
 use crate::workload::{assert_books_balance, Workload};
 
@@ -22,6 +23,8 @@ const LET_GO: &str = "ticketfold_projector_aggregates_let_go_total";
 const BROUGHT_BACK: &str = "ticketfold_projector_aggregates_brought_back_total";
 const HELD: &str = "ticketfold_projector_aggregates_held";
 const DUPLICATES: &str = "ticketfold_projector_duplicate_records_total";
+const RESTORED: &str = "ticketfold_projector_snapshots_restored_total";
+const REBUILT: &str = "ticketfold_projector_state_rebuild_records_total";
 
 async fn spawn_log_parking_at_once() -> TestLog {
     spawn_log_with(&[
@@ -42,6 +45,18 @@ async fn parked_keys(log: &TestLog, topic: &str, partition: i32) -> Vec<Uuid> {
     .fetch_all(&log.pool)
     .await
     .unwrap()
+}
+
+/// The aggregates the partitions' newest snapshots hold, all together.
+async fn held_by_newest_snapshots(log: &TestLog) -> usize {
+    let group = group_id(&log.env.settings);
+    let mut conn = log.pool.acquire().await.unwrap();
+    let mut held = 0;
+    for (at, next) in stored_offsets(log).await {
+        let restored = restore(&mut conn, &group, &at, 0, next).await.unwrap();
+        held += restored.state.map_or(0, |state| state.held());
+    }
+    held
 }
 
 /// The state of `at` at offset `to`, folded from its snapshot standing at
@@ -255,4 +270,57 @@ async fn a_partition_that_goes_quiet_lets_its_rested_aggregates_go_without_anoth
     projector.stop().await;
     assert_books_balance(&log).await;
     assert_replay_matches_live(&log, "replay_parked_at_rest").await;
+}
+
+#[tokio::test]
+async fn a_partition_at_rest_is_snapshotted_without_the_aggregates_it_let_go() {
+    let log = spawn_log_with(&[
+        ("PROJECTOR_PARK_AFTER_SECONDS", "2"),
+        ("PROJECTOR_SNAPSHOT_EVERY_RECORDS", "7"),
+        ("PROJECTOR_SNAPSHOT_EVERY_SECONDS", "86400"),
+    ])
+    .await;
+    let projector = log.spawn_projector().await;
+    let schedules = [log.open_schedule(8).await, log.open_schedule(8).await];
+    let workload = Workload::cycles(&schedules, 12, 8, 7, 2);
+    for round in 0..2 {
+        workload.append_round(&log, round).await;
+    }
+    log.settled().await;
+    eventually("every rested aggregate let go", || async {
+        sample(&projector.metrics().await, HELD) == 0.0
+    })
+    .await;
+    // The snapshots taken while they were live are replaced by ones
+    // standing where each partition stopped.
+    eventually(
+        "every partition snapshotted where it stands, holding nothing",
+        || async {
+            tails(&log, &BTreeMap::new()).await == 0 && held_by_newest_snapshots(&log).await == 0
+        },
+    )
+    .await;
+    projector.stop().await;
+    let with_snapshots = restorable(&log).await;
+    assert!(with_snapshots > 0);
+
+    // A projector taking the partitions holds none of what rested.
+    let restarted = log.spawn_projector().await;
+    eventually("every partition restored from its snapshot", || async {
+        sample(&restarted.metrics().await, RESTORED) == with_snapshots as f64
+    })
+    .await;
+    let metrics = restarted.metrics().await;
+    assert_eq!(sample(&metrics, HELD), 0.0, "{metrics}");
+    assert_eq!(sample(&metrics, REBUILT), 0.0, "{metrics}");
+
+    // What it reads back decides as a fold from offset 0 would.
+    for round in 2..4 {
+        workload.append_round(&log, round).await;
+    }
+    log.settled().await;
+    assert!(sample(&restarted.metrics().await, BROUGHT_BACK) > 0.0);
+    restarted.stop().await;
+    assert_books_balance(&log).await;
+    assert_replay_matches_live(&log, "replay_slimmed").await;
 }
