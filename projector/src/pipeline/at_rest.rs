@@ -48,14 +48,13 @@ pub async fn let_rested_go(projection: &Projection, states: &mut States) -> u64 
 }
 
 /// Once no partition has rested aggregates left to let go, snapshots one
-/// that let some go since its last snapshot. Its state in hand stands at
-/// the offset its sweep found stored, with the aggregates it let go
-/// written there, so a take-over that restores this snapshot reads them
-/// back from those rows as it would from the state's own.
+/// that let some go since its last snapshot. Between batches a state in
+/// hand stands at an offset already stored (a batch that fails to commit
+/// drops the states it moved), and the aggregates its sweeps let go were
+/// written at or before it, so a take-over that restores this snapshot reads them
+/// back from those rows.
 fn snapshot_slimmed(projection: &Projection, states: &States) {
-    let owed = states
-        .iter()
-        .find(|(at, _)| projection.snapshots.owed(at));
+    let owed = states.iter().find(|(at, _)| projection.snapshots.owed(at));
     if let Some((at, state)) = owed {
         projection.snapshot(at, state);
     }
