@@ -51,8 +51,8 @@ pub async fn let_rested_go(projection: &Projection, states: &mut States) -> u64 
 /// that let some go since its last snapshot. Between batches a state in
 /// hand stands at an offset already stored (a batch that fails to commit
 /// drops the states it moved), and the aggregates its sweeps let go were
-/// written at or before it, so a take-over that restores this snapshot reads them
-/// back from those rows.
+/// written at or before it, so a take-over that restores this snapshot
+/// reads them back from those rows.
 fn snapshot_slimmed(projection: &Projection, states: &States) {
     let owed = states.iter().find(|(at, _)| projection.snapshots.owed(at));
     if let Some((at, state)) = owed {

@@ -12,7 +12,7 @@ use projector::pipeline::{group_id, States};
 use projector::snapshots::restore;
 use uuid::Uuid;
 
-use crate::helpers::{eventually, sample, spawn_log_with, total, TestLog};
+use crate::helpers::{eventually, sample, spawn_log_with, total, TestLog, TestProjector};
 use crate::snapshots::{
     assert_replay_matches_live, folded_from_zero, projection, restorable, snapshot_offsets,
     stored_offsets, tails,
@@ -236,8 +236,11 @@ async fn aggregates_that_leave_memory_after_every_batch_come_back_deciding_the_s
     assert_replay_matches_live(&log, "replay_parking").await;
 }
 
-#[tokio::test]
-async fn a_partition_that_goes_quiet_lets_its_rested_aggregates_go_without_another_record() {
+/// Two rounds folded by a projector that lets aggregates go after 2 s,
+/// then nothing more appended until every one has left memory: a batch
+/// cannot let its own aggregates go (it just touched them), so only a
+/// sweep at rest empties memory. Rounds 2 and 3 are left to append.
+async fn gone_quiet() -> (TestLog, TestProjector, Workload) {
     let log = spawn_log_with(&[
         ("PROJECTOR_PARK_AFTER_SECONDS", "2"),
         ("PROJECTOR_SNAPSHOT_EVERY_RECORDS", "7"),
@@ -251,12 +254,16 @@ async fn a_partition_that_goes_quiet_lets_its_rested_aggregates_go_without_anoth
         workload.append_round(&log, round).await;
     }
     log.settled().await;
-    // Nothing more is appended: a batch cannot let its own aggregates go
-    // (it just touched them), so only a sweep at rest empties memory.
     eventually("every rested aggregate let go", || async {
         sample(&projector.metrics().await, HELD) == 0.0
     })
     .await;
+    (log, projector, workload)
+}
+
+#[tokio::test]
+async fn a_partition_that_goes_quiet_lets_its_rested_aggregates_go_without_another_record() {
+    let (log, projector, workload) = gone_quiet().await;
     assert!(sample(&projector.metrics().await, LET_GO) > 0.0);
     let rows = log.count("SELECT count(*) FROM projector_parked").await;
     assert!(rows > 0, "they were written before they left");
@@ -274,23 +281,7 @@ async fn a_partition_that_goes_quiet_lets_its_rested_aggregates_go_without_anoth
 
 #[tokio::test]
 async fn a_partition_at_rest_is_snapshotted_without_the_aggregates_it_let_go() {
-    let log = spawn_log_with(&[
-        ("PROJECTOR_PARK_AFTER_SECONDS", "2"),
-        ("PROJECTOR_SNAPSHOT_EVERY_RECORDS", "7"),
-        ("PROJECTOR_SNAPSHOT_EVERY_SECONDS", "86400"),
-    ])
-    .await;
-    let projector = log.spawn_projector().await;
-    let schedules = [log.open_schedule(8).await, log.open_schedule(8).await];
-    let workload = Workload::cycles(&schedules, 12, 8, 7, 2);
-    for round in 0..2 {
-        workload.append_round(&log, round).await;
-    }
-    log.settled().await;
-    eventually("every rested aggregate let go", || async {
-        sample(&projector.metrics().await, HELD) == 0.0
-    })
-    .await;
+    let (log, projector, workload) = gone_quiet().await;
     // The snapshots taken while they were live are replaced by ones
     // standing where each partition stopped.
     eventually(
