@@ -203,6 +203,8 @@ impl Projector {
             .arg("run")
             .env_clear()
             .envs(&env.vars)
+            // jemalloc's own options, when given (profiling the RSS).
+            .envs(std::env::vars().filter(|(name, _)| name == "_RJEM_MALLOC_CONF"))
             .env("PROJECTOR_ADDR", "127.0.0.1:0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -56,12 +56,17 @@ pub fn valid_schema_name(name: &str) -> bool {
 /// A pool whose unqualified table names resolve in `schema` (the default
 /// search path when `None`), rendering times in UTC so row text is stable.
 pub fn pool_for(db: &DatabaseSettings, schema: Option<&str>) -> PgPool {
+    pool_of(db, schema, 4)
+}
+
+/// As [`pool_for`], with room for `connections` at once.
+pub fn pool_of(db: &DatabaseSettings, schema: Option<&str>, connections: u32) -> PgPool {
     let mut options = vec![("TimeZone", "UTC")];
     if let Some(schema) = schema {
         options.push(("search_path", schema));
     }
     PgPoolOptions::new()
-        .max_connections(4)
+        .max_connections(connections)
         .acquire_timeout(db.connect_timeout)
         .connect_lazy_with(db.connect_options().options(options))
 }

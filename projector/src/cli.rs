@@ -72,6 +72,10 @@ pub struct ReplayArgs {
     /// exist. Default: replay_<time>.
     #[arg(long, value_name = "NAME", value_parser = schema_name)]
     pub schema: Option<String>,
+    /// Transactions written at once, each on rows of its own keys: more
+    /// pays where Postgres has cores to spare. Default: 2.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub writers: Option<u16>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -126,6 +130,7 @@ impl From<ReplayArgs> for ReplayOptions {
         Self {
             until: args.until,
             schema: args.schema,
+            writers: args.writers.map(usize::from),
         }
     }
 }
@@ -187,6 +192,7 @@ mod tests {
             "--until",
             "2026-12-01T11:00:00Z",
             "--schema=analysis",
+            "--writers=3",
         ])
         .unwrap()
         .command
@@ -195,6 +201,7 @@ mod tests {
         };
         let options = ReplayOptions::from(args);
         assert_eq!(options.schema.as_deref(), Some("analysis"));
+        assert_eq!(options.writers, Some(3));
         assert_eq!(
             options.until.map(|t| t.to_rfc3339()),
             Some("2026-12-01T11:00:00+00:00".to_owned())
@@ -236,6 +243,7 @@ mod tests {
         for bad in [
             &["replay", "--until", "yesterday"][..],
             &["replay", "--schema", "Bad-Name"],
+            &["replay", "--writers", "0"],
             &["export", "--schema", "x"],
             &["export", "--from", "offset:-1"],
             &["export", "--until", "offset:x"],

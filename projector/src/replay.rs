@@ -7,8 +7,10 @@
 //! Reading (one reader per topic), deciding and writing overlap: partitions
 //! are independent, so the order chunks of different topics arrive in does
 //! not matter, and rows are whole images, so how the log is cut into
-//! transactions does not matter either; chunks folded while the writer is
-//! busy are merged into one write (`Changes::absorb`).
+//! transactions does not matter either; chunks folded while a writer is
+//! busy are merged into one write (`Changes::absorb`). Each chunk's changes
+//! are split by key between writers of their own (`Changes::split`), so a
+//! row's images are written in order by one of them.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -31,9 +33,13 @@ use crate::record::Record;
 
 /// Records per chunk read.
 const CHUNK: usize = 5000;
-/// Records whose changes are merged, at most, while the writer is busy:
-/// bounds what a replay far ahead of its writer holds.
+/// Records whose changes are merged, at most, while a writer is busy:
+/// bounds what a replay far ahead of its writers holds.
 const MOST_MERGED: usize = 100_000;
+/// Transactions written at once, each on rows of its own keys
+/// (`Changes::split`): one Postgres backend alone left a third of this
+/// machine's two cores idle during a replay.
+pub const WRITERS: usize = 2;
 
 #[derive(Debug, Clone, Default)]
 pub struct ReplayOptions {
@@ -41,6 +47,8 @@ pub struct ReplayOptions {
     pub until: Option<DateTime<Utc>>,
     /// The schema to build; `replay_<time>` when not given. Must not exist.
     pub schema: Option<String>,
+    /// Transactions written at once; [`WRITERS`] when not given.
+    pub writers: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,8 +99,10 @@ pub async fn run(
     if !checksum::valid_schema_name(&schema) {
         return Err(ReplayError::InvalidSchema(schema));
     }
+    let parts = options.writers.unwrap_or(WRITERS).max(1);
     create_schema(database, &schema).await?;
-    let pool = checksum::pool_for(database, Some(&schema));
+    // A connection per writer, and one for the migration and the checksum.
+    let pool = checksum::pool_of(database, Some(&schema), parts as u32 + 1);
     infra::postgres::MIGRATOR.run(&pool).await?;
     defer_availability_count(&pool).await?;
 
@@ -100,18 +110,12 @@ pub async fn run(
     let topics = Topics::from_settings(kafka);
     let until_ms = options.until.map(|t| t.timestamp_millis());
     let mut chunks = read_all(kafka, &topics, until_ms).await?;
-    let (writes, writer) = spawn_writer(pool.clone());
+    let mut writers: Vec<Writer> = (0..parts).map(|_| Writer::spawn(pool.clone())).collect();
     let engine = Engine::new(&topics).untraced();
     let mut states = States::new();
     let mut records = 0u64;
-    // What the writer has not taken yet: while it is busy, the chunks
-    // folded meanwhile are merged, so a row rewritten by many records (a
-    // seat held then sold, a wallet charged then debited) is written once.
-    let mut unwritten: Option<Changes> = None;
-    let mut merged = 0usize;
-    while let Some(chunk) = chunks.recv().await {
+    'chunks: while let Some(chunk) = chunks.recv().await {
         let chunk = chunk?;
-        let chunk_len = chunk.len();
         let mut produced = Produced::without_follow_ups();
         for record in &chunk {
             engine.fold(
@@ -121,36 +125,16 @@ pub async fn run(
             );
             records += 1;
         }
-        let changes = match unwritten.take() {
-            Some(mut earlier) => {
-                earlier.absorb(produced.changes);
-                earlier
+        for (writer, part) in writers.iter_mut().zip(produced.changes.split(parts)) {
+            if !writer.offer(part, chunk.len()).await {
+                // The writer stopped on an error, which `finish` answers.
+                break 'chunks;
             }
-            None => produced.changes,
-        };
-        merged += chunk_len;
-        if merged >= MOST_MERGED {
-            // Far ahead of the writer: wait for it rather than hold more.
-            if writes.send(changes).await.is_err() {
-                break;
-            }
-            merged = 0;
-            continue;
-        }
-        match writes.try_send(changes) {
-            Ok(()) => merged = 0,
-            Err(mpsc::error::TrySendError::Full(changes)) => unwritten = Some(changes),
-            Err(mpsc::error::TrySendError::Closed(_)) => break,
         }
     }
-    if let Some(changes) = unwritten {
-        // Closed: the writer stopped on an error, which it answers below.
-        let _ = writes.send(changes).await;
+    for writer in writers {
+        writer.finish().await?;
     }
-    drop(writes);
-    writer
-        .await
-        .map_err(|e| ReplayError::Task(e.to_string()))??;
     count_availability(&pool).await?;
     let elapsed = started.elapsed();
     let checksum = checksum::compute(&pool).await?;
@@ -218,21 +202,77 @@ async fn read_topic(
     }
 }
 
-/// Writes each chunk's changes in a transaction of its own, while the next
-/// chunk is folded. Commits do not wait for the disk: a replay that a crash
-/// cuts short is run again into a fresh schema, never resumed.
-fn spawn_writer(pool: PgPool) -> (mpsc::Sender<Changes>, JoinHandle<Result<(), sqlx::Error>>) {
-    let (sender, mut receiver) = mpsc::channel::<Changes>(1);
-    let writer = tokio::spawn(async move {
-        while let Some(changes) = receiver.recv().await {
-            let mut tx = pool.begin().await?;
-            tx.execute("SET LOCAL synchronous_commit = off").await?;
-            changes::flush(&mut tx, &changes).await?;
-            tx.commit().await?;
+/// One of the replay's writers: it writes its part of each chunk's changes
+/// in a transaction of its own, while the next chunk is folded. Commits do
+/// not wait for the disk: a replay that a crash cuts short is run again
+/// into a fresh schema, never resumed.
+struct Writer {
+    writes: mpsc::Sender<Changes>,
+    task: JoinHandle<Result<(), sqlx::Error>>,
+    /// What the writer has not taken yet: while it is busy, the chunks
+    /// folded meanwhile are merged, so a row rewritten by many records (a
+    /// seat held then sold, a wallet charged then debited) is written once.
+    unwritten: Option<Changes>,
+    /// Records folded into `unwritten`.
+    merged: usize,
+}
+
+impl Writer {
+    fn spawn(pool: PgPool) -> Writer {
+        let (writes, mut receiver) = mpsc::channel::<Changes>(1);
+        let task = tokio::spawn(async move {
+            while let Some(changes) = receiver.recv().await {
+                let mut tx = pool.begin().await?;
+                tx.execute("SET LOCAL synchronous_commit = off").await?;
+                changes::flush(&mut tx, &changes).await?;
+                tx.commit().await?;
+            }
+            Ok(())
+        });
+        Writer {
+            writes,
+            task,
+            unwritten: None,
+            merged: 0,
         }
+    }
+
+    /// Hands over the changes of `records` more records, or merges them
+    /// while the writer is busy. False once the writer has stopped.
+    async fn offer(&mut self, changes: Changes, records: usize) -> bool {
+        let changes = match self.unwritten.take() {
+            Some(mut earlier) => {
+                earlier.absorb(changes);
+                earlier
+            }
+            None => changes,
+        };
+        self.merged += records;
+        if self.merged >= MOST_MERGED {
+            // Far ahead of the writer: wait for it rather than hold more.
+            self.merged = 0;
+            return self.writes.send(changes).await.is_ok();
+        }
+        match self.writes.try_send(changes) {
+            Ok(()) => self.merged = 0,
+            Err(mpsc::error::TrySendError::Full(changes)) => self.unwritten = Some(changes),
+            Err(mpsc::error::TrySendError::Closed(_)) => return false,
+        }
+        true
+    }
+
+    /// Writes what is left and waits for the last commit.
+    async fn finish(self) -> Result<(), ReplayError> {
+        if let Some(changes) = self.unwritten {
+            // Closed: the writer stopped on an error, which it answers below.
+            let _ = self.writes.send(changes).await;
+        }
+        drop(self.writes);
+        self.task
+            .await
+            .map_err(|e| ReplayError::Task(e.to_string()))??;
         Ok(())
-    });
-    (sender, writer)
+    }
 }
 
 /// The live tables keep `schedule_availability` by triggers on every seat

@@ -57,6 +57,19 @@ async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every
     .expect("the replay runs");
     assert_eq!(report.schema, "replay_all");
     assert_eq!(report.checksum, live);
+    // One writer builds the same tables as the default two.
+    let one = replay::run(
+        &log.env.settings.database,
+        &log.env.settings.kafka,
+        ReplayOptions {
+            schema: Some("replay_one".into()),
+            writers: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the replay runs");
+    assert_eq!(one.checksum, live);
 
     // The export holds every record, each partition in offset order.
     let lines = exported(&log, None).await;
@@ -83,6 +96,7 @@ async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every
         ReplayOptions {
             until: Some(Utc.with_ymd_and_hms(2001, 1, 1, 0, 0, 0).unwrap()),
             schema: Some("replay_nothing".into()),
+            ..Default::default()
         },
     )
     .await
@@ -106,8 +120,14 @@ async fn a_replay_of_the_log_rebuilds_the_live_tables_and_the_export_holds_every
         printed.contains(&format!("checksum {}", live.digest)),
         "{printed}"
     );
-    let printed =
-        String::from_utf8(cli(&log, &["replay", "--schema", "replay_cli"]).stdout).unwrap();
+    let printed = String::from_utf8(
+        cli(
+            &log,
+            &["replay", "--schema", "replay_cli", "--writers", "3"],
+        )
+        .stdout,
+    )
+    .unwrap();
     assert!(
         printed.contains(&format!("checksum {}", live.digest)),
         "{printed}"
