@@ -308,7 +308,7 @@ async fn outcomes(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx
             Verdict::Accepted => "ACCEPTED",
             Verdict::Refused(code) => code.as_str(),
         });
-        bodies.push(decision.body.clone());
+        bodies.push(&decision.body);
         at.push(decision.decided_at);
     }
     sqlx::query(
