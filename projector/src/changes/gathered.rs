@@ -72,34 +72,34 @@ impl Changes {
     pub fn split(self, parts: usize) -> Vec<Changes> {
         let count = parts.max(1);
         let mut split: Vec<Changes> = (0..count).map(|_| Changes::default()).collect();
-        let part = |key: &Uuid| (key.as_u128() % count as u128) as usize;
-        for (id, row) in self.concerts {
-            split[part(&id)].concerts.insert(id, row);
+        /// Moves each row to the part its lock key (`by`) falls in.
+        fn deal<K: Ord, V>(
+            rows: BTreeMap<K, V>,
+            split: &mut [Changes],
+            by: impl Fn(&K) -> Uuid,
+            table: impl Fn(&mut Changes) -> &mut BTreeMap<K, V>,
+        ) {
+            let count = split.len() as u128;
+            for (key, row) in rows {
+                let part = (by(&key).as_u128() % count) as usize;
+                table(&mut split[part]).insert(key, row);
+            }
         }
-        for (id, row) in self.schedules {
-            split[part(&id)].schedules.insert(id, row);
-        }
-        for (id, plan) in self.seat_plans {
-            split[part(&id)].seat_plans.insert(id, plan);
-        }
-        for (key, row) in self.seats {
-            split[part(&key.0)].seats.insert(key, row);
-        }
-        for (id, row) in self.reservations {
-            split[part(&id)].reservations.insert(id, row);
-        }
-        for (id, row) in self.payments {
-            split[part(&id)].payments.insert(id, row);
-        }
-        for (id, row) in self.wallets {
-            split[part(&id)].wallets.insert(id, row);
-        }
-        for (key, row) in self.wallet_entries {
-            split[part(&key.0)].wallet_entries.insert(key, row);
-        }
-        for (id, decision) in self.outcomes {
-            split[part(&id)].outcomes.insert(id, decision);
-        }
+        let id = |key: &Uuid| *key;
+        deal(self.concerts, &mut split, id, |c| &mut c.concerts);
+        deal(self.schedules, &mut split, id, |c| &mut c.schedules);
+        deal(self.seat_plans, &mut split, id, |c| &mut c.seat_plans);
+        deal(self.seats, &mut split, |k| k.0, |c| &mut c.seats);
+        deal(self.reservations, &mut split, id, |c| &mut c.reservations);
+        deal(self.payments, &mut split, id, |c| &mut c.payments);
+        deal(self.wallets, &mut split, id, |c| &mut c.wallets);
+        deal(
+            self.wallet_entries,
+            &mut split,
+            |k| k.0,
+            |c| &mut c.wallet_entries,
+        );
+        deal(self.outcomes, &mut split, id, |c| &mut c.outcomes);
         split[0].dead_letters = self.dead_letters;
         split
     }
