@@ -31,8 +31,11 @@ use crate::pipeline::States;
 use crate::reader::{whole_topics, LogReader, ReadError, Stretch};
 use crate::record::Record;
 
-/// Records per chunk read.
-const CHUNK: usize = 5000;
+/// Records per chunk read, at most. Each chunk is folded, split and offered
+/// to the writers as one: on a 1,083,098-record log, 20,000 replayed at
+/// 70-89k events/s against 60-69k with 5,000 (alternated four times each,
+/// README); 50,000 was slower again (the writers start later).
+const CHUNK: usize = 20_000;
 /// Records whose changes are merged, at most, while a writer is busy:
 /// bounds what a replay far ahead of its writers holds.
 const MOST_MERGED: usize = 100_000;

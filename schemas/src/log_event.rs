@@ -84,11 +84,11 @@ macro_rules! log_events {
             /// Reads `data` already at the current version of `event_type`.
             pub(crate) fn from_current(
                 event_type: &str,
-                data: Value,
+                data: &Value,
             ) -> Result<LogEvent, SchemaError> {
                 $(
                     if event_type == <$ty as Payload>::EVENT_TYPE {
-                        return serde_json::from_value::<$ty>(data)
+                        return <$ty as serde::Deserialize>::deserialize(data)
                             .map(LogEvent::$variant)
                             .map_err(|source| SchemaError::InvalidPayload {
                                 event_type: event_type.to_owned(),
