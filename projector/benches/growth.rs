@@ -17,8 +17,9 @@
 //! 4. restart: B stops, a new process (C) starts while a probe waits: the
 //!    time from C's start to the probe's decision is start-to-first-decision;
 //! 5. RSS of each process once caught up (A's also BENCH_REST_SECONDS, 75,
-//!    after the fill, once its aggregates have rested), and replay events/s
-//!    of the whole log (`projector replay`, no effects).
+//!    after the fill, once its aggregates have rested, and again once it
+//!    stops falling), and replay events/s of the whole log (`projector
+//!    replay`, no effects).
 //!
 //! With BENCH_STACK=up it only fills: the `make up` stack's own log (its
 //! broker, topics, database and Redis, from the same variables the services
@@ -474,10 +475,27 @@ async fn main() {
     // against the fill's last minute above.
     let rest = env_number("BENCH_REST_SECONDS", 75);
     if rest > 0 {
+        let rested = Instant::now();
         tokio::time::sleep(Duration::from_secs(rest)).await;
+        let mut rss = a.rss_mib();
+        println!("projector A RSS at rest ({rest} s after the fill): {rss:.0} MiB");
+        // On a long fill the last aggregates leave memory only about a
+        // minute after their last record, so the sample above can catch
+        // their pages on the way back: sampled on until it stops falling.
+        let mut settled = false;
+        for _ in 0..12 {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let now = a.rss_mib();
+            settled = rss - now < 1.0;
+            rss = now;
+            if settled {
+                break;
+            }
+        }
         println!(
-            "projector A RSS at rest ({rest} s after the fill): {:.0} MiB",
-            a.rss_mib()
+            "projector A RSS settled ({:.0} s after the fill{}): {rss:.0} MiB",
+            rested.elapsed().as_secs_f64(),
+            if settled { "" } else { ", still falling" }
         );
     }
 
