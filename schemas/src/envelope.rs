@@ -55,15 +55,8 @@ impl Envelope {
     /// Reads the payload at the current version, upcasting older ones, and
     /// checks the envelope's key is the payload's.
     pub fn open(&self) -> Result<LogEvent, SchemaError> {
-        // Every record the projector folds goes through here: a payload
-        // already at its current version is read where it lies, not copied.
-        let current = crate::current(&self.event_type).map(|info| info.version);
-        let event = if current == Some(self.schema_version) {
-            LogEvent::from_current(&self.event_type, &self.data)?
-        } else {
-            let data = upcast::upcast(&self.event_type, self.schema_version, self.data.clone())?;
-            LogEvent::from_current(&self.event_type, &data)?
-        };
+        let data = upcast::upcast(&self.event_type, self.schema_version, &self.data)?;
+        let event = LogEvent::from_current(&self.event_type, &data)?;
         if event.key() != self.key {
             return Err(SchemaError::KeyMismatch {
                 envelope: self.key.clone(),

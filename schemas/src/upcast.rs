@@ -2,6 +2,8 @@
 //! time, into the current one. Each step is a pure function on the JSON, so
 //! a record written years ago still folds into today's types.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::log_event::current;
@@ -23,7 +25,13 @@ pub const UPCASTERS: &[Upcaster] = &[Upcaster {
 }];
 
 /// Brings `data` from `version` up to the current version of `event_type`.
-pub fn upcast(event_type: &str, version: u32, mut data: Value) -> Result<Value, SchemaError> {
+/// Data already at the current version comes back as it is, uncopied:
+/// nearly every record on the log is.
+pub fn upcast<'a>(
+    event_type: &str,
+    version: u32,
+    data: &'a Value,
+) -> Result<Cow<'a, Value>, SchemaError> {
     let info =
         current(event_type).ok_or_else(|| SchemaError::UnknownEventType(event_type.to_owned()))?;
     if version > info.version {
@@ -39,6 +47,10 @@ pub fn upcast(event_type: &str, version: u32, mut data: Value) -> Result<Value, 
             version,
         });
     }
+    if version == info.version {
+        return Ok(Cow::Borrowed(data));
+    }
+    let mut data = data.clone();
     for from in version..info.version {
         let step = UPCASTERS
             .iter()
@@ -49,7 +61,7 @@ pub fn upcast(event_type: &str, version: u32, mut data: Value) -> Result<Value, 
             })?;
         data = (step.upcast)(data)?;
     }
-    Ok(data)
+    Ok(Cow::Owned(data))
 }
 
 fn read<T: Payload>(data: Value) -> Result<T, SchemaError> {

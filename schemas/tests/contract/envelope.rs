@@ -82,7 +82,8 @@ fn a_v1_hold_request_upcasts_to_the_default_hold_limit() {
         requested_at: at("2026-12-01T11:00:03.412Z"),
         expires_at: at("2026-12-01T11:05:03.412Z"),
     };
-    let upcast_data = upcast("SeatHoldRequested", 1, serde_json::to_value(&old).unwrap()).unwrap();
+    let old_data = serde_json::to_value(&old).unwrap();
+    let upcast_data = upcast("SeatHoldRequested", 1, &old_data).unwrap();
     assert_eq!(upcast_data["max_holds_per_user"], json!(4));
     let envelope = Envelope {
         schema_version: 1,
@@ -112,7 +113,7 @@ fn every_superseded_version_has_a_path_to_the_current_one() {
 #[test]
 fn a_current_record_is_not_touched_by_upcasting() {
     let data = hold_envelope().data;
-    assert_eq!(upcast("SeatHoldRequested", 2, data.clone()).unwrap(), data);
+    assert_eq!(*upcast("SeatHoldRequested", 2, &data).unwrap(), data);
 }
 
 #[test]
