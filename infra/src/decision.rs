@@ -81,6 +81,16 @@ pub enum Verdict {
     Refused(ErrorCode),
 }
 
+impl Verdict {
+    /// As `command_outcomes.outcome` stores it: `ACCEPTED` or the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accepted => ACCEPTED,
+            Verdict::Refused(code) => code.as_str(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// The event id of the request record that carried the command.
@@ -138,10 +148,7 @@ impl Decision {
     /// Records the decision inside the caller's transaction. A repeat of the
     /// same command id keeps the first answer: decisions are final.
     pub async fn record(&self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        let outcome = match self.verdict {
-            Verdict::Accepted => ACCEPTED,
-            Verdict::Refused(code) => code.as_str(),
-        };
+        let outcome = self.verdict.as_str();
         sqlx::query(
             "INSERT INTO command_outcomes (command_id, command_type, user_id, outcome, body, decided_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (command_id) DO NOTHING",

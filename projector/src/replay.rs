@@ -24,7 +24,7 @@ use sqlx::{Executor, PgPool};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::changes::{self, Changes};
+use crate::changes::{self, Changes, Inserts};
 use crate::checksum::{self, Checksum};
 use crate::folds::{Engine, Produced};
 use crate::pipeline::States;
@@ -208,7 +208,9 @@ async fn read_topic(
 /// One of the replay's writers: it writes its part of each chunk's changes
 /// in a transaction of its own, while the next chunk is folded. Commits do
 /// not wait for the disk: a replay that a crash cuts short is run again
-/// into a fresh schema, never resumed.
+/// into a fresh schema, never resumed. The schema is its writers' alone,
+/// so insert-only rows are copied (`Inserts::CopyFirst`: 97-103k events/s
+/// against 87-89k on a 1,083,108-record log, alternated three times).
 struct Writer {
     writes: mpsc::Sender<Changes>,
     task: JoinHandle<Result<(), sqlx::Error>>,
@@ -227,7 +229,7 @@ impl Writer {
             while let Some(changes) = receiver.recv().await {
                 let mut tx = pool.begin().await?;
                 tx.execute("SET LOCAL synchronous_commit = off").await?;
-                changes::flush(&mut tx, &changes).await?;
+                changes::flush_with(&mut tx, &changes, Inserts::CopyFirst).await?;
                 tx.commit().await?;
             }
             Ok(())

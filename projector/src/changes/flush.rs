@@ -3,13 +3,33 @@
 //! same order.
 
 use chrono::{DateTime, Utc};
-use infra::decision::Verdict;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::copy::{copy_new, BinaryRows};
 use super::{readable, Changes};
 
+/// How the insert-only rows (decisions, wallet entries) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserts {
+    /// `INSERT ... ON CONFLICT DO NOTHING`: the live tables, where a batch
+    /// folded again after a failure meets rows it wrote before.
+    KeepFirst,
+    /// `COPY` first, `KeepFirst` for a table where a key is taken: a
+    /// schema filled from empty by its writers (a replay's), where nearly
+    /// every such row is new.
+    CopyFirst,
+}
+
 pub async fn flush(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+    flush_with(conn, changes, Inserts::KeepFirst).await
+}
+
+pub async fn flush_with(
+    conn: &mut PgConnection,
+    changes: &Changes,
+    inserts: Inserts,
+) -> Result<(), sqlx::Error> {
     concerts(conn, changes).await?;
     schedules(conn, changes).await?;
     seat_plans(conn, changes).await?;
@@ -17,8 +37,8 @@ pub async fn flush(conn: &mut PgConnection, changes: &Changes) -> Result<(), sql
     reservations(conn, changes).await?;
     payments(conn, changes).await?;
     wallets(conn, changes).await?;
-    wallet_entries(conn, changes).await?;
-    outcomes(conn, changes).await?;
+    wallet_entries(conn, changes, inserts).await?;
+    outcomes(conn, changes, inserts).await?;
     dead_letters(conn, changes).await
 }
 
@@ -259,9 +279,30 @@ async fn wallets(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx:
     Ok(())
 }
 
-async fn wallet_entries(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+async fn wallet_entries(
+    conn: &mut PgConnection,
+    changes: &Changes,
+    inserts: Inserts,
+) -> Result<(), sqlx::Error> {
     if changes.wallet_entries.is_empty() {
         return Ok(());
+    }
+    if inserts == Inserts::CopyFirst {
+        let mut rows = BinaryRows::new();
+        for ((user, kind, reference), row) in &changes.wallet_entries {
+            rows.row(7)
+                .uuid(*user)
+                .text(kind.as_str())
+                .uuid(*reference)
+                .bigint(row.amount)
+                .bigint(row.balance_after)
+                .uuid(row.event_id)
+                .timestamptz(row.occurred_at);
+        }
+        let target = "wallet_entries (user_id, kind, reference_id, amount, balance_after, event_id, occurred_at)";
+        if copy_new(conn, target, rows).await? {
+            return Ok(());
+        }
     }
     let (mut users, mut kinds, mut references) = (vec![], vec![], vec![]);
     let (mut amounts, mut balances, mut events, mut at) = (vec![], vec![], vec![], vec![]);
@@ -294,9 +335,30 @@ async fn wallet_entries(conn: &mut PgConnection, changes: &Changes) -> Result<()
 
 /// The rows `infra::decision::Decision::record` writes, many at once: the
 /// same columns and values, and the first answer to a command id stays.
-async fn outcomes(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+async fn outcomes(
+    conn: &mut PgConnection,
+    changes: &Changes,
+    inserts: Inserts,
+) -> Result<(), sqlx::Error> {
     if changes.outcomes.is_empty() {
         return Ok(());
+    }
+    if inserts == Inserts::CopyFirst {
+        let mut rows = BinaryRows::new();
+        for (id, decision) in &changes.outcomes {
+            rows.row(6)
+                .uuid(*id)
+                .text(decision.command_type.as_str())
+                .optional_uuid(decision.user_id)
+                .text(decision.verdict.as_str())
+                .jsonb(&decision.body)
+                .timestamptz(decision.decided_at);
+        }
+        let target =
+            "command_outcomes (command_id, command_type, user_id, outcome, body, decided_at)";
+        if copy_new(conn, target, rows).await? {
+            return Ok(());
+        }
     }
     let (mut ids, mut types, mut users) = (vec![], vec![], Vec::<Option<Uuid>>::new());
     let (mut outcomes, mut bodies, mut at) = (vec![], vec![], vec![]);
@@ -304,10 +366,7 @@ async fn outcomes(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx
         ids.push(*id);
         types.push(decision.command_type.as_str());
         users.push(decision.user_id);
-        outcomes.push(match decision.verdict {
-            Verdict::Accepted => "ACCEPTED",
-            Verdict::Refused(code) => code.as_str(),
-        });
+        outcomes.push(decision.verdict.as_str());
         bodies.push(&decision.body);
         at.push(decision.decided_at);
     }

@@ -6,12 +6,13 @@
 //! same however the log was cut into batches (which is what lets a replay
 //! reproduce the live tables exactly).
 
+mod copy;
 mod flush;
 mod gathered;
 mod readable;
 mod rows;
 
-pub use flush::flush;
+pub use flush::{flush, flush_with, Inserts};
 pub use gathered::Changes;
 pub use readable::readable;
 pub use rows::{

@@ -533,13 +533,9 @@ impl Pipeline {
                 .inc();
         }
         for decision in &outcome.decisions {
-            let outcome = match decision.verdict {
-                infra::decision::Verdict::Accepted => "ACCEPTED",
-                infra::decision::Verdict::Refused(code) => code.as_str(),
-            };
             self.metrics
                 .decisions
-                .with_label_values(&[decision.command_type.as_str(), outcome])
+                .with_label_values(&[decision.command_type.as_str(), decision.verdict.as_str()])
                 .inc();
         }
         self.count_taken(

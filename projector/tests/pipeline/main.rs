@@ -3,6 +3,7 @@ mod batch_boundaries;
 mod broker_blips;
 mod catalog;
 mod contention;
+mod copied;
 mod crash;
 mod dead_letters;
 mod exactly_once;

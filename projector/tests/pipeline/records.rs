@@ -129,8 +129,5 @@ pub fn sample(metrics: &str, series: &str) -> f64 {
 
 /// The refusal code of a decision, or "ACCEPTED".
 pub fn outcome(decision: &Decision) -> String {
-    match decision.verdict {
-        infra::decision::Verdict::Accepted => "ACCEPTED".to_owned(),
-        infra::decision::Verdict::Refused(code) => code.as_str().to_owned(),
-    }
+    decision.verdict.as_str().to_owned()
 }
