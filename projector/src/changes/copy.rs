@@ -53,19 +53,43 @@ impl BinaryRows {
     pub fn optional_uuid(&mut self, value: Option<Uuid>) -> &mut Self {
         match value {
             Some(value) => self.uuid(value),
-            None => {
-                self.bytes.extend_from_slice(&(-1i32).to_be_bytes());
-                self
-            }
+            None => self.null(),
         }
+    }
+
+    fn null(&mut self) -> &mut Self {
+        self.bytes.extend_from_slice(&(-1i32).to_be_bytes());
+        self
     }
 
     pub fn text(&mut self, value: &str) -> &mut Self {
         self.field(value.as_bytes())
     }
 
+    pub fn optional_text(&mut self, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(value) => self.text(value),
+            None => self.null(),
+        }
+    }
+
+    pub fn boolean(&mut self, value: bool) -> &mut Self {
+        self.field(&[u8::from(value)])
+    }
+
+    pub fn int(&mut self, value: i32) -> &mut Self {
+        self.field(&value.to_be_bytes())
+    }
+
     pub fn bigint(&mut self, value: i64) -> &mut Self {
         self.field(&value.to_be_bytes())
+    }
+
+    pub fn optional_bigint(&mut self, value: Option<i64>) -> &mut Self {
+        match value {
+            Some(value) => self.bigint(value),
+            None => self.null(),
+        }
     }
 
     /// jsonb's binary form: its version (1), then the JSON text.

@@ -42,6 +42,77 @@ pub async fn flush_with(
     dead_letters(conn, changes).await
 }
 
+/// Rows of tables that are otherwise overwritten (reservations, payments,
+/// wallets) whose keys the writer has never written: copied, or, when a
+/// key is taken after all, written the usual way.
+pub async fn flush_new(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+    if !changes.reservations.is_empty() {
+        let mut rows = BinaryRows::new();
+        for (id, row) in &changes.reservations {
+            rows.row(11)
+                .uuid(*id)
+                .uuid(row.schedule_id)
+                .uuid(row.user_id)
+                .int(row.seat_number)
+                .optional_bigint(row.price)
+                .text(row.status)
+                .optional_text(row.rejection_code)
+                .boolean(row.payment_pending)
+                .timestamptz(row.requested_at)
+                .timestamptz(row.expires_at)
+                .timestamptz(row.updated_at);
+        }
+        let target = "reservations (reservation_id, schedule_id, user_id, seat_number, price, status,
+                                    rejection_code, payment_pending, requested_at, expires_at, updated_at)";
+        if !copy_new(conn, target, rows).await? {
+            reservations(conn, changes).await?;
+        }
+    }
+    if !changes.payments.is_empty() {
+        let mut rows = BinaryRows::new();
+        for (id, row) in &changes.payments {
+            rows.row(11)
+                .uuid(*id)
+                .uuid(row.command_id)
+                .uuid(row.reservation_id)
+                .uuid(row.schedule_id)
+                .uuid(row.user_id)
+                .optional_bigint(row.amount)
+                .text(row.status)
+                .optional_text(row.failure_code)
+                .optional_bigint(row.balance_after)
+                .timestamptz(row.requested_at)
+                .timestamptz(row.updated_at);
+        }
+        let target =
+            "payments (payment_id, command_id, reservation_id, schedule_id, user_id, amount,
+                                status, failure_code, balance_after, requested_at, updated_at)";
+        if !copy_new(conn, target, rows).await? {
+            payments(conn, changes).await?;
+        }
+    }
+    if !changes.wallets.is_empty() {
+        let mut rows = BinaryRows::new();
+        for (user, row) in &changes.wallets {
+            rows.row(4)
+                .uuid(*user)
+                .bigint(row.balance)
+                .bigint(row.in_flight)
+                .timestamptz(row.updated_at);
+        }
+        if !copy_new(
+            conn,
+            "wallets (user_id, balance, in_flight, updated_at)",
+            rows,
+        )
+        .await?
+        {
+            wallets(conn, changes).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn concerts(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
     if changes.concerts.is_empty() {
         return Ok(());

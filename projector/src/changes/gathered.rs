@@ -2,7 +2,7 @@
 //! touch, so those are rewritten in Redis (from the committed tables)
 //! before the batch's decisions are announced.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use infra::decision::{CommandType, Decision};
 use read_model::Changed;
@@ -12,6 +12,17 @@ use super::rows::{
     ConcertRow, DeadLetter, EntryKind, EntryRow, PaymentRow, ReservationRow, ScheduleRow, SeatRow,
     WalletRow,
 };
+
+/// The keys of the overwritten tables one writer has written so far, so
+/// that a row of a key it never wrote can be copied rather than upserted
+/// (`Changes::take_new`). Grows with the rows written: for a replay, which
+/// holds every aggregate anyway.
+#[derive(Debug, Default)]
+pub struct Written {
+    reservations: HashSet<Uuid>,
+    payments: HashSet<Uuid>,
+    wallets: HashSet<Uuid>,
+}
 
 #[derive(Debug, Default)]
 pub struct Changes {
@@ -61,6 +72,24 @@ impl Changes {
         keep_first(&mut self.wallet_entries, later.wallet_entries);
         keep_first(&mut self.outcomes, later.outcomes);
         self.dead_letters.extend(later.dead_letters);
+    }
+
+    /// Moves out the reservations, payments and wallets whose keys
+    /// `written` does not hold, and counts them written.
+    pub fn take_new(&mut self, written: &mut Written) -> Changes {
+        fn take<V>(rows: &mut BTreeMap<Uuid, V>, written: &mut HashSet<Uuid>) -> BTreeMap<Uuid, V> {
+            let (new, rewritten) = std::mem::take(rows)
+                .into_iter()
+                .partition(|(key, _)| written.insert(*key));
+            *rows = rewritten;
+            new
+        }
+        Changes {
+            reservations: take(&mut self.reservations, &mut written.reservations),
+            payments: take(&mut self.payments, &mut written.payments),
+            wallets: take(&mut self.wallets, &mut written.wallets),
+            ..Changes::default()
+        }
     }
 
     /// Splits these changes into `parts` by the key whose rows a write

@@ -12,8 +12,8 @@ mod gathered;
 mod readable;
 mod rows;
 
-pub use flush::{flush, flush_with, Inserts};
-pub use gathered::Changes;
+pub use flush::{flush, flush_new, flush_with, Inserts};
+pub use gathered::{Changes, Written};
 pub use readable::readable;
 pub use rows::{
     ConcertRow, DeadLetter, EntryKind, EntryRow, PaymentRow, ReservationRow, ScheduleRow, SeatRow,

@@ -6,7 +6,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use infra::decision::{CommandType, Decision, Verdict};
 use infra::problem::ErrorCode;
-use projector::changes::{self, Changes, EntryKind, EntryRow, Inserts};
+use projector::changes::{
+    self, Changes, EntryKind, EntryRow, Inserts, PaymentRow, ReservationRow, WalletRow, Written,
+};
 use projector::checksum;
 use serde_json::{json, Value};
 use sqlx::{Executor, PgPool};
@@ -61,6 +63,24 @@ async fn write(pool: &PgPool, changes: &Changes, inserts: Inserts) {
     tx.execute("INSERT INTO concerts (concert_id, title, venue, registered_at) VALUES (gen_random_uuid(), 't', 'v', now())")
         .await
         .expect("the transaction goes on");
+    tx.commit().await.expect("committed");
+}
+
+/// As a replay's writer writes: rows of keys it never wrote copied, the
+/// rest the usual way.
+async fn write_as_replay(pool: &PgPool, changes: &Changes, written: &mut Written) {
+    let mut changes = Changes {
+        reservations: changes.reservations.clone(),
+        payments: changes.payments.clone(),
+        wallets: changes.wallets.clone(),
+        ..Changes::default()
+    };
+    let new = changes.take_new(written);
+    let mut tx = pool.begin().await.expect("a transaction");
+    changes::flush_with(&mut tx, &changes, Inserts::CopyFirst)
+        .await
+        .expect("written");
+    changes::flush_new(&mut tx, &new).await.expect("copied");
     tx.commit().await.expect("committed");
 }
 
@@ -140,4 +160,138 @@ async fn copied_rows_are_the_inserted_rows_and_a_key_written_before_keeps_its_fi
     .await
     .expect("counts");
     assert_eq!(counts, (3, 2, 7_000), "the first charge and the debit");
+}
+
+fn reservation(user: Uuid, status: &'static str, code: Option<&'static str>) -> ReservationRow {
+    let at = Utc.timestamp_opt(1_765_000_000, 987_654_321).unwrap();
+    ReservationRow {
+        schedule_id: Uuid::new_v4(),
+        user_id: user,
+        seat_number: 7,
+        price: code.is_none().then_some(12_000),
+        status,
+        rejection_code: code,
+        payment_pending: code.is_none(),
+        requested_at: at,
+        expires_at: at + chrono::Duration::seconds(6),
+        updated_at: at,
+    }
+}
+
+fn payment(user: Uuid, status: &'static str, code: Option<&'static str>) -> PaymentRow {
+    let at = Utc.timestamp_opt(1_765_000_001, 5).unwrap();
+    PaymentRow {
+        command_id: Uuid::new_v4(),
+        reservation_id: Uuid::new_v4(),
+        schedule_id: Uuid::new_v4(),
+        user_id: user,
+        amount: code.is_none().then_some(12_000),
+        status,
+        failure_code: code,
+        balance_after: code.is_none().then_some(3_000),
+        requested_at: at,
+        updated_at: at,
+    }
+}
+
+#[tokio::test]
+async fn rows_a_replay_copies_are_the_rows_upserted_and_a_key_written_again_takes_its_later_row() {
+    let log = spawn_log().await;
+    let upserted = schema(&log, "upserted").await;
+    let copied = schema(&log, "copied").await;
+    let (user, held, paid) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let at = Utc.timestamp_opt(1_765_000_002, 0).unwrap();
+
+    let mut earlier = Changes::default();
+    earlier
+        .reservations
+        .insert(held, reservation(user, "HELD", None));
+    earlier.reservations.insert(
+        Uuid::new_v4(),
+        reservation(user, "REJECTED", Some("SEAT_UNAVAILABLE")),
+    );
+    earlier
+        .payments
+        .insert(paid, payment(user, "REQUESTED", None));
+    earlier.wallets.insert(
+        user,
+        WalletRow {
+            balance: 15_000,
+            in_flight: 0,
+            updated_at: at,
+        },
+    );
+    // The same keys again with later rows, beside a new one of each.
+    let mut later = Changes::default();
+    later
+        .reservations
+        .insert(held, reservation(user, "CONFIRMED", None));
+    later
+        .reservations
+        .insert(Uuid::new_v4(), reservation(Uuid::new_v4(), "HELD", None));
+    later
+        .payments
+        .insert(paid, payment(user, "FAILED", Some("INSUFFICIENT_FUNDS")));
+    later
+        .payments
+        .insert(Uuid::new_v4(), payment(user, "REQUESTED", None));
+    later.wallets.insert(
+        user,
+        WalletRow {
+            balance: 3_000,
+            in_flight: 12_000,
+            updated_at: at,
+        },
+    );
+    later.wallets.insert(
+        Uuid::new_v4(),
+        WalletRow {
+            balance: 1,
+            in_flight: 0,
+            updated_at: at,
+        },
+    );
+
+    let mut written = Written::default();
+    for changes in [&earlier, &later] {
+        write(&upserted, changes, Inserts::KeepFirst).await;
+        write_as_replay(&copied, changes, &mut written).await;
+    }
+    // And a key the writer never wrote but the table holds: the copy
+    // fails on it and the rows are upserted instead.
+    let mut elsewhere = Changes::default();
+    elsewhere.wallets.insert(
+        user,
+        WalletRow {
+            balance: 0,
+            in_flight: 0,
+            updated_at: at,
+        },
+    );
+    write(&upserted, &elsewhere, Inserts::KeepFirst).await;
+    write_as_replay(&copied, &elsewhere, &mut Written::default()).await;
+
+    for (table, key) in [
+        ("reservations", "reservation_id"),
+        ("payments", "payment_id"),
+        ("wallets", "user_id"),
+    ] {
+        assert_eq!(
+            rows(&copied, table, key).await,
+            rows(&upserted, table, key).await,
+            "{table}"
+        );
+    }
+    let states: (String, String, i64) = sqlx::query_as(
+        "SELECT (SELECT status FROM reservations WHERE reservation_id = $1),
+                (SELECT status FROM payments WHERE payment_id = $2),
+                (SELECT balance FROM wallets WHERE user_id = $3)",
+    )
+    .bind(held)
+    .bind(paid)
+    .bind(user)
+    .fetch_one(&copied)
+    .await
+    .expect("the rows");
+    assert_eq!(states, ("CONFIRMED".into(), "FAILED".into(), 0));
 }
