@@ -19,17 +19,23 @@ const UNIQUE_VIOLATION: &str = "23505";
 /// order of the `COPY` statement they are sent with. Each value is
 /// encoded as sqlx binds it, so a row copied is the row `INSERT` writes.
 pub struct BinaryRows {
+    /// `table (columns)`, the columns in the order each row gives them.
+    target: &'static str,
     bytes: Vec<u8>,
     rows: usize,
 }
 
 impl BinaryRows {
-    pub fn new() -> Self {
-        let mut bytes = Vec::with_capacity(1 << 16);
+    pub fn new(target: &'static str) -> Self {
+        let mut bytes = Vec::new();
         bytes.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
         bytes.extend_from_slice(&0i32.to_be_bytes()); // flags
         bytes.extend_from_slice(&0i32.to_be_bytes()); // header extension
-        BinaryRows { bytes, rows: 0 }
+        BinaryRows {
+            target,
+            bytes,
+            rows: 0,
+        }
     }
 
     /// Starts a row of `fields` fields.
@@ -119,19 +125,15 @@ impl BinaryRows {
     }
 }
 
-/// Copies `rows` into `target` (`table (columns)`), all or none: false,
-/// with nothing written, when one of them has a key the table holds.
-pub async fn copy_new(
-    conn: &mut PgConnection,
-    target: &str,
-    rows: BinaryRows,
-) -> Result<bool, sqlx::Error> {
+/// Copies `rows`, all or none: false, with nothing written, when one of
+/// them has a key the table holds.
+pub async fn copy_new(conn: &mut PgConnection, rows: BinaryRows) -> Result<bool, sqlx::Error> {
     if rows.rows == 0 {
         return Ok(true);
     }
     conn.execute("SAVEPOINT copy_new").await?;
     let mut copy = conn
-        .copy_in_raw(&format!("COPY {target} FROM STDIN (FORMAT binary)"))
+        .copy_in_raw(&format!("COPY {} FROM STDIN (FORMAT binary)", rows.target))
         .await?;
     let copied = match copy.send(rows.finish()).await {
         Ok(_) => copy.finish().await,

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::copy::{copy_new, BinaryRows};
+use super::copy::copy_new;
+use super::copy_rows;
 use super::{readable, Changes};
 
 /// How the insert-only rows (decisions, wallet entries) are written.
@@ -46,69 +47,14 @@ pub async fn flush_with(
 /// wallets) whose keys the writer has never written: copied, or, when a
 /// key is taken after all, written the usual way.
 pub async fn flush_new(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
-    if !changes.reservations.is_empty() {
-        let mut rows = BinaryRows::new();
-        for (id, row) in &changes.reservations {
-            rows.row(11)
-                .uuid(*id)
-                .uuid(row.schedule_id)
-                .uuid(row.user_id)
-                .int(row.seat_number)
-                .optional_bigint(row.price)
-                .text(row.status)
-                .optional_text(row.rejection_code)
-                .boolean(row.payment_pending)
-                .timestamptz(row.requested_at)
-                .timestamptz(row.expires_at)
-                .timestamptz(row.updated_at);
-        }
-        let target = "reservations (reservation_id, schedule_id, user_id, seat_number, price, status,
-                                    rejection_code, payment_pending, requested_at, expires_at, updated_at)";
-        if !copy_new(conn, target, rows).await? {
-            reservations(conn, changes).await?;
-        }
+    if !copy_new(conn, copy_rows::reservations(changes)).await? {
+        reservations(conn, changes).await?;
     }
-    if !changes.payments.is_empty() {
-        let mut rows = BinaryRows::new();
-        for (id, row) in &changes.payments {
-            rows.row(11)
-                .uuid(*id)
-                .uuid(row.command_id)
-                .uuid(row.reservation_id)
-                .uuid(row.schedule_id)
-                .uuid(row.user_id)
-                .optional_bigint(row.amount)
-                .text(row.status)
-                .optional_text(row.failure_code)
-                .optional_bigint(row.balance_after)
-                .timestamptz(row.requested_at)
-                .timestamptz(row.updated_at);
-        }
-        let target =
-            "payments (payment_id, command_id, reservation_id, schedule_id, user_id, amount,
-                                status, failure_code, balance_after, requested_at, updated_at)";
-        if !copy_new(conn, target, rows).await? {
-            payments(conn, changes).await?;
-        }
+    if !copy_new(conn, copy_rows::payments(changes)).await? {
+        payments(conn, changes).await?;
     }
-    if !changes.wallets.is_empty() {
-        let mut rows = BinaryRows::new();
-        for (user, row) in &changes.wallets {
-            rows.row(4)
-                .uuid(*user)
-                .bigint(row.balance)
-                .bigint(row.in_flight)
-                .timestamptz(row.updated_at);
-        }
-        if !copy_new(
-            conn,
-            "wallets (user_id, balance, in_flight, updated_at)",
-            rows,
-        )
-        .await?
-        {
-            wallets(conn, changes).await?;
-        }
+    if !copy_new(conn, copy_rows::wallets(changes)).await? {
+        wallets(conn, changes).await?;
     }
     Ok(())
 }
@@ -358,22 +304,8 @@ async fn wallet_entries(
     if changes.wallet_entries.is_empty() {
         return Ok(());
     }
-    if inserts == Inserts::CopyFirst {
-        let mut rows = BinaryRows::new();
-        for ((user, kind, reference), row) in &changes.wallet_entries {
-            rows.row(7)
-                .uuid(*user)
-                .text(kind.as_str())
-                .uuid(*reference)
-                .bigint(row.amount)
-                .bigint(row.balance_after)
-                .uuid(row.event_id)
-                .timestamptz(row.occurred_at);
-        }
-        let target = "wallet_entries (user_id, kind, reference_id, amount, balance_after, event_id, occurred_at)";
-        if copy_new(conn, target, rows).await? {
-            return Ok(());
-        }
+    if inserts == Inserts::CopyFirst && copy_new(conn, copy_rows::wallet_entries(changes)).await? {
+        return Ok(());
     }
     let (mut users, mut kinds, mut references) = (vec![], vec![], vec![]);
     let (mut amounts, mut balances, mut events, mut at) = (vec![], vec![], vec![], vec![]);
@@ -414,22 +346,8 @@ async fn outcomes(
     if changes.outcomes.is_empty() {
         return Ok(());
     }
-    if inserts == Inserts::CopyFirst {
-        let mut rows = BinaryRows::new();
-        for (id, decision) in &changes.outcomes {
-            rows.row(6)
-                .uuid(*id)
-                .text(decision.command_type.as_str())
-                .optional_uuid(decision.user_id)
-                .text(decision.verdict.as_str())
-                .jsonb(&decision.body)
-                .timestamptz(decision.decided_at);
-        }
-        let target =
-            "command_outcomes (command_id, command_type, user_id, outcome, body, decided_at)";
-        if copy_new(conn, target, rows).await? {
-            return Ok(());
-        }
+    if inserts == Inserts::CopyFirst && copy_new(conn, copy_rows::outcomes(changes)).await? {
+        return Ok(());
     }
     let (mut ids, mut types, mut users) = (vec![], vec![], Vec::<Option<Uuid>>::new());
     let (mut outcomes, mut bodies, mut at) = (vec![], vec![], vec![]);

@@ -7,6 +7,7 @@
 //! reproduce the live tables exactly).
 
 mod copy;
+mod copy_rows;
 mod flush;
 mod gathered;
 mod readable;

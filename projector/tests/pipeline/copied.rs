@@ -84,6 +84,17 @@ async fn write_as_replay(pool: &PgPool, changes: &Changes, written: &mut Written
     tx.commit().await.expect("committed");
 }
 
+/// Each `(table, key)` holds the same rows in both schemas.
+async fn assert_same_rows(copied: &PgPool, written: &PgPool, tables: &[(&str, &str)]) {
+    for (table, key) in tables {
+        assert_eq!(
+            rows(copied, table, key).await,
+            rows(written, table, key).await,
+            "{table}"
+        );
+    }
+}
+
 async fn rows(pool: &PgPool, table: &str, key: &str) -> Vec<String> {
     sqlx::query_scalar(&format!(
         "SELECT to_jsonb(t)::text FROM {table} t ORDER BY {key}"
@@ -133,16 +144,15 @@ async fn copied_rows_are_the_inserted_rows_and_a_key_written_before_keeps_its_fi
         write(&copied, changes, Inserts::CopyFirst).await;
     }
 
-    for (table, key) in [
-        ("command_outcomes", "command_id"),
-        ("wallet_entries", "user_id, kind, reference_id"),
-    ] {
-        assert_eq!(
-            rows(&copied, table, key).await,
-            rows(&inserted, table, key).await,
-            "{table}"
-        );
-    }
+    assert_same_rows(
+        &copied,
+        &inserted,
+        &[
+            ("command_outcomes", "command_id"),
+            ("wallet_entries", "user_id, kind, reference_id"),
+        ],
+    )
+    .await;
     let first_body: Value = sqlx::query_scalar(
         "SELECT body FROM command_outcomes WHERE command_id = $1 AND outcome = 'ACCEPTED'",
     )
@@ -271,17 +281,16 @@ async fn rows_a_replay_copies_are_the_rows_upserted_and_a_key_written_again_take
     write(&upserted, &elsewhere, Inserts::KeepFirst).await;
     write_as_replay(&copied, &elsewhere, &mut Written::default()).await;
 
-    for (table, key) in [
-        ("reservations", "reservation_id"),
-        ("payments", "payment_id"),
-        ("wallets", "user_id"),
-    ] {
-        assert_eq!(
-            rows(&copied, table, key).await,
-            rows(&upserted, table, key).await,
-            "{table}"
-        );
-    }
+    assert_same_rows(
+        &copied,
+        &upserted,
+        &[
+            ("reservations", "reservation_id"),
+            ("payments", "payment_id"),
+            ("wallets", "user_id"),
+        ],
+    )
+    .await;
     let states: (String, String, i64) = sqlx::query_as(
         "SELECT (SELECT status FROM reservations WHERE reservation_id = $1),
                 (SELECT status FROM payments WHERE payment_id = $2),
