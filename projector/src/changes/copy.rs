@@ -115,7 +115,8 @@ impl BinaryRows {
         let epoch = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
         let micros = (value - epoch)
             .num_microseconds()
-            .expect("a timestamp within Postgres' range");
+            // chrono's years (±262,143) are well inside i64 microseconds.
+            .expect("every chrono time fits in i64 microseconds");
         self.field(&micros.to_be_bytes())
     }
 
