@@ -13,6 +13,9 @@ use redis::{ErrorKind, RedisError, RedisResult};
 use crate::config::RedisSettings;
 use crate::flight::SingleFlight;
 
+mod round_trips;
+pub use round_trips::{round_trips, ROUND_TRIP_BYTES};
+
 /// Connecting, and any one command, give up after this long unless the
 /// caller bounds the whole operation more tightly (`Redis::bounded`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);

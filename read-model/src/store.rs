@@ -13,7 +13,7 @@ use redis::{Cmd, ErrorKind, RedisError, Script, Value};
 
 use super::entry::VERSION_AT;
 use super::keys::{EntryKey, ReadKeys};
-use infra::redis::{KeySpace, Redis};
+use infra::redis::{round_trips, KeySpace, Redis, ROUND_TRIP_BYTES};
 
 /// How long Redis is skipped after it failed.
 const SKIP_AFTER_FAILURE_MS: i64 = 500;
@@ -291,25 +291,31 @@ impl Cache {
         })
     }
 
-    /// Write-through: each entry replaces what is there, in one round trip.
-    /// The lease goes first, so a loader that read Postgres before the
-    /// change cannot fill its older value over this one.
+    /// Write-through: each entry replaces what is there, in as few round
+    /// trips as their size allows (see `infra::redis::round_trips`). The
+    /// lease goes first, so a loader that read Postgres before the change
+    /// cannot fill its older value over this one.
     pub async fn put(&self, puts: &[Put]) -> Result<(), RedisError> {
         if puts.is_empty() {
             return Ok(());
         }
-        let mut pipe = redis::pipe();
-        for put in puts {
-            pipe.del(self.keys.lease(&put.key)).ignore();
-            pipe.cmd("SET")
-                .arg(&put.key.key)
-                .arg(&put.value)
-                .arg("PX")
-                .arg(put.expire_ms.max(1))
-                .ignore();
-        }
         let mut conn = self.connection().await?;
-        pipe.query_async::<()>(&mut conn).await
+        // The lease key is about as long as the entry's.
+        let bytes = |put: &Put| 2 * put.key.key.len() + put.value.len();
+        for run in round_trips(puts, ROUND_TRIP_BYTES, bytes) {
+            let mut pipe = redis::pipe();
+            for put in run {
+                pipe.del(self.keys.lease(&put.key)).ignore();
+                pipe.cmd("SET")
+                    .arg(&put.key.key)
+                    .arg(&put.value)
+                    .arg("PX")
+                    .arg(put.expire_ms.max(1))
+                    .ignore();
+            }
+            pipe.query_async::<()>(&mut conn).await?;
+        }
+        Ok(())
     }
 
     /// Cache-aside fill of the original design: no lease, no questions.

@@ -174,7 +174,7 @@ pub(crate) async fn forget_all(shared: &Shared) -> Result<u64, WriteError> {
         .await?)
 }
 
-/// Loads `sources` from Postgres and writes them, one round trip to Redis.
+/// Loads `sources` from Postgres and writes them to Redis.
 pub(crate) async fn write(
     shared: &Shared,
     strategy: &dyn Strategy,

@@ -12,7 +12,7 @@ use chrono::Utc;
 use infra::decision::{channel, Decision};
 use infra::handoff::Handoffs;
 use infra::kafka::{AppendError, Appender, TopicPartition, Topics};
-use infra::redis::Redis;
+use infra::redis::{round_trips, Redis, ROUND_TRIP_BYTES};
 use prometheus::Registry;
 use read_model::{CacheMetrics, Changed, ReadModel, WarmFailure, WarmMetrics, WarmRound};
 use sqlx::PgPool;
@@ -379,37 +379,49 @@ impl Effects {
     }
 
     /// Fire and forget: a command that misses the message reads its answer
-    /// from `command_outcomes`.
+    /// from `command_outcomes`. Many decisions go in several round trips
+    /// (see `infra::redis::round_trips`), in order.
     async fn publish(&self, decisions: &[Decision]) {
         if decisions.is_empty() {
             return;
         }
-        let mut pipe = redis::pipe();
-        for decision in decisions {
-            pipe.publish(&self.channel, decision.to_message()).ignore();
-        }
-        // One span per decision, in the trace of the fold that decided it,
-        // open for the round trip that announces them all.
-        let _announcing: Vec<_> = decisions
-            .iter()
-            .map(|decision| {
-                let span = tracing::info_span!("announce", command_id = %decision.command_id);
-                decision.trace.adopt(&span);
-                span
-            })
-            .collect();
-        let published = match self.redis.connection().await {
-            Ok(mut connection) => pipe.query_async::<()>(&mut connection).await,
-            Err(error) => Err(error),
+        let mut connection = match self.redis.connection().await {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::warn!(%error, count = decisions.len(), "announcing decisions failed; waiters fall back to the table");
+                return;
+            }
         };
-        if let Err(error) = published {
-            tracing::warn!(%error, count = decisions.len(), "announcing decisions failed; waiters fall back to the table");
-            return;
-        }
-        let now = Utc::now();
-        for decision in decisions {
-            let seconds = (now - decision.decided_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
-            self.metrics.decision_latency.observe(seconds.max(0.0));
+        let messages: Vec<(&Decision, String)> = decisions
+            .iter()
+            .map(|decision| (decision, decision.to_message()))
+            .collect();
+        let bytes = |(_, message): &(&Decision, String)| message.len();
+        for run in round_trips(&messages, ROUND_TRIP_BYTES, bytes) {
+            let mut pipe = redis::pipe();
+            for (_, message) in run {
+                pipe.publish(&self.channel, message).ignore();
+            }
+            // One span per decision, in the trace of the fold that decided
+            // it, open for the round trip that announces it.
+            let _announcing: Vec<_> = run
+                .iter()
+                .map(|(decision, _)| {
+                    let span = tracing::info_span!("announce", command_id = %decision.command_id);
+                    decision.trace.adopt(&span);
+                    span
+                })
+                .collect();
+            if let Err(error) = pipe.query_async::<()>(&mut connection).await {
+                tracing::warn!(%error, count = run.len(), "announcing decisions failed; waiters fall back to the table");
+                return;
+            }
+            let now = Utc::now();
+            for (decision, _) in run {
+                let seconds =
+                    (now - decision.decided_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+                self.metrics.decision_latency.observe(seconds.max(0.0));
+            }
         }
     }
 }

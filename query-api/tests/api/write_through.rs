@@ -65,6 +65,55 @@ async fn a_change_written_through_is_what_the_next_read_sees_without_a_load() {
 }
 
 #[tokio::test]
+async fn a_write_through_larger_than_one_round_trip_is_all_readable_without_a_load() {
+    let app = spawn_app().await;
+    let writer = read_model(&app);
+    let concert = seed::concert(&app.pool, "Stadium").await;
+    let mut schedules = BTreeSet::new();
+    for _ in 0..3 {
+        schedules.insert(
+            seed::schedule(&app.pool, concert, seed::now() - Duration::days(1), 4_000).await,
+        );
+    }
+    let (user, token) = app.admitted_user().await;
+
+    let written = writer
+        .write_changes(&Changed {
+            seat_maps: schedules.clone(),
+            ..Changed::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        written, 4,
+        "three seat maps and the concert's schedule list"
+    );
+
+    let mut bytes = 0;
+    for schedule in &schedules {
+        let (status, seats) = app
+            .get_as(
+                &format!("/v1/schedules/{schedule}/seats"),
+                user,
+                Some(&token),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(seats["seats"].as_array().unwrap().len(), 4_000);
+        bytes += seats.to_string().len();
+    }
+    assert!(
+        bytes > infra::redis::ROUND_TRIP_BYTES,
+        "the seat maps ({bytes} bytes) must need more than one round trip"
+    );
+    assert_eq!(
+        app.loads("seats").await,
+        0,
+        "every seat map was written through"
+    );
+}
+
+#[tokio::test]
 async fn a_balance_written_through_after_a_charge_reads_at_once() {
     let app = spawn_app().await;
     let writer = read_model(&app);
