@@ -53,12 +53,15 @@ impl Strategy for Naive {
     fn apply_changes<'a>(
         &'a self,
         shared: &'a Arc<Shared>,
-        sources: &'a [Source],
+        waves: &'a [Vec<Source>],
     ) -> BoxFuture<'a, Result<usize, WriteError>> {
         async move {
             let cache = &shared.cache;
-            let keys: Vec<String> = sources
+            // One DEL of every wave's keys: they all go at once, so no
+            // order between them can show.
+            let keys: Vec<String> = waves
                 .iter()
+                .flatten()
                 .map(|source| source.key(&cache.keys).key)
                 .collect();
             cache.delete(&keys).await?;
