@@ -45,10 +45,10 @@ pub trait Strategy: Send + Sync {
     ) -> BoxFuture<'a, Result<Entry, ReadError>>;
 
     /// What a committed batch does to the entries it changed, before its
-    /// decisions are announced. `waves` are applied in order: no entry of
-    /// a wave is written before every entry of the wave before it (a state
-    /// before the outcome that reports it). Answers how many entries it
-    /// wrote or dropped.
+    /// decisions are announced. `waves` are applied in order, no entry of
+    /// a wave before the previous wave's are all done (a state before the
+    /// outcome that reports it); answers how many entries it wrote or
+    /// dropped.
     fn apply_changes<'a>(
         &'a self,
         shared: &'a Arc<Shared>,
