@@ -53,15 +53,12 @@ impl Strategy for Naive {
     fn apply_changes<'a>(
         &'a self,
         shared: &'a Arc<Shared>,
-        waves: &'a [Vec<Source>],
+        sources: &'a [Source],
     ) -> BoxFuture<'a, Result<usize, WriteError>> {
         async move {
             let cache = &shared.cache;
-            // One DEL of every wave's keys: they all go at once, so no
-            // order between them can show.
-            let keys: Vec<String> = waves
+            let keys: Vec<String> = sources
                 .iter()
-                .flatten()
                 .map(|source| source.key(&cache.keys).key)
                 .collect();
             cache.delete(&keys).await?;

@@ -34,7 +34,7 @@ use super::shared::Shared;
 use super::source::Source;
 use super::store::{Acquired, Filled};
 use super::strategy::{Looked, Strategy};
-use super::writer::write_in_waves;
+use super::writer::write;
 
 /// How long a loader may hold a key's lease; longer than any sane load.
 const LEASE_MS: u64 = 2_000;
@@ -70,9 +70,9 @@ impl Strategy for Protected {
     fn apply_changes<'a>(
         &'a self,
         shared: &'a Arc<Shared>,
-        waves: &'a [Vec<Source>],
+        sources: &'a [Source],
     ) -> BoxFuture<'a, Result<usize, WriteError>> {
-        write_in_waves(shared, self, waves).boxed()
+        write(shared, self, sources).boxed()
     }
 
     /// The first wave of readers at a booking opening must find the

@@ -44,15 +44,13 @@ pub trait Strategy: Send + Sync {
         looked: Looked,
     ) -> BoxFuture<'a, Result<Entry, ReadError>>;
 
-    /// What a committed batch does to the entries it changed, before its
-    /// decisions are announced. `waves` are applied in order, no entry of
-    /// a wave before the previous wave's are all done (a state before the
-    /// outcome that reports it); answers how many entries it wrote or
-    /// dropped.
+    /// What a committed batch does to the entries of `sources` it changed,
+    /// before its decisions are announced; answers how many entries it
+    /// wrote or dropped.
     fn apply_changes<'a>(
         &'a self,
         shared: &'a Arc<Shared>,
-        waves: &'a [Vec<Source>],
+        sources: &'a [Source],
     ) -> BoxFuture<'a, Result<usize, WriteError>>;
 
     /// Whether schedules are loaded into Redis ahead of their booking

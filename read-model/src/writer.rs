@@ -114,8 +114,13 @@ pub(crate) async fn write_changes(
     let changed = with_schedule_lists(shared, changed).await?;
     // The state first, then the outcomes: a caller who polls its charge as
     // COMPLETED then reads the new balance, never the old one.
-    let waves = [changed.state_sources(), changed.outcome_sources()];
-    strategy.apply_changes(shared, &waves).await
+    let state = strategy
+        .apply_changes(shared, &changed.state_sources())
+        .await?;
+    let outcomes = strategy
+        .apply_changes(shared, &changed.outcome_sources())
+        .await?;
+    Ok(state + outcomes)
 }
 
 /// `changed` and the schedule lists of the concerts whose seat maps
@@ -175,39 +180,8 @@ pub(crate) async fn write(
     strategy: &dyn Strategy,
     sources: &[Source],
 ) -> Result<usize, WriteError> {
-    let puts = load(shared, strategy, sources).await?;
-    shared.cache.put(&puts).await?;
-    Ok(puts.len())
-}
-
-/// Loads every wave's sources at once, then writes the waves to Redis in
-/// order, each only once the one before is written: the loads all read
-/// the committed tables, so only the writes need an order, and a wave
-/// that fails leaves the later ones unwritten.
-pub(crate) async fn write_in_waves(
-    shared: &Shared,
-    strategy: &dyn Strategy,
-    waves: &[Vec<Source>],
-) -> Result<usize, WriteError> {
-    let sources: Vec<Source> = waves.iter().flatten().copied().collect();
-    let mut puts = load(shared, strategy, &sources).await?;
-    let written = puts.len();
-    for wave in waves {
-        let later = puts.split_off(wave.len());
-        shared.cache.put(&puts).await?;
-        puts = later;
-    }
-    Ok(written)
-}
-
-/// The entries of `sources`, in their order, loaded a few at a time.
-async fn load(
-    shared: &Shared,
-    strategy: &dyn Strategy,
-    sources: &[Source],
-) -> Result<Vec<Put>, WriteError> {
     let window = shared.window();
-    let puts = futures::stream::iter(sources.iter().copied())
+    let puts: Vec<Put> = futures::stream::iter(sources.iter().copied())
         .map(|source| async move {
             let started = std::time::Instant::now();
             let view = source.load(&shared.pool, &window).await?;
@@ -219,10 +193,11 @@ async fn load(
                 expire_ms,
             })
         })
-        .buffered(CONCURRENT_LOADS)
+        .buffer_unordered(CONCURRENT_LOADS)
         .try_collect()
         .await?;
-    Ok(puts)
+    shared.cache.put(&puts).await?;
+    Ok(puts.len())
 }
 
 #[cfg(test)]
