@@ -14,6 +14,9 @@ use crate::config::{DatabaseSettings, FoldCommit, RequestBounds};
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 const MAX_CONNECTIONS: u32 = 10;
+/// A pooled connection idle this long is pinged before it is handed out
+/// (see `pool_options`).
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Failures reaching or preparing the database. Every message names
 /// `DATABASE_URL`, the one knob an operator can turn to fix it.
@@ -43,6 +46,21 @@ fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(db.connect_timeout)
+        // sqlx pings every connection it hands out by default: a round
+        // trip before each transaction, each read-model load, each request's
+        // query, on the path every decision waits on. A connection released
+        // a moment ago was pinged on its release (sqlx always does that),
+        // so only one that sat idle for a while, long enough for the server
+        // to have gone away meanwhile, is pinged before use.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         // A connection otherwise keeps, for as long as it lives in the
         // pool, room for the largest message it ever sent or read (a
         // partition snapshot of tens of megabytes, a burst's batch), its
