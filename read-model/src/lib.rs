@@ -22,6 +22,7 @@
 
 mod body;
 mod clock;
+mod concert_of;
 mod copies;
 mod entry;
 mod error;

@@ -11,6 +11,7 @@ use redis::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::concert_of::ConcertOf;
 use super::copies::Copies;
 use super::entry::{Entry, Served};
 use super::error::{ReadError, WriteError};
@@ -53,6 +54,7 @@ impl ReadModel {
                 metrics,
                 copies: Copies::default(),
                 load_limit_ms: AtomicU64::new(0),
+                concert_of: ConcertOf::default(),
             }),
             strategy: chosen(settings),
         })

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use sqlx::PgPool;
 
+use super::concert_of::ConcertOf;
 use super::copies::Copies;
 use super::entry::View;
 use super::error::ReadError;
@@ -27,6 +28,8 @@ pub(crate) struct Shared {
     pub copies: Copies,
     /// How long a load may take in ms, 0 for no bound (`ReadModel::bounded_by`).
     pub load_limit_ms: AtomicU64,
+    /// Each schedule's concert, remembered (see `ConcertOf`).
+    pub concert_of: ConcertOf,
 }
 
 impl Shared {

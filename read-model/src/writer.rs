@@ -128,13 +128,10 @@ pub(crate) async fn write_changes(
 async fn with_schedule_lists(shared: &Shared, changed: &Changed) -> Result<Changed, WriteError> {
     let mut changed = changed.clone();
     if !changed.seat_maps.is_empty() {
-        let seat_maps: Vec<Uuid> = changed.seat_maps.iter().copied().collect();
-        let concerts: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT DISTINCT concert_id FROM schedules WHERE schedule_id = ANY($1)",
-        )
-        .bind(seat_maps)
-        .fetch_all(&shared.pool)
-        .await?;
+        let concerts = shared
+            .concert_of
+            .concerts(&shared.pool, &changed.seat_maps)
+            .await?;
         changed.schedules.extend(concerts);
     }
     Ok(changed)
