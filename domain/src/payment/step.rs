@@ -40,6 +40,19 @@ impl PaymentStep {
         }
     }
 
+    /// Whether the payer's answer waits on this step. It does not on
+    /// `CommitDebit`: by then the seat is sold, the balance debited and the
+    /// payer answered; the commit only ends the debit's in-flight reserve,
+    /// which no read shows and which the wallet's later commands, behind it
+    /// in the wallet's partition, see in any case. A refund moves the
+    /// balance the payer reads next, so the answer waits on it.
+    pub fn answer_waits(&self) -> bool {
+        match self {
+            PaymentStep::Debit(_) | PaymentStep::Settle { .. } | PaymentStep::Refund(_) => true,
+            PaymentStep::CommitDebit(_) => false,
+        }
+    }
+
     pub fn terms(&self) -> &PaymentTerms {
         match self {
             PaymentStep::Debit(terms)

@@ -133,6 +133,30 @@ fn a_debited_payment_the_seat_side_fails_owes_a_refund() {
 }
 
 #[test]
+fn only_committing_a_debit_is_a_step_the_payers_answer_does_not_wait_on() {
+    let owing = |observed: &[PaymentEvent]| {
+        let state = observed
+            .iter()
+            .fold(PaymentProcess::default(), |state, event| {
+                state.evolve(event)
+            });
+        (state.next_step().expect("a step is owed"), state.status())
+    };
+    let (debit, _) = owing(&[started()]);
+    let (settle, _) = owing(&[started(), debited_ev()]);
+    let (settle_refusal, _) = owing(&[started(), refused_ev()]);
+    let (commit, answered) = owing(&[started(), debited_ev(), PaymentEvent::Completed]);
+    let (refund, _) = owing(&[started(), debited_ev(), PaymentEvent::SettlementRefused]);
+    for waited_on in [debit, settle, settle_refusal, refund] {
+        assert!(waited_on.answer_waits(), "{waited_on:?}");
+    }
+    assert_eq!(commit, PaymentStep::CommitDebit(terms()));
+    assert!(!commit.answer_waits());
+    // The step not waited on comes once the payer's answer is known.
+    assert_ne!(answered, PaymentStatus::Pending);
+}
+
+#[test]
 fn an_observation_already_recorded_changes_nothing() {
     given::<PaymentProcess>([started(), debited_ev(), PaymentEvent::Completed])
         .when(debited_ev())

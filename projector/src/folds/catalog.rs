@@ -87,6 +87,7 @@ fn record(ctx: &mut Context<'_>, event: &CatalogEvent) {
                 ctx.follow_up(
                     v1::SeatInventoryOpened::from(added).into(),
                     OPEN_INVENTORY_STEP,
+                    true,
                 );
             }
         }

@@ -44,7 +44,8 @@ impl Context<'_> {
 
     /// Queues `event` for its topic, with an id derived from this record
     /// and `step`, so folding this record again appends the same record.
-    pub fn follow_up(&mut self, event: LogEvent, step: &str) {
+    /// `answer_waits`: see `FollowUp`.
+    pub fn follow_up(&mut self, event: LogEvent, step: &str, answer_waits: bool) {
         if !self.produced.wants_follow_ups() {
             return;
         }
@@ -55,6 +56,7 @@ impl Context<'_> {
             key: event.key(),
             envelope,
             trace: TraceContext::current(),
+            answer_waits,
         });
     }
 }
@@ -89,7 +91,7 @@ mod tests {
                 event: &event,
                 produced: &mut produced,
             };
-            ctx.follow_up(event.clone(), "step");
+            ctx.follow_up(event.clone(), "step", true);
             assert_eq!(produced.follow_ups.len(), built);
         }
     }

@@ -17,6 +17,11 @@ pub struct FollowUp {
     pub envelope: Envelope,
     /// The fold that produced it: its append continues that trace.
     pub trace: TraceContext,
+    /// Whether a caller's answer waits on its fold. One that does is folded
+    /// in the batch that appended it, before the answer; one that does not
+    /// is appended beside the batch's writes and folded after it (see
+    /// `Projection::fold_own_follow_ups`).
+    pub answer_waits: bool,
 }
 
 /// What folding records produced besides the new state.

@@ -29,7 +29,7 @@ pub fn advance(ctx: &mut Context<'_>, terms: PaymentTerms, observed: &[PaymentEv
     match process(terms, observed) {
         Ok(process) => {
             if let Some(step) = process.next_step() {
-                ctx.follow_up(LogEvent::from(&step), step.name());
+                ctx.follow_up(LogEvent::from(&step), step.name(), step.answer_waits());
             }
         }
         Err(error) => tracing::error!(

@@ -275,7 +275,6 @@ impl Projection {
         outcome.restored = taken.restored;
         outcome.unreadable_snapshots = taken.unreadable.iter().map(|u| u.reason()).collect();
         let mut stored = taken.stored;
-        let mut snapshotted = Vec::new();
 
         let mut produced = Produced::default();
         for (at, records) in &by_partition {
@@ -310,8 +309,9 @@ impl Projection {
                 self.fold_live(state, record, &mut produced, &mut outcome);
             }
         }
+        let mut unawaited = Vec::new();
         if let Some(effects) = effects {
-            outcome.appended = self
+            (outcome.appended, unawaited) = self
                 .fold_own_follow_ups(
                     &mut tx,
                     effects,
@@ -323,33 +323,52 @@ impl Projection {
                 )
                 .await?;
         }
-        for (at, start) in &stored {
-            let state = states.entry(at.clone()).or_default();
-            let next = state.next_offset();
-            if let Some(below) = self.parking.due(at, next) {
-                outcome.let_go +=
-                    parking::let_go(&mut tx, &self.group, at, state, below).await? as u64;
-                state.shrink();
-            }
-            if next != *start {
-                offsets::store(&mut tx, &self.group, at, next).await?;
-                if self.snapshots.due(at, next) {
-                    snapshotted.push((at.clone(), next));
+        // Follow-ups no answer waits on are acknowledged while the batch
+        // writes, not before it, and folded after it (as the records it
+        // answers as appended). They are still on the log before the batch
+        // commits, so nothing committed misses its next saga step.
+        let appending = async {
+            match effects {
+                Some(effects) if !unawaited.is_empty() => {
+                    append_follow_ups(effects, &unawaited).await
                 }
+                _ => Ok(Vec::new()),
             }
-            outcome.positions.push((at.clone(), next));
-        }
-        changes::flush(&mut tx, &produced.changes).await?;
-        let changed = produced.changes.changed();
-        if effects.is_some() && (!changed.is_empty() || !produced.completed_payers.is_empty()) {
-            let debt = owed::Debt {
-                changed: &changed,
-                payers: &produced.completed_payers,
-                commands: produced.changes.outcomes.keys().copied().collect(),
-            };
-            let row = owed::record(&mut tx, &self.group, stored.keys(), debt).await?;
-            outcome.owed = Some(row);
-        }
+        };
+        let writing = async {
+            let mut snapshotted = Vec::new();
+            for (at, start) in &stored {
+                let state = states.entry(at.clone()).or_default();
+                let next = state.next_offset();
+                if let Some(below) = self.parking.due(at, next) {
+                    outcome.let_go +=
+                        parking::let_go(&mut tx, &self.group, at, state, below).await? as u64;
+                    state.shrink();
+                }
+                if next != *start {
+                    offsets::store(&mut tx, &self.group, at, next).await?;
+                    if self.snapshots.due(at, next) {
+                        snapshotted.push((at.clone(), next));
+                    }
+                }
+                outcome.positions.push((at.clone(), next));
+            }
+            changes::flush(&mut tx, &produced.changes).await?;
+            let changed = produced.changes.changed();
+            if effects.is_some() && (!changed.is_empty() || !produced.completed_payers.is_empty()) {
+                let debt = owed::Debt {
+                    changed: &changed,
+                    payers: &produced.completed_payers,
+                    commands: produced.changes.outcomes.keys().copied().collect(),
+                };
+                let row = owed::record(&mut tx, &self.group, stored.keys(), debt).await?;
+                outcome.owed = Some(row);
+            }
+            Ok::<_, BatchError>((snapshotted, changed))
+        };
+        let (appended, written) = tokio::join!(appending, writing);
+        let (snapshotted, changed) = written?;
+        outcome.appended.extend(appended?);
         tx.commit().await?;
         // The offsets are stored: a take-over may now restore these.
         for (at, _) in &snapshotted {
@@ -366,15 +385,18 @@ impl Projection {
 }
 
 impl Projection {
-    /// Appends the batch's follow-ups and folds, in the same transaction,
-    /// each one that lands exactly where its partition stands, then theirs,
-    /// and so on: a payment's four folds (request, debit requested and
-    /// committed, settled) commit together instead of a batch each. A follow-up is folded here
-    /// only on a partition this projector folds (its state is in hand) and
-    /// that the batch has locked, or may lock without breaking the
-    /// ascending order every batch locks in (so two batches never wait on
-    /// each other); any other is folded when it arrives, as before.
-    /// Answers every follow-up as appended.
+    /// Appends the batch's follow-ups that an answer waits on and folds, in
+    /// the same transaction, each one that lands exactly where its
+    /// partition stands, then theirs, and so on: a payment's three folds
+    /// before its answer (request, debit requested, settled) commit together
+    /// instead of a batch each. A follow-up is folded here only on a
+    /// partition this projector folds (its state is in hand) and that the
+    /// batch has locked, or may lock without breaking the ascending order
+    /// every batch locks in (so two batches never wait on each other); any
+    /// other is folded when it arrives, as before. Answers every follow-up
+    /// appended, as appended, and those no answer waits on (a payment's
+    /// debit commitment), not appended yet: the caller appends them beside
+    /// its writes.
     #[allow(clippy::too_many_arguments)]
     async fn fold_own_follow_ups(
         &self,
@@ -385,10 +407,18 @@ impl Projection {
         locked: &mut Vec<TopicPartition>,
         produced: &mut Produced,
         outcome: &mut BatchOutcome,
-    ) -> Result<Vec<Record>, BatchError> {
+    ) -> Result<(Vec<Record>, Vec<FollowUp>), BatchError> {
         let mut appended = Vec::new();
-        let mut follow_ups = std::mem::take(&mut produced.follow_ups);
-        while !follow_ups.is_empty() {
+        let mut unawaited = Vec::new();
+        loop {
+            let (follow_ups, later): (Vec<FollowUp>, Vec<FollowUp>) =
+                std::mem::take(&mut produced.follow_ups)
+                    .into_iter()
+                    .partition(|follow_up| follow_up.answer_waits);
+            unawaited.extend(later);
+            if follow_ups.is_empty() {
+                return Ok((appended, unawaited));
+            }
             let records = append_follow_ups(effects, &follow_ups).await?;
             for record in &records {
                 let at = record.at();
@@ -428,9 +458,7 @@ impl Projection {
                 outcome.folded_at_once.push(at.topic.clone());
             }
             appended.extend(records);
-            follow_ups = std::mem::take(&mut produced.follow_ups);
         }
-        Ok(appended)
     }
 }
 
