@@ -324,48 +324,23 @@ impl Projection {
                 .await?;
         }
         // Follow-ups no answer waits on are acknowledged while the batch
-        // writes, not before it, and folded after it (as the records it
-        // answers as appended). They are still on the log before the batch
-        // commits, so nothing committed misses its next saga step.
+        // writes, not before it, and folded after it. They are still on the
+        // log before the batch commits, so nothing committed misses its
+        // next saga step.
         let appending = async {
             match effects {
-                Some(effects) if !unawaited.is_empty() => {
-                    append_follow_ups(effects, &unawaited).await
-                }
-                _ => Ok(Vec::new()),
+                Some(effects) => append_follow_ups(effects, &unawaited).await,
+                None => Ok(Vec::new()),
             }
         };
-        let writing = async {
-            let mut snapshotted = Vec::new();
-            for (at, start) in &stored {
-                let state = states.entry(at.clone()).or_default();
-                let next = state.next_offset();
-                if let Some(below) = self.parking.due(at, next) {
-                    outcome.let_go +=
-                        parking::let_go(&mut tx, &self.group, at, state, below).await? as u64;
-                    state.shrink();
-                }
-                if next != *start {
-                    offsets::store(&mut tx, &self.group, at, next).await?;
-                    if self.snapshots.due(at, next) {
-                        snapshotted.push((at.clone(), next));
-                    }
-                }
-                outcome.positions.push((at.clone(), next));
-            }
-            changes::flush(&mut tx, &produced.changes).await?;
-            let changed = produced.changes.changed();
-            if effects.is_some() && (!changed.is_empty() || !produced.completed_payers.is_empty()) {
-                let debt = owed::Debt {
-                    changed: &changed,
-                    payers: &produced.completed_payers,
-                    commands: produced.changes.outcomes.keys().copied().collect(),
-                };
-                let row = owed::record(&mut tx, &self.group, stored.keys(), debt).await?;
-                outcome.owed = Some(row);
-            }
-            Ok::<_, BatchError>((snapshotted, changed))
-        };
+        let writing = self.write(
+            &mut tx,
+            states,
+            &stored,
+            &produced,
+            effects.is_some(),
+            &mut outcome,
+        );
         let (appended, written) = tokio::join!(appending, writing);
         let (snapshotted, changed) = written?;
         outcome.appended.extend(appended?);
@@ -385,6 +360,50 @@ impl Projection {
 }
 
 impl Projection {
+    /// Writes what the batch folded into its transaction: parked
+    /// aggregates let go, the partitions' next offsets, the changed rows
+    /// and, for a live batch (`owing`), what it owes Redis. Answers the
+    /// partitions due a snapshot once this commits, and what changed.
+    async fn write(
+        &self,
+        tx: &mut PgConnection,
+        states: &mut States,
+        stored: &BTreeMap<TopicPartition, i64>,
+        produced: &Produced,
+        owing: bool,
+        outcome: &mut BatchOutcome,
+    ) -> Result<(Vec<(TopicPartition, i64)>, Changed), BatchError> {
+        let mut snapshotted = Vec::new();
+        for (at, start) in stored {
+            let state = states.entry(at.clone()).or_default();
+            let next = state.next_offset();
+            if let Some(below) = self.parking.due(at, next) {
+                outcome.let_go +=
+                    parking::let_go(&mut *tx, &self.group, at, state, below).await? as u64;
+                state.shrink();
+            }
+            if next != *start {
+                offsets::store(&mut *tx, &self.group, at, next).await?;
+                if self.snapshots.due(at, next) {
+                    snapshotted.push((at.clone(), next));
+                }
+            }
+            outcome.positions.push((at.clone(), next));
+        }
+        changes::flush(&mut *tx, &produced.changes).await?;
+        let changed = produced.changes.changed();
+        if owing && (!changed.is_empty() || !produced.completed_payers.is_empty()) {
+            let debt = owed::Debt {
+                changed: &changed,
+                payers: &produced.completed_payers,
+                commands: produced.changes.outcomes.keys().copied().collect(),
+            };
+            let row = owed::record(&mut *tx, &self.group, stored.keys(), debt).await?;
+            outcome.owed = Some(row);
+        }
+        Ok((snapshotted, changed))
+    }
+
     /// Appends the batch's follow-ups that an answer waits on and folds, in
     /// the same transaction, each one that lands exactly where its
     /// partition stands, then theirs, and so on: a payment's three folds
