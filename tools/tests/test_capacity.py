@@ -178,6 +178,26 @@ def test_each_step_gets_the_cpu_of_its_own_window(tmp_path: Path) -> None:
     assert steps[100.0]["cpu_percent"]["projector"] == pytest.approx(100.0)
 
 
+def test_cpu_per_fan_is_each_process_share_of_a_core_over_the_fans_served(tmp_path: Path) -> None:
+    # Step 10 brings in 2 fans in 10 s (0.2/s); k6 burns 10 % of a core
+    # over it and Postgres 5 %: 500 and 250 ms of one core per fan.
+    samples = [sample(EPOCH + t, k6={"3": t * 10}, postgres={"4": t * 5}) for t in range(0, 45)]
+    step = capacity.analyse_steps(rows(tmp_path), samples, 100, 10.0)[0]
+    assert step["cpu_ms_per_fan"]["k6"] == pytest.approx(500.0)
+    assert step["cpu_ms_per_fan"]["postgres"] == pytest.approx(250.0)
+    # Two cores carry 2000 ms of CPU a second: 2000 / 750 fans/s, and
+    # 2000 / 250 with the load generator on another machine.
+    assert capacity.cpu_ceiling(step, 2) == pytest.approx(2000.0 / 750.0)
+    assert capacity.cpu_ceiling(step, 2, leave_out=("k6",)) == pytest.approx(8.0)
+
+
+def test_a_step_without_fans_or_samples_has_no_cost_nor_ceiling(tmp_path: Path) -> None:
+    step = capacity.analyse_steps(rows(tmp_path), [], 100, 10.0)[0]
+    assert step["cpu_ms_per_fan"] == {}
+    assert capacity.cpu_ceiling(step, 2) is None
+    assert capacity.cpu_per_fan({"k6": 50.0}, None) == {}
+
+
 # -- files ---------------------------------------------------------------------
 
 
@@ -210,6 +230,8 @@ def test_the_report_writes_markdown_json_and_a_chart(tmp_path: Path) -> None:
     assert "| CPU k6 |" in md
     assert "connection errors by k6 error code: 1000: 1" in md
     assert "dropped 7 arrivals" in md
+    # Step 10: 0.2 fans/s, k6 10 % and Postgres 5 % of a core.
+    assert "| 10 | 250.0 | 500.0 | 750.0 | 3 | 8 |" in md
     root = ElementTree.fromstring((out / "capacity.svg").read_text())
     texts = [element.text for element in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "100/s" in texts and "k6" in texts and "postgres" in texts

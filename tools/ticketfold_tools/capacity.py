@@ -160,6 +160,7 @@ class StepResult(TypedDict):
     refusals_409: int
     window_s: float | None
     cpu_percent: dict[str, float]
+    cpu_ms_per_fan: dict[str, float]
     slo_held: bool
 
 
@@ -219,13 +220,15 @@ def analyse_steps(rows: Sequence[CapacityRow], samples: Sequence[Sample], hz: in
                 connection[r[5] or "unknown"] += 1
         server = sum(1 for r in step_rows if r[3] >= 500)
         p95 = percentile(durations, 0.95)
+        fans_per_second = fans / step_seconds if step_seconds else None
+        cpu = cpu_percent(samples, hz, start, end)
         results.append(
             {
                 "step": step,
                 "rate": rate,
                 "requests": len(step_rows),
                 "fans": fans,
-                "fans_per_second": fans / step_seconds if step_seconds else None,
+                "fans_per_second": fans_per_second,
                 "p95_ms": p95,
                 "p99_ms": percentile(durations, 0.99),
                 "server_errors_5xx": server,
@@ -234,11 +237,28 @@ def analyse_steps(rows: Sequence[CapacityRow], samples: Sequence[Sample], hz: in
                 "unexpected_4xx": sum(1 for r in step_rows if 400 <= r[3] < 500 and r[3] != 409),
                 "refusals_409": sum(1 for r in step_rows if r[3] == 409),
                 "window_s": end - start,
-                "cpu_percent": cpu_percent(samples, hz, start, end),
+                "cpu_percent": cpu,
+                "cpu_ms_per_fan": cpu_per_fan(cpu, fans_per_second),
                 "slo_held": p95 is not None and p95 < SLO_MS and server == 0 and not connection,
             }
         )
     return results
+
+
+def cpu_per_fan(cpu: Mapping[str, float], fans_per_second: float | None) -> dict[str, float]:
+    """Milliseconds of one core each process spent per fan brought in: the
+    cost that decides how many fans/s the machine's cores can carry,
+    whatever the latency."""
+    if not fans_per_second:
+        return {}
+    return {name: percent * 10.0 / fans_per_second for name, percent in cpu.items()}
+
+
+def cpu_ceiling(step: StepResult, cpus: int, leave_out: Sequence[str] = ()) -> float | None:
+    """Fans/s the machine's cores could carry at this step's CPU cost per
+    fan, if nothing else ran: an upper bound on any capacity at that cost."""
+    total = sum(ms for name, ms in step["cpu_ms_per_fan"].items() if name not in leave_out)
+    return cpus * 1000.0 / total if total > 0 else None
 
 
 def highest_held(steps: Sequence[StepResult]) -> StepResult | None:
@@ -426,11 +446,42 @@ def markdown(data: Mapping[str, Any], steps: Sequence[StepResult]) -> str:
         if s["connection_errors_by_code"]:
             codes = ", ".join(f"{k}: {v}" for k, v in s["connection_errors_by_code"].items())
             lines.append(f"- step {s['rate']:g}/s, connection errors by k6 error code: {codes}.")
+    lines += cost_table(steps, processes, int(context.get("cpus") or 0))
     if data.get("dropped_iterations"):
         lines.append(
             f"- k6 dropped {data['dropped_iterations']:,} arrivals (no free VU): the rate offered was lower than the step says."
         )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def cost_table(steps: Sequence[StepResult], processes: Sequence[str], cpus: int) -> list[str]:
+    """CPU per fan brought in, and what the cores could carry at that cost:
+    the capacity's ceiling when the cores are the bound, with and without
+    the load generator on the same machine."""
+    costed = [s for s in steps if s["cpu_ms_per_fan"]]
+    if not costed or cpus <= 0:
+        return []
+    lines = [
+        "",
+        f"CPU per fan brought in (ms of one core: the step's CPU over its fans/s served), and the fans/s {cpus}"
+        " cores could carry at that cost if nothing else ran, with k6 on the machine and with k6 elsewhere:",
+        "",
+        "| step (fans/s) | " + " | ".join(processes) + " | all | ceiling | ceiling without k6 |",
+        "|---|" + "---|" * len(processes) + "---|---|---|",
+    ]
+    for s in costed:
+        per_fan = s["cpu_ms_per_fan"]
+        with_k6 = cpu_ceiling(s, cpus)
+        without_k6 = cpu_ceiling(s, cpus, leave_out=("k6",))
+        cells = [
+            f"{s['rate']:g}",
+            *["-" if per_fan.get(p) is None else f"{per_fan[p]:.1f}" for p in processes],
+            f"{sum(per_fan.values()):.1f}",
+            "-" if with_k6 is None else f"{with_k6:.0f}",
+            "-" if without_k6 is None else f"{without_k6:.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def build_report(raw: Path, out: Path, mode: str, target: str) -> dict[str, Any]:
