@@ -204,7 +204,7 @@ def test_a_step_without_fans_or_samples_has_no_cost_nor_ceiling(tmp_path: Path) 
 def test_the_report_writes_markdown_json_and_a_chart(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     write_points(raw / "points.json.gz", POINTS)
-    (raw / "context.json").write_text(json.dumps({"cpus": 2, "load_average": "3.10", "commit": "abc", "k6": "1.1.0", "step_seconds": 10}))
+    (raw / "context.json").write_text(json.dumps({"cpus": 2, "load_average": "3.10", "commit": "abc", "k6": "1.1.0", "step_seconds": 10, "vacuumed_first": "yes"}))
     (raw / "loadavg-after.txt").write_text("4.20\n")
     (raw / "summary.json").write_text(json.dumps({"metrics": {"dropped_iterations": {"values": {"count": 7}}}}))
     lines = [json.dumps({"clock_ticks": 100})]
@@ -228,6 +228,7 @@ def test_the_report_writes_markdown_json_and_a_chart(tmp_path: Path) -> None:
     assert "Highest step that held the SLO: 10 fans/s" in md
     assert "load average (1 min) when the run started: 3.10" in md
     assert "| CPU k6 |" in md
+    assert "the database vacuumed first" in md
     assert "connection errors by k6 error code: 1000: 1" in md
     assert "dropped 7 arrivals" in md
     # Step 10: 0.2 fans/s, k6 10 % and Postgres 5 % of a core.

@@ -407,7 +407,12 @@ def markdown(data: Mapping[str, Any], steps: Sequence[StepResult]) -> str:
         f"Machine: {context.get('cpus', '?')} CPUs, **shared with other agents compiling and testing**; "
         f"load average (1 min) when the run started: {context.get('load_average', '?')}, "
         f"when it ended: {data.get('load_average_after', '?')}; source `{context.get('commit', '?')}`; "
-        f"k6 {context.get('k6', '?')}.",
+        f"k6 {context.get('k6', '?')}"
+        + (
+            "; the database vacuumed first (the server runs without autovacuum)."
+            if context.get("vacuumed_first") == "yes"
+            else "."
+        ),
         "",
         "**Highest step that held the SLO: "
         + (f"{best:g} fans/s**" if best is not None else "none**")
