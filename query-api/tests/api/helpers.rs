@@ -224,6 +224,13 @@ impl TestApp {
     /// by Postgres's own statistics. Backends report them when they exit,
     /// so every connection to the database is ended first (pools reconnect).
     pub async fn table_scans(&self, table: &str) -> i64 {
+        let (sequential, indexed) = self.scans_of(table).await;
+        sequential + indexed
+    }
+
+    /// The sequential and the index scans of `table` so far, as
+    /// `table_scans` counts them.
+    pub async fn scans_of(&self, table: &str) -> (i64, i64) {
         let database = self.settings().database.clone();
         let mut admin = PgConnection::connect_with(&database.maintenance_options())
             .await
@@ -254,8 +261,8 @@ impl TestApp {
         let mut conn = PgConnection::connect_with(&database.connect_options())
             .await
             .unwrap();
-        let scans: Option<i64> = sqlx::query_scalar(
-            "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)
+        let scans: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT coalesce(seq_scan, 0), coalesce(idx_scan, 0)
              FROM pg_stat_user_tables WHERE relname = $1",
         )
         .bind(table)
@@ -263,7 +270,7 @@ impl TestApp {
         .await
         .unwrap();
         conn.close().await.unwrap();
-        scans.unwrap_or(0)
+        scans.unwrap_or((0, 0))
     }
 }
 

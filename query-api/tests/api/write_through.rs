@@ -231,6 +231,53 @@ async fn a_schedule_opening_within_the_lead_is_warmed_before_anyone_reads_it() {
 }
 
 #[tokio::test]
+async fn finding_the_windows_due_reads_no_schedule_outside_them() {
+    let app = spawn_app().await;
+    let past = seed::concert(&app.pool, "Years of concerts").await;
+    // A long history: 5,000 schedules whose booking opened long ago.
+    sqlx::query(
+        "INSERT INTO schedules (schedule_id, concert_id, starts_at, booking_opens_at, total_seats)
+         SELECT gen_random_uuid(), $1, now() - n * interval '1 hour',
+                now() - n * interval '1 hour' - interval '30 days', 1
+         FROM generate_series(1, 5000) AS n",
+    )
+    .bind(past)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE schedules")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let concert = seed::concert(&app.pool, "Tonight").await;
+    let soon = seed::schedule(&app.pool, concert, seed::now() + Duration::minutes(2), 1).await;
+    let (sequential_before, _) = app.scans_of("schedules").await;
+    // Counting ended every connection: the warmer gets a pool of its own.
+    let pool = sqlx::PgPool::connect_with(app.settings().database.connect_options())
+        .await
+        .unwrap();
+    let settings = app.settings();
+    let warmer = ReadModel::new(
+        &settings.redis,
+        pool,
+        &settings.cache,
+        CacheMetrics::unregistered().unwrap(),
+    )
+    .unwrap();
+
+    let round = warmer.warm_due().await.unwrap();
+    assert_eq!(round.warmed.len(), 1, "{round:?}");
+    assert_eq!(round.warmed[0].schedule_id, soon);
+    // Every 2 s, on a table that only grows: the window is found through
+    // an index, never by reading every schedule.
+    let (sequential, _) = app.scans_of("schedules").await;
+    assert_eq!(
+        sequential, sequential_before,
+        "the warmer scanned every schedule"
+    );
+}
+
+#[tokio::test]
 async fn the_naive_strategy_does_not_warm() {
     let app = spawn_app_with(&[("CACHE_STRATEGY", "naive")]).await;
     let (concert, _) = seed::open_schedule(&app.pool, 1).await;
