@@ -170,6 +170,13 @@ restart_up_services() {
     stop_background "$(service_pidfile "$svc")" "$svc" 20 >/dev/null
   done
   empty_up_queue
+  # `make up` above may have rebuilt the binaries of a stack that was
+  # already up: their migrations go in before they start, as `make up`
+  # applies them on a new stack (idempotent).
+  if ! "$ROOT/target/release/projector" migrate >>"$RUN_DIR/projector-setup.log" 2>&1; then
+    show_log_tail "$RUN_DIR/projector-setup.log"
+    die "projector migrate failed"
+  fi
   for svc in "${STACK_SERVICES[@]}"; do
     local args=()
     read -r -a args <<<"$(service_args "$svc")"
