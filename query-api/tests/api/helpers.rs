@@ -222,7 +222,10 @@ impl TestApp {
 
     /// How many times Postgres has scanned `table` in this test's database,
     /// by Postgres's own statistics. Backends report them when they exit,
-    /// so every connection to the database is ended first (pools reconnect).
+    /// so every connection to the database is ended first. A pool's
+    /// connection released less than a second before is not pinged again
+    /// (`infra::postgres`) and fails its next statement: read through a
+    /// new pool after counting.
     pub async fn table_scans(&self, table: &str) -> i64 {
         let (sequential, indexed) = self.scans_of(table).await;
         sequential + indexed

@@ -13,10 +13,14 @@ use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 use crate::seed;
 
 fn read_model(app: &TestApp) -> ReadModel {
+    read_model_on(app, app.pool.clone())
+}
+
+fn read_model_on(app: &TestApp, pool: sqlx::PgPool) -> ReadModel {
     let settings = app.settings();
     ReadModel::new(
         &settings.redis,
-        app.pool.clone(),
+        pool,
         &settings.cache,
         CacheMetrics::unregistered().unwrap(),
     )
@@ -256,14 +260,7 @@ async fn finding_the_windows_due_reads_no_schedule_outside_them() {
     let pool = sqlx::PgPool::connect_with(app.settings().database.connect_options())
         .await
         .unwrap();
-    let settings = app.settings();
-    let warmer = ReadModel::new(
-        &settings.redis,
-        pool,
-        &settings.cache,
-        CacheMetrics::unregistered().unwrap(),
-    )
-    .unwrap();
+    let warmer = read_model_on(&app, pool);
 
     let round = warmer.warm_due().await.unwrap();
     assert_eq!(round.warmed.len(), 1, "{round:?}");
