@@ -27,14 +27,18 @@ impl Departures {
     /// schedule they paid for (whichever token they paid with). Returns
     /// whether a live place ended.
     pub async fn complete(&self, user_id: Uuid, schedule_id: Uuid) -> Result<bool, QueueError> {
-        let global = end_place(&self.redis, &self.keys, user_id, Room::Global).await?;
-        let room = end_place(
-            &self.redis,
-            &self.keys,
-            user_id,
-            Room::Schedule(schedule_id),
-        )
-        .await?;
+        // The two places are separate keys, each ended atomically by its
+        // own script: at once rather than one round trip after the other,
+        // since a payment's answer waits for both.
+        let (global, room) = tokio::try_join!(
+            end_place(&self.redis, &self.keys, user_id, Room::Global),
+            end_place(
+                &self.redis,
+                &self.keys,
+                user_id,
+                Room::Schedule(schedule_id),
+            ),
+        )?;
         Ok(global || room)
     }
 }

@@ -235,29 +235,44 @@ impl Effects {
         todo.unannounced.extend_from_slice(decisions);
         todo.payers.extend_from_slice(payers);
         todo.owed.extend_from_slice(owed);
-        if let Err(error) = self.complete(&todo.payers).await {
+        let nothing_to_write = todo.changed.is_empty() && !todo.lost_track;
+        // The payers' places end while the entries are written: nothing is
+        // announced before both are done, and writing an entry again (when
+        // ending a place fails and all is retried) writes the same state.
+        // Answers whether every entry was dropped first, and the write.
+        let writing = async {
+            if nothing_to_write {
+                return (false, Ok(0));
+            }
+            if todo.lost_track {
+                match self.read_model.forget_all().await {
+                    Ok(forgotten) => tracing::warn!(
+                        forgotten,
+                        "read model dropped after losing track of its changes"
+                    ),
+                    Err(error) => return (false, Err(error)),
+                }
+            }
+            (
+                todo.lost_track,
+                self.read_model.write_changes(&todo.changed).await,
+            )
+        };
+        let (completed, (forgot_all, written)) = tokio::join!(self.complete(&todo.payers), writing);
+        if forgot_all {
+            todo.lost_track = false;
+        }
+        if let Err(error) = completed {
             tracing::warn!(%error, payers = todo.payers.len(), held = todo.unannounced.len(), "ending payers' queue places failed; decisions held back, will retry");
             return self.hold(todo);
         }
         todo.payers.clear();
-        if todo.changed.is_empty() && !todo.lost_track {
+        if nothing_to_write {
             return Readable {
                 announce: todo.unannounced,
                 settled: todo.owed,
             };
         }
-        let written = async {
-            if todo.lost_track {
-                let forgotten = self.read_model.forget_all().await?;
-                tracing::warn!(
-                    forgotten,
-                    "read model dropped after losing track of its changes"
-                );
-                todo.lost_track = false;
-            }
-            self.read_model.write_changes(&todo.changed).await
-        }
-        .await;
         let readable = match written {
             Ok(_) => true,
             Err(error) => {
