@@ -1,6 +1,10 @@
 //! Writes gathered changes with one statement per table (arrays unnested),
 //! in a fixed table and key order so concurrent writers lock rows in the
-//! same order.
+//! same order. The catalog's rows go first, each on its own (a seat held
+//! in the batch that planned it is updated after the plan is written);
+//! the rows every booking decision changes go together in one round trip
+//! (`RoundTrip`), which a live batch completes with its offsets and owed
+//! row.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -8,6 +12,7 @@ use uuid::Uuid;
 
 use super::copy::copy_new;
 use super::copy_rows;
+use super::round_trip::RoundTrip;
 use super::{readable, Changes};
 
 /// How the insert-only rows (decisions, wallet entries) are written.
@@ -22,8 +27,15 @@ pub enum Inserts {
     CopyFirst,
 }
 
-pub async fn flush(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
-    flush_with(conn, changes, Inserts::KeepFirst).await
+/// Writes the catalog's rows and the dead letters now, and adds the
+/// booking rows (seats, reservations, payments, wallets, their entries,
+/// the decisions) to `trip`, for the caller to send with its own writes.
+pub async fn flush(
+    conn: &mut PgConnection,
+    changes: &Changes,
+    trip: &mut RoundTrip,
+) -> Result<(), sqlx::Error> {
+    flush_into(conn, changes, Inserts::KeepFirst, trip).await
 }
 
 pub async fn flush_with(
@@ -31,31 +43,52 @@ pub async fn flush_with(
     changes: &Changes,
     inserts: Inserts,
 ) -> Result<(), sqlx::Error> {
+    let mut trip = RoundTrip::default();
+    flush_into(conn, changes, inserts, &mut trip).await?;
+    trip.run(conn).await?;
+    Ok(())
+}
+
+async fn flush_into(
+    conn: &mut PgConnection,
+    changes: &Changes,
+    inserts: Inserts,
+    trip: &mut RoundTrip,
+) -> Result<(), sqlx::Error> {
     concerts(conn, changes).await?;
     schedules(conn, changes).await?;
     seat_plans(conn, changes).await?;
-    seats(conn, changes).await?;
-    reservations(conn, changes).await?;
-    payments(conn, changes).await?;
-    wallets(conn, changes).await?;
-    wallet_entries(conn, changes, inserts).await?;
-    outcomes(conn, changes, inserts).await?;
-    dead_letters(conn, changes).await
+    dead_letters(conn, changes).await?;
+    seats(trip, changes);
+    reservations(trip, changes);
+    payments(trip, changes);
+    wallets(trip, changes);
+    if !(inserts == Inserts::CopyFirst
+        && copy_new(conn, copy_rows::wallet_entries(changes)).await?)
+    {
+        wallet_entries(trip, changes);
+    }
+    if !(inserts == Inserts::CopyFirst && copy_new(conn, copy_rows::outcomes(changes)).await?) {
+        outcomes(trip, changes);
+    }
+    Ok(())
 }
 
 /// Rows of tables that are otherwise overwritten (reservations, payments,
 /// wallets) whose keys the writer has never written: copied, or, when a
 /// key is taken after all, written the usual way.
 pub async fn flush_new(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+    let mut trip = RoundTrip::default();
     if !copy_new(conn, copy_rows::reservations(changes)).await? {
-        reservations(conn, changes).await?;
+        reservations(&mut trip, changes);
     }
     if !copy_new(conn, copy_rows::payments(changes)).await? {
-        payments(conn, changes).await?;
+        payments(&mut trip, changes);
     }
     if !copy_new(conn, copy_rows::wallets(changes)).await? {
-        wallets(conn, changes).await?;
+        wallets(&mut trip, changes);
     }
+    trip.run(conn).await?;
     Ok(())
 }
 
@@ -141,9 +174,9 @@ async fn seat_plans(conn: &mut PgConnection, changes: &Changes) -> Result<(), sq
 
 /// An update, not an upsert: the seat exists, since the schedule's partition
 /// opened its inventory (writing the plan) before any hold on it.
-async fn seats(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+fn seats(trip: &mut RoundTrip, changes: &Changes) {
     if changes.seats.is_empty() {
-        return Ok(());
+        return;
     }
     let (mut schedules, mut numbers, mut statuses, mut holders, mut expiries) =
         (vec![], vec![], vec![], vec![], vec![]);
@@ -154,26 +187,19 @@ async fn seats(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::E
         holders.push(row.reservation_id);
         expiries.push(row.hold_expires_at);
     }
-    sqlx::query(
+    trip.add(
         "UPDATE schedule_seats s
          SET status = u.status, reservation_id = u.reservation_id, hold_expires_at = u.hold_expires_at
          FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::timestamptz[])
               AS u (schedule_id, seat_number, status, reservation_id, hold_expires_at)
          WHERE s.schedule_id = u.schedule_id AND s.seat_number = u.seat_number",
-    )
-    .bind(schedules)
-    .bind(numbers)
-    .bind(statuses)
-    .bind(holders)
-    .bind(expiries)
-    .execute(conn)
-    .await?;
-    Ok(())
+        |b| b.bind(schedules).bind(numbers).bind(statuses).bind(holders).bind(expiries),
+    );
 }
 
-async fn reservations(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+fn reservations(trip: &mut RoundTrip, changes: &Changes) {
     if changes.reservations.is_empty() {
-        return Ok(());
+        return;
     }
     let mut ids = vec![];
     let (mut schedules, mut users, mut seats, mut prices) = (vec![], vec![], vec![], vec![]);
@@ -192,7 +218,7 @@ async fn reservations(conn: &mut PgConnection, changes: &Changes) -> Result<(), 
         expires.push(row.expires_at);
         updated.push(row.updated_at);
     }
-    sqlx::query(
+    trip.add(
         "INSERT INTO reservations (reservation_id, schedule_id, user_id, seat_number, price, status,
                                    rejection_code, payment_pending, requested_at, expires_at, updated_at)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::bigint[], $6::text[],
@@ -203,26 +229,13 @@ async fn reservations(conn: &mut PgConnection, changes: &Changes) -> Result<(), 
              rejection_code = EXCLUDED.rejection_code, payment_pending = EXCLUDED.payment_pending,
              requested_at = EXCLUDED.requested_at, expires_at = EXCLUDED.expires_at,
              updated_at = EXCLUDED.updated_at",
-    )
-    .bind(ids)
-    .bind(schedules)
-    .bind(users)
-    .bind(seats)
-    .bind(prices)
-    .bind(statuses)
-    .bind(codes)
-    .bind(pending)
-    .bind(requested)
-    .bind(expires)
-    .bind(updated)
-    .execute(conn)
-    .await?;
-    Ok(())
+        |b| b.bind(ids).bind(schedules).bind(users).bind(seats).bind(prices).bind(statuses).bind(codes).bind(pending).bind(requested).bind(expires).bind(updated),
+    );
 }
 
-async fn payments(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+fn payments(trip: &mut RoundTrip, changes: &Changes) {
     if changes.payments.is_empty() {
-        return Ok(());
+        return;
     }
     let (mut ids, mut commands, mut reservations, mut schedules, mut users) =
         (vec![], vec![], vec![], vec![], vec![]);
@@ -241,7 +254,7 @@ async fn payments(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx
         requested.push(row.requested_at);
         updated.push(row.updated_at);
     }
-    sqlx::query(
+    trip.add(
         "INSERT INTO payments (payment_id, command_id, reservation_id, schedule_id, user_id, amount,
                                status, failure_code, balance_after, requested_at, updated_at)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::bigint[],
@@ -252,26 +265,13 @@ async fn payments(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx
              amount = EXCLUDED.amount, status = EXCLUDED.status,
              failure_code = EXCLUDED.failure_code, balance_after = EXCLUDED.balance_after,
              requested_at = EXCLUDED.requested_at, updated_at = EXCLUDED.updated_at",
-    )
-    .bind(ids)
-    .bind(commands)
-    .bind(reservations)
-    .bind(schedules)
-    .bind(users)
-    .bind(amounts)
-    .bind(statuses)
-    .bind(codes)
-    .bind(balances)
-    .bind(requested)
-    .bind(updated)
-    .execute(conn)
-    .await?;
-    Ok(())
+        |b| b.bind(ids).bind(commands).bind(reservations).bind(schedules).bind(users).bind(amounts).bind(statuses).bind(codes).bind(balances).bind(requested).bind(updated),
+    );
 }
 
-async fn wallets(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {
+fn wallets(trip: &mut RoundTrip, changes: &Changes) {
     if changes.wallets.is_empty() {
-        return Ok(());
+        return;
     }
     let (mut users, mut balances, mut in_flight, mut updated) = (vec![], vec![], vec![], vec![]);
     for (user, row) in &changes.wallets {
@@ -280,32 +280,19 @@ async fn wallets(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx:
         in_flight.push(row.in_flight);
         updated.push(row.updated_at);
     }
-    sqlx::query(
+    trip.add(
         "INSERT INTO wallets (user_id, balance, in_flight, updated_at)
          SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[])
          ON CONFLICT (user_id) DO UPDATE SET
              balance = EXCLUDED.balance, in_flight = EXCLUDED.in_flight,
              updated_at = EXCLUDED.updated_at",
-    )
-    .bind(users)
-    .bind(balances)
-    .bind(in_flight)
-    .bind(updated)
-    .execute(conn)
-    .await?;
-    Ok(())
+        |b| b.bind(users).bind(balances).bind(in_flight).bind(updated),
+    );
 }
 
-async fn wallet_entries(
-    conn: &mut PgConnection,
-    changes: &Changes,
-    inserts: Inserts,
-) -> Result<(), sqlx::Error> {
+fn wallet_entries(trip: &mut RoundTrip, changes: &Changes) {
     if changes.wallet_entries.is_empty() {
-        return Ok(());
-    }
-    if inserts == Inserts::CopyFirst && copy_new(conn, copy_rows::wallet_entries(changes)).await? {
-        return Ok(());
+        return;
     }
     let (mut users, mut kinds, mut references) = (vec![], vec![], vec![]);
     let (mut amounts, mut balances, mut events, mut at) = (vec![], vec![], vec![], vec![]);
@@ -318,36 +305,20 @@ async fn wallet_entries(
         events.push(row.event_id);
         at.push(row.occurred_at);
     }
-    sqlx::query(
+    trip.add(
         "INSERT INTO wallet_entries (user_id, kind, reference_id, amount, balance_after, event_id, occurred_at)
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[],
                               $6::uuid[], $7::timestamptz[])
          ON CONFLICT (user_id, kind, reference_id) DO NOTHING",
-    )
-    .bind(users)
-    .bind(kinds)
-    .bind(references)
-    .bind(amounts)
-    .bind(balances)
-    .bind(events)
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(())
+        |b| b.bind(users).bind(kinds).bind(references).bind(amounts).bind(balances).bind(events).bind(at),
+    );
 }
 
 /// The rows `infra::decision::Decision::record` writes, many at once: the
 /// same columns and values, and the first answer to a command id stays.
-async fn outcomes(
-    conn: &mut PgConnection,
-    changes: &Changes,
-    inserts: Inserts,
-) -> Result<(), sqlx::Error> {
+fn outcomes(trip: &mut RoundTrip, changes: &Changes) {
     if changes.outcomes.is_empty() {
-        return Ok(());
-    }
-    if inserts == Inserts::CopyFirst && copy_new(conn, copy_rows::outcomes(changes)).await? {
-        return Ok(());
+        return;
     }
     let (mut ids, mut types, mut users) = (vec![], vec![], Vec::<Option<Uuid>>::new());
     let (mut outcomes, mut bodies, mut at) = (vec![], vec![], vec![]);
@@ -359,20 +330,12 @@ async fn outcomes(
         bodies.push(&decision.body);
         at.push(decision.decided_at);
     }
-    sqlx::query(
+    trip.add(
         "INSERT INTO command_outcomes (command_id, command_type, user_id, outcome, body, decided_at)
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::jsonb[], $6::timestamptz[])
          ON CONFLICT (command_id) DO NOTHING",
-    )
-    .bind(ids)
-    .bind(types)
-    .bind(users)
-    .bind(outcomes)
-    .bind(bodies)
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(())
+        |b| b.bind(ids).bind(types).bind(users).bind(outcomes).bind(bodies).bind(at),
+    );
 }
 
 async fn dead_letters(conn: &mut PgConnection, changes: &Changes) -> Result<(), sqlx::Error> {

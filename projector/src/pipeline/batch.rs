@@ -19,7 +19,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::take_over::{Rebuilder, TakeOverError, TakenOver};
 use super::{offsets, owed, CatchUp, Effects, States};
-use crate::changes;
+use crate::changes::{self, RoundTrip};
 use crate::folds::{Engine, Fate, FollowUp, PartitionState, Payer, Produced};
 use crate::parking::{self, Parking};
 use crate::reader::ReadError;
@@ -374,6 +374,7 @@ impl Projection {
         outcome: &mut BatchOutcome,
     ) -> Result<(Vec<(TopicPartition, i64)>, Changed), BatchError> {
         let mut snapshotted = Vec::new();
+        let mut moved = Vec::new();
         for (at, start) in stored {
             let state = states.entry(at.clone()).or_default();
             let next = state.next_offset();
@@ -383,14 +384,18 @@ impl Projection {
                 state.shrink();
             }
             if next != *start {
-                offsets::store(&mut *tx, &self.group, at, next).await?;
+                moved.push((at.clone(), next));
                 if self.snapshots.due(at, next) {
                     snapshotted.push((at.clone(), next));
                 }
             }
             outcome.positions.push((at.clone(), next));
         }
-        changes::flush(&mut *tx, &produced.changes).await?;
+        // The offsets, the booking rows and the owed row go in one round
+        // trip: the batch's answers wait on every one of them.
+        let mut trip = RoundTrip::default();
+        offsets::store(&mut trip, &self.group, &moved);
+        changes::flush(&mut *tx, &produced.changes, &mut trip).await?;
         let changed = produced.changes.changed();
         if owing && (!changed.is_empty() || !produced.completed_payers.is_empty()) {
             let debt = owed::Debt {
@@ -398,9 +403,9 @@ impl Projection {
                 payers: &produced.completed_payers,
                 commands: produced.changes.outcomes.keys().copied().collect(),
             };
-            let row = owed::record(&mut *tx, &self.group, stored.keys(), debt).await?;
-            outcome.owed = Some(row);
+            owed::record(&mut trip, &self.group, stored.keys(), debt);
         }
+        outcome.owed = trip.run(&mut *tx).await?;
         Ok((snapshotted, changed))
     }
 

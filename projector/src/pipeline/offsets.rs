@@ -3,6 +3,8 @@
 use infra::kafka::TopicPartition;
 use sqlx::{PgConnection, PgPool};
 
+use crate::changes::RoundTrip;
+
 /// Every stored position of `group`, to seed the consumer at start-up.
 pub async fn load(pool: &PgPool, group: &str) -> Result<Vec<(TopicPartition, i64)>, sqlx::Error> {
     let rows: Vec<(String, i32, i64)> = sqlx::query_as(
@@ -39,21 +41,19 @@ pub async fn lock(
     .await
 }
 
-pub async fn store(
-    conn: &mut PgConnection,
-    group: &str,
-    at: &TopicPartition,
-    next: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE projector_offsets SET next_offset = $4, updated_at = now()
-         WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
-    )
-    .bind(group)
-    .bind(&at.topic)
-    .bind(at.partition)
-    .bind(next)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+/// Stores the partitions' next offsets with the rest of the batch's
+/// writes (their rows are locked since the batch began, see `lock`).
+pub fn store(trip: &mut RoundTrip, group: &str, next: &[(TopicPartition, i64)]) {
+    if next.is_empty() {
+        return;
+    }
+    let topics: Vec<&str> = next.iter().map(|(at, _)| at.topic.as_str()).collect();
+    let partitions: Vec<i32> = next.iter().map(|(at, _)| at.partition).collect();
+    let offsets: Vec<i64> = next.iter().map(|(_, next)| *next).collect();
+    trip.add(
+        "UPDATE projector_offsets o SET next_offset = u.next_offset, updated_at = now()
+         FROM UNNEST($2::text[], $3::int[], $4::bigint[]) AS u (topic, partition, next_offset)
+         WHERE o.consumer_group = $1 AND o.topic = u.topic AND o.partition = u.partition",
+        |b| b.bind(group).bind(topics).bind(partitions).bind(offsets),
+    );
 }

@@ -11,10 +11,11 @@
 use infra::kafka::TopicPartition;
 use read_model::Changed;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use uuid::Uuid;
 
+use crate::changes::RoundTrip;
 use crate::folds::Payer;
 
 /// A batch's debt: its row, the entries it names, the places to end.
@@ -37,25 +38,26 @@ pub struct Debt<'a> {
     pub commands: Vec<Uuid>,
 }
 
-/// Records, in the batch's transaction, what it owes.
-pub async fn record<'p>(
-    conn: &mut PgConnection,
+/// Records, with the batch's other writes, what it owes: the trip
+/// answers the row's id.
+pub fn record<'p>(
+    trip: &mut RoundTrip,
     group: &str,
     partitions: impl IntoIterator<Item = &'p TopicPartition>,
     debt: Debt<'_>,
-) -> Result<i64, sqlx::Error> {
+) {
     let partitions: Vec<String> = partitions.into_iter().map(label).collect();
-    sqlx::query_scalar(
+    trip.add_returning(
         "INSERT INTO projector_owed_entries (consumer_group, partitions, changed, payers, commands)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(group)
-    .bind(partitions)
-    .bind(Json(debt.changed))
-    .bind(Json(debt.payers))
-    .bind(debt.commands)
-    .fetch_one(conn)
-    .await
+        |b| {
+            b.bind(group)
+                .bind(partitions)
+                .bind(Json(debt.changed))
+                .bind(Json(debt.payers))
+                .bind(debt.commands)
+        },
+    );
 }
 
 /// The debts that name any of `partitions`, oldest first.
