@@ -191,6 +191,17 @@ def test_cpu_per_fan_is_each_process_share_of_a_core_over_the_fans_served(tmp_pa
     assert capacity.cpu_ceiling(step, 2, leave_out=("k6",)) == pytest.approx(8.0)
 
 
+def test_costs_over_k6_are_each_process_cost_over_the_load_generator() -> None:
+    ratios = capacity.cost_over_k6({"k6": 5.0, "projector": 6.0, "postgres": 4.0})
+    assert ratios == {"projector": pytest.approx(1.2), "postgres": pytest.approx(0.8)}
+    # The same stack on a host a third slower: every cost, k6's too, is
+    # a third higher, and the ratios do not move.
+    slower = capacity.cost_over_k6({"k6": 6.5, "projector": 7.8, "postgres": 5.2})
+    assert slower == {"projector": pytest.approx(1.2), "postgres": pytest.approx(0.8)}
+    assert capacity.cost_over_k6({"projector": 6.0}) == {}
+    assert capacity.cost_over_k6({"k6": 0.0, "projector": 6.0}) == {}
+
+
 def test_a_step_without_fans_or_samples_has_no_cost_nor_ceiling(tmp_path: Path) -> None:
     step = capacity.analyse_steps(rows(tmp_path), [], 100, 10.0)[0]
     assert step["cpu_ms_per_fan"] == {}
@@ -233,6 +244,9 @@ def test_the_report_writes_markdown_json_and_a_chart(tmp_path: Path) -> None:
     assert "dropped 7 arrivals" in md
     # Step 10: 0.2 fans/s, k6 10 % and Postgres 5 % of a core.
     assert "| 10 | 250.0 | 500.0 | 750.0 | 3 | 8 |" in md
+    # And over k6's 500 ms: Postgres 0.5.
+    assert "The same cost over k6's" in md
+    assert "| 10 | 0.50 | 0.50 |" in md
     root = ElementTree.fromstring((out / "capacity.svg").read_text())
     texts = [element.text for element in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "100/s" in texts and "k6" in texts and "postgres" in texts

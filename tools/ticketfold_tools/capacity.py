@@ -261,6 +261,18 @@ def cpu_ceiling(step: StepResult, cpus: int, leave_out: Sequence[str] = ()) -> f
     return cpus * 1000.0 / total if total > 0 else None
 
 
+def cost_over_k6(per_fan: Mapping[str, float]) -> dict[str, float]:
+    """Each other process's CPU per fan over k6's. k6 does the same work for
+    every fan in every run, so its cost follows the host's speed alone: on
+    a shared host that slows or speeds up between runs, these ratios still
+    compare (a change that makes a service cheaper lowers its ratio; one
+    that only meets a slower host does not). Empty without k6's cost."""
+    k6 = per_fan.get("k6")
+    if not k6:
+        return {}
+    return {name: ms / k6 for name, ms in per_fan.items() if name != "k6"}
+
+
 def highest_held(steps: Sequence[StepResult]) -> StepResult | None:
     """The highest step that held the SLO with every lower step holding too:
     a step that passes above a failed one is luck, not capacity."""
@@ -484,6 +496,31 @@ def cost_table(steps: Sequence[StepResult], processes: Sequence[str], cpus: int)
             f"{sum(per_fan.values()):.1f}",
             "-" if with_k6 is None else f"{with_k6:.0f}",
             "-" if without_k6 is None else f"{without_k6:.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + relative_cost_table(costed, [p for p in processes if p != "k6"])
+
+
+def relative_cost_table(steps: Sequence[StepResult], processes: Sequence[str]) -> list[str]:
+    """The cost table over k6's own cost per fan (see `cost_over_k6`): what
+    to compare between runs when the host's speed may have changed."""
+    relative = [(s, cost_over_k6(s["cpu_ms_per_fan"])) for s in steps]
+    relative = [(s, ratios) for s, ratios in relative if ratios]
+    if not relative:
+        return []
+    lines = [
+        "",
+        "The same cost over k6's (k6 does the same work per fan in every run, so its cost follows the host's speed:"
+        " compare runs by these ratios when the host may have changed between them):",
+        "",
+        "| step (fans/s) | " + " | ".join(processes) + " | all but k6 |",
+        "|---|" + "---|" * len(processes) + "---|",
+    ]
+    for s, ratios in relative:
+        cells = [
+            f"{s['rate']:g}",
+            *["-" if ratios.get(p) is None else f"{ratios[p]:.2f}" for p in processes],
+            f"{sum(ratios.values()):.2f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
