@@ -20,7 +20,6 @@ pub struct RoundTrip {
     /// The part whose `RETURNING id` the statement answers.
     returning: Option<usize>,
     arguments: PgArguments,
-    bound: usize,
     /// The first value that could not be encoded: the statement fails with it.
     failed: Option<sqlx::error::BoxDynError>,
 }
@@ -38,21 +37,16 @@ impl Binds<'_> {
         if let Err(error) = self.trip.arguments.add(value) {
             self.trip.failed.get_or_insert(error);
         }
-        self.trip.bound += 1;
         self
     }
 }
 
 impl RoundTrip {
-    pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
-    }
-
     /// Adds `sql`, whose placeholders are `$1..$n` of its own, and binds
     /// its values with what `binds` returns.
     pub fn add(&mut self, sql: &str, binds: impl FnOnce(Binds<'_>) -> Binds<'_>) {
-        let first = self.bound;
-        self.parts.push(renumber(sql, first));
+        let bound = self.arguments.len();
+        self.parts.push(renumber(sql, bound));
         binds(Binds { trip: self });
     }
 
@@ -67,7 +61,7 @@ impl RoundTrip {
         if let Some(error) = self.failed {
             return Err(sqlx::Error::Encode(error));
         }
-        let Some(sql) = statement(&self.parts, self.returning) else {
+        let Some(sql) = statement(self.parts, self.returning) else {
             return Ok(None);
         };
         if self.returning.is_some() {
@@ -83,11 +77,11 @@ impl RoundTrip {
 
 /// One part alone is sent as it is; more become `WITH` parts of a query
 /// that reads the returning part, if any.
-fn statement(parts: &[String], returning: Option<usize>) -> Option<String> {
-    match parts {
-        [] => None,
-        [only] => Some(only.clone()),
-        parts => {
+fn statement(mut parts: Vec<String>, returning: Option<usize>) -> Option<String> {
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => {
             let with: Vec<String> = parts
                 .iter()
                 .enumerate()
@@ -143,14 +137,18 @@ mod tests {
 
     #[test]
     fn parts_become_with_parts_read_through_the_returning_one() {
-        assert_eq!(statement(&[], None), None);
+        assert_eq!(statement(vec![], None), None);
         assert_eq!(
-            statement(&["INSERT INTO a VALUES ($1) RETURNING id".into()], Some(0)).as_deref(),
+            statement(
+                vec!["INSERT INTO a VALUES ($1) RETURNING id".into()],
+                Some(0)
+            )
+            .as_deref(),
             Some("INSERT INTO a VALUES ($1) RETURNING id")
         );
         assert_eq!(
             statement(
-                &[
+                vec![
                     "UPDATE a SET x = $1".into(),
                     "INSERT INTO b VALUES ($2) RETURNING id".into()
                 ],
@@ -161,7 +159,7 @@ mod tests {
         );
         assert_eq!(
             statement(
-                &["UPDATE a SET x = $1".into(), "DELETE FROM b".into()],
+                vec!["UPDATE a SET x = $1".into(), "DELETE FROM b".into()],
                 None
             )
             .as_deref(),
@@ -176,7 +174,7 @@ mod tests {
             b.bind(1_i64).bind(2_i64)
         });
         trip.add_returning("INSERT INTO b VALUES ($1) RETURNING id", |b| b.bind("z"));
-        assert_eq!(trip.bound, 3);
+        assert_eq!(trip.arguments.len(), 3);
         assert_eq!(trip.parts[1], "INSERT INTO b VALUES ($3) RETURNING id");
         assert_eq!(trip.returning, Some(1));
     }
