@@ -7,7 +7,7 @@
 #
 #   load/run.sh [--short] [--sandbox [--bin-dir DIR]] [--out DIR] [--strict]
 #               [--scenarios "queue reservation stampede overload"] [--strategies "naive protected"]
-#   load/run.sh --capacity [--short] [--sandbox [--bin-dir DIR]] [--out DIR]
+#   load/run.sh --capacity [--short] [--sandbox [--bin-dir DIR] | --floor] [--out DIR]
 #
 # --capacity runs the capacity step benchmark instead (scenarios/capacity.js:
 # CAPACITY_STEPS fans/s, CAPACITY_STEP_SECONDS each, admission fixed at
@@ -15,6 +15,13 @@
 # CPU of every process meanwhile and writes capacity.md, capacity.json and
 # capacity.svg: per step p95/p99, 5xx, connection errors, CPU, and the
 # highest step that held the SLO.
+#
+# --capacity --floor runs the same steps against load/floor (contract-floor:
+# the fan flow's contract answered from memory, no stack behind it, one
+# worker thread on FLOOR_PORT, 18380) instead of a stack: what k6 itself
+# costs per fan on this machine, and the highest rate it can drive at all.
+# No design of the contract measured with k6 on the same cores can serve
+# more than that.
 #
 # overload: about OVERLOAD_FACTOR (3) times OVERLOAD_CAPACITY fans/s (default:
 # the highest step held in <out>/capacity.json) for OVERLOAD_SECONDS; LEAVER_SHARE
@@ -57,7 +64,7 @@ capacity=no
 service_env=()
 
 usage() {
-  sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,44p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -67,6 +74,7 @@ while [ $# -gt 0 ]; do
     --sandbox) target=sandbox ;;
     --strict) strict=yes ;;
     --capacity) capacity=yes ;;
+    --floor) target=floor ;;
     --out)
       [ $# -ge 2 ] || usage
       out=$2
@@ -97,6 +105,7 @@ if [ "$capacity" = yes ]; then
   scenarios=capacity
   strategies=protected
 fi
+[ "$target" != floor ] || [ "$capacity" = yes ] || die "--floor goes with --capacity"
 
 for scenario in $scenarios; do
   [ -f "$ROOT/load/scenarios/$scenario.js" ] || die "no scenario load/scenarios/$scenario.js"
@@ -123,6 +132,7 @@ crossed=no
 cleanup() {
   stop_cpu_sampler
   stop_metrics_sampler
+  stop_floor
   if [ -n "$sandbox_dir" ] && [ -f "$sandbox_dir/sandbox.json" ]; then
     python3 "$ROOT/load/sandbox.py" down --dir "$sandbox_dir" || true
   fi
@@ -232,6 +242,38 @@ start_sandbox() {
   STACK_REDIS_KEY_PREFIX=$(sed -n 's/^REDIS_KEY_PREFIX=//p' <<<"$assignments")
 }
 
+# The contract floor (load/floor), built when missing, on FLOOR_PORT.
+floor_pid=
+start_floor() {
+  local port=${FLOOR_PORT:-18380} bin="$ROOT/target/release/contract-floor" deadline
+  if [ ! -x "$bin" ]; then
+    say "building contract-floor (cargo build --release -p contract-floor)"
+    (cd "$ROOT" && cargo build --release -p contract-floor) >"$raw/floor-build.log" 2>&1 ||
+      die "contract-floor did not build (log ${raw#"$ROOT"/}/floor-build.log)"
+  fi
+  "$bin" "$port" 1 >"$raw/floor.log" 2>&1 &
+  floor_pid=$!
+  deadline=$((SECONDS + 10))
+  until [ "$(http_status 127.0.0.1 "$port" /healthz)" = 200 ]; do
+    pid_running "$floor_pid" && [ "$SECONDS" -lt "$deadline" ] ||
+      die "contract-floor did not start (log ${raw#"$ROOT"/}/floor.log)"
+    sleep 0.2
+  done
+  COMMAND_API_URL=http://127.0.0.1:$port
+  QUERY_API_URL=$COMMAND_API_URL
+  PROJECTOR_URL=$COMMAND_API_URL
+  STACK_ADMIN_KEY=floor
+  STACK_REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+  STACK_REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX-tf:}
+}
+
+stop_floor() {
+  [ -n "$floor_pid" ] || return 0
+  kill -TERM "$floor_pid" 2>/dev/null || true
+  wait "$floor_pid" 2>/dev/null || true
+  floor_pid=
+}
+
 stop_sandbox() {
   [ -n "$sandbox_dir" ] || return 0
   python3 "$ROOT/load/sandbox.py" down --dir "$sandbox_dir"
@@ -290,6 +332,10 @@ record_context() {
 # The pid of each service under test, as NAME=PID arguments for the CPU sampler.
 service_pids() {
   local svc pid
+  if [ "$target" = floor ]; then
+    printf -- '--pid contract-floor=%s\n' "$floor_pid"
+    return 0
+  fi
   for svc in command-api query-api projector; do
     if [ -n "$sandbox_dir" ]; then
       pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pids"][sys.argv[2]])' "$sandbox_dir/sandbox.json" "$svc")
@@ -304,11 +350,12 @@ service_pids() {
 # sample): the services by pid; the broker, Postgres, Redis and k6 by name
 # (on a shared machine they may serve others too).
 start_cpu_sampler() {
-  local dir=$1 args=()
+  local dir=$1 args=() comms=(--comm tansu=tansu --comm postgres=postgres --comm redis=redis-server --comm k6=k6)
   read -r -a args <<<"$(service_pids | tr '\n' ' ')"
+  # The floor has no broker, database or Redis behind it.
+  [ "$target" != floor ] || comms=(--comm k6=k6)
   PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m ticketfold_tools.capacity sample \
-    --out "$dir/cpu.jsonl" "${args[@]}" \
-    --comm tansu=tansu --comm postgres=postgres --comm redis=redis-server --comm k6=k6 &
+    --out "$dir/cpu.jsonl" "${args[@]}" "${comms[@]}" &
   sampler_pid=$!
 }
 
@@ -408,7 +455,7 @@ PY2
   esac
 }
 
-[ "$target" = sandbox ] || bring_up_stack
+[ "$target" != up ] || bring_up_stack
 for strategy in $strategies; do
   for scenario in $scenarios; do
     # overload runs once, with the default settings (protected).
@@ -430,19 +477,22 @@ for strategy in $strategies; do
     mkdir -p "$dir"
     if [ "$target" = sandbox ]; then
       start_sandbox "$strategy" "$dir/stack"
+    elif [ "$target" = floor ]; then
+      start_floor
     else
       say "restarting the make up services with CACHE_STRATEGY=$strategy, queue emptied"
       start_up_stack "$strategy"
     fi
     run_scenario "$strategy" "$scenario" "$dir"
-    if [ "$target" = sandbox ]; then
-      stop_sandbox
-    fi
+    stop_sandbox
+    stop_floor
   done
 done
 
 if [ "$target" = sandbox ]; then
   description="a throw-away stack per scenario (load/sandbox.py)"
+elif [ "$target" = floor ]; then
+  description="the contract floor (load/floor: the contract answered from memory, no stack behind it)"
 else
   description="the \`make up\` stack ($(service_url command-api), $(service_url query-api))"
 fi
