@@ -85,9 +85,32 @@ step_test_broker() {
   export TEST_KAFKA_BROKERS="127.0.0.1:$TEST_BROKER_PORT"
 }
 
+# Each test drops its own database when it ends, but a run that was killed
+# (or a test that aborted) leaves its tf_test_* databases behind, and on a
+# developer's server they pile up run after run. Dropped here: those nobody
+# is connected to that were created over TEST_DATABASE_MAX_AGE_HOURS (6)
+# ago, so a run going on beside this one keeps its own. Creation time is
+# the database's PG_VERSION file's (pg_stat_file: superuser or
+# pg_read_server_files); without that right nothing is dropped.
+step_sweep_test_databases() {
+  local url=$TEST_DATABASE_URL hours=${TEST_DATABASE_MAX_AGE_HOURS:-6} name dropped=0
+  command -v psql >/dev/null 2>&1 || return 0
+  local stale
+  stale=$(psql "$url" -Atqc "SELECT datname FROM pg_database d
+      WHERE datname LIKE 'tf\_test\_%'
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)
+        AND (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification
+            < now() - make_interval(hours => $hours)" 2>/dev/null) || return 0
+  for name in $stale; do
+    psql "$url" -qc "DROP DATABASE IF EXISTS \"$name\"" >/dev/null 2>&1 && dropped=$((dropped + 1))
+  done
+  [ "$dropped" -eq 0 ] || say "dropped $dropped test databases left by runs over $hours h old"
+}
+
 step_cargo_tests() {
   export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
   export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+  step_sweep_test_databases
   # projector/tests/pipeline/analysis.rs leaves its export here for
   # step_analysis_example.
   analysis_dir=$(mktemp -d "${TMPDIR:-/tmp}/tf-analysis.XXXXXX")

@@ -402,10 +402,7 @@ impl Effects {
         }
         let mut connection = match self.redis.connection().await {
             Ok(connection) => connection,
-            Err(error) => {
-                tracing::warn!(%error, count = decisions.len(), "announcing decisions failed; waiters fall back to the table");
-                return;
-            }
+            Err(error) => return announcement_lost(&error, decisions.len()),
         };
         let messages: Vec<(&Decision, String)> = decisions
             .iter()
@@ -428,8 +425,7 @@ impl Effects {
                 })
                 .collect();
             if let Err(error) = pipe.query_async::<()>(&mut connection).await {
-                tracing::warn!(%error, count = run.len(), "announcing decisions failed; waiters fall back to the table");
-                return;
+                return announcement_lost(&error, run.len());
             }
             let now = Utc::now();
             for (decision, _) in run {
@@ -439,4 +435,10 @@ impl Effects {
             }
         }
     }
+}
+
+/// Decisions not announced are not lost: their waiters read them from
+/// `command_outcomes` when their wait runs out.
+fn announcement_lost(error: &redis::RedisError, count: usize) {
+    tracing::warn!(%error, count, "announcing decisions failed; waiters fall back to the table");
 }
