@@ -32,6 +32,7 @@ use crate::configuration::Settings;
 use crate::error::StartupError;
 use crate::metrics::CommandMetrics;
 use crate::policy::Policy;
+use crate::read_model::HeldReservations;
 use crate::routes;
 
 /// How often keys past their 24 hours are deleted.
@@ -183,6 +184,7 @@ impl Application {
         let queue = web::Data::new(queue);
         let policy = web::Data::new(policy);
         let links = web::Data::new(QueryLinks::from_settings(&settings.http));
+        let held = web::Data::new(HeldReservations::default());
         let server = HttpServer::new(move || {
             base_app(&ops)
                 .app_data(commands.clone())
@@ -190,6 +192,7 @@ impl Application {
                 .app_data(queue.clone())
                 .app_data(policy.clone())
                 .app_data(links.clone())
+                .app_data(held.clone())
                 .configure(routes::configure)
         })
         // Keep-alive and timeouts: see infra::http::connections for why.

@@ -2,7 +2,7 @@
 //! hold's schedule partition; the projector carries it through the payer's
 //! wallet and back (the payment saga) and answers when it has finished.
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 use domain::ReservationId;
 use infra::decision::CommandType;
 use infra::problem::ProblemBody;
@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::command::{Draft, GuardedCaller, JsonBody, Submission};
 use crate::error::ApiError;
-use crate::read_model::KnownReservation;
+use crate::read_model::HeldReservations;
 
 /// `POST /v1/payments`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -54,12 +54,15 @@ pub struct PaymentRequest {
         (status = 503, description = "A dependency is unavailable (`UNAVAILABLE`), with `Retry-After`. The command never takes effect, whatever happens later: retrying it is safe.", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-pub async fn pay(payment: Submission<GuardedCaller, JsonBody>) -> Result<HttpResponse, ApiError> {
+pub async fn pay(
+    payment: Submission<GuardedCaller, JsonBody>,
+    held: web::Data<HeldReservations>,
+) -> Result<HttpResponse, ApiError> {
     payment
         .submit(CommandType::Payment, async |fan, body, context| {
             let PaymentRequest { reservation_id } = body.read()?;
             let user = fan.caller.user();
-            let known = KnownReservation::owned_by(context.pool, reservation_id, user).await?;
+            let known = held.owned_by(context.pool, reservation_id, user).await?;
             fan.admits_to(known.schedule_id.as_uuid())?;
             let payment_id = Uuid::now_v7();
             let event = v1::PaymentRequested {

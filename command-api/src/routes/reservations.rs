@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::command::{Draft, GuardedCaller, JsonBody, NoBody, Submission};
 use crate::error::ApiError;
 use crate::policy::Policy;
-use crate::read_model::KnownReservation;
+use crate::read_model::{HeldReservations, KnownReservation};
 
 /// `POST /v1/reservations`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,36 +61,74 @@ pub struct HoldRequest {
 pub async fn place_hold(
     hold: Submission<GuardedCaller, JsonBody>,
     policy: web::Data<Policy>,
+    held: web::Data<HeldReservations>,
 ) -> Result<HttpResponse, ApiError> {
-    hold.submit(CommandType::Hold, async |fan, body, context| {
-        let HoldRequest {
-            schedule_id,
-            seat_number,
-        } = body.read()?;
-        fan.admits_to(schedule_id.as_uuid())?;
-        let reservation_id = Uuid::now_v7();
-        let at = context.at;
-        let event = v2::SeatHoldRequested {
+    let mut drafted = None;
+    let answer = hold
+        .submit(CommandType::Hold, async |fan, body, context| {
+            let HoldRequest {
+                schedule_id,
+                seat_number,
+            } = body.read()?;
+            fan.admits_to(schedule_id.as_uuid())?;
+            let reservation_id = Uuid::now_v7();
+            let at = context.at;
+            let event = v2::SeatHoldRequested {
+                reservation_id,
+                schedule_id: schedule_id.as_uuid(),
+                user_id: fan.caller.user().as_uuid(),
+                seat_number: i64::from(seat_number),
+                requested_at: at,
+                expires_at: at + policy.hold_ttl,
+                max_holds_per_user: i64::from(policy.hold_limit),
+            };
+            // The fan keeps the slot while the hold can still be paid.
+            fan.keep_active_until(event.expires_at).await?;
+            drafted = Some((reservation_id, schedule_id, fan.caller.user()));
+            let pending = HoldPending {
+                status: PendingStatus::Pending,
+                reservation_id,
+                schedule_id: schedule_id.as_uuid(),
+                seat_number: i64::from(seat_number),
+            };
+            let location = format!("/v1/reservations/{reservation_id}");
+            Ok(Draft::new(event, pending, location))
+        })
+        .await;
+    if let (Ok(response), Some((reservation_id, schedule_id, user_id))) = (&answer, drafted) {
+        remember_if_held(&held, response, reservation_id, schedule_id, user_id);
+    }
+    answer
+}
+
+/// A `201` is a hold decided HELD, and its `Location` names the
+/// reservation it answers: this command's, unless the answer is a replay
+/// of an earlier one under the same idempotency key.
+fn remember_if_held(
+    held: &HeldReservations,
+    response: &HttpResponse,
+    reservation_id: Uuid,
+    schedule_id: ScheduleId,
+    user_id: domain::UserId,
+) {
+    if response.status() != actix_web::http::StatusCode::CREATED {
+        return;
+    }
+    let answers_this_hold = response
+        .headers()
+        .get(actix_web::http::header::LOCATION)
+        .and_then(|location| location.to_str().ok())
+        .is_some_and(|location| location.ends_with(&format!("/v1/reservations/{reservation_id}")));
+    if let (true, Ok(reservation_id)) = (answers_this_hold, ReservationId::try_from(reservation_id))
+    {
+        held.held(
             reservation_id,
-            schedule_id: schedule_id.as_uuid(),
-            user_id: fan.caller.user().as_uuid(),
-            seat_number: i64::from(seat_number),
-            requested_at: at,
-            expires_at: at + policy.hold_ttl,
-            max_holds_per_user: i64::from(policy.hold_limit),
-        };
-        // The fan keeps the slot while the hold can still be paid.
-        fan.keep_active_until(event.expires_at).await?;
-        let pending = HoldPending {
-            status: PendingStatus::Pending,
-            reservation_id,
-            schedule_id: schedule_id.as_uuid(),
-            seat_number: i64::from(seat_number),
-        };
-        let location = format!("/v1/reservations/{reservation_id}");
-        Ok(Draft::new(event, pending, location))
-    })
-    .await
+            KnownReservation {
+                schedule_id,
+                user_id,
+            },
+        );
+    }
 }
 
 /// Release the caller's hold.
@@ -120,6 +158,7 @@ pub async fn place_hold(
 pub async fn release_hold(
     path: web::Path<Uuid>,
     release: Submission<GuardedCaller, NoBody>,
+    held: web::Data<HeldReservations>,
 ) -> Result<HttpResponse, ApiError> {
     // Releasing is idempotent by nature; DELETE takes no Idempotency-Key.
     release
@@ -127,7 +166,7 @@ pub async fn release_hold(
             let reservation_id = ReservationId::try_from(path.into_inner())
                 .map_err(|_| ApiError::NotFound("reservation"))?;
             let user = fan.caller.user();
-            let known = KnownReservation::owned_by(context.pool, reservation_id, user).await?;
+            let known = held.owned_by(context.pool, reservation_id, user).await?;
             fan.admits_to(known.schedule_id.as_uuid())?;
             let event = v1::SeatReleaseRequested {
                 reservation_id: reservation_id.as_uuid(),
@@ -143,4 +182,42 @@ pub async fn release_hold(
             Ok(Draft::new(event, pending, location))
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::LOCATION;
+
+    use super::*;
+
+    fn answered(status: u16, location: &str) -> HttpResponse {
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+            .insert_header((LOCATION, location))
+            .finish()
+    }
+
+    /// Only a `201` that answers this very command is remembered: a `202`
+    /// is not decided yet, and a `201` naming another reservation replays
+    /// an earlier command under the same idempotency key.
+    #[test]
+    fn only_a_201_naming_this_hold_is_remembered() {
+        let schedule = ScheduleId::try_from(Uuid::new_v4()).unwrap();
+        let user = domain::UserId::try_from(Uuid::new_v4()).unwrap();
+        let cases = [(201, true, true), (202, true, false), (201, false, false)];
+        for (status, names_this_hold, remembered) in cases {
+            let held = HeldReservations::default();
+            let id = Uuid::now_v7();
+            let named = if names_this_hold { id } else { Uuid::now_v7() };
+            let response = answered(
+                status,
+                &format!("http://query:8081/v1/reservations/{named}"),
+            );
+            remember_if_held(&held, &response, id, schedule, user);
+            assert_eq!(
+                held.remembers(ReservationId::try_from(id).unwrap()),
+                remembered,
+                "{status}, naming this hold: {names_this_hold}"
+            );
+        }
+    }
 }

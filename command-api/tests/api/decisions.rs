@@ -463,3 +463,65 @@ async fn a_payment_the_balance_cannot_cover_is_409_insufficient_balance() {
     assert_problem(response, 409, "INSUFFICIENT_BALANCE").await;
     projector.stop().await;
 }
+
+/// A payment (or release) of a hold this instance answered `201` finds the
+/// hold's schedule and fan in memory, not in the `reservations` table: with
+/// the row gone behind its back, the payment is still appended (`202` under
+/// `wait=0`, the projector stopped), another fan is still refused `403`,
+/// and a reservation it never answered still reads the table (`404`).
+#[tokio::test]
+async fn a_payment_of_a_hold_this_instance_answered_reads_its_owner_from_memory() {
+    let app = spawn_app().await;
+    let projector = app.spawn_projector().await;
+    let schedule_id = app.open_schedule(1).await;
+    let user = Uuid::new_v4();
+    let token = app.active_token(user).await;
+    let held = hold(&app, user, &token, schedule_id, 1).await;
+    assert_eq!(held.status(), 201);
+    let held: Value = held.json().await.unwrap();
+    let reservation_id = held["reservation_id"].as_str().unwrap().to_owned();
+    projector.stop().await;
+
+    let pool = infra::postgres::connect(&app.settings().database)
+        .await
+        .unwrap();
+    let deleted = sqlx::query("DELETE FROM reservations WHERE reservation_id = $1::uuid")
+        .bind(&reservation_id)
+        .execute(&pool)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(deleted, 1, "the hold's row was committed before its 201");
+
+    let pay = |user: Uuid, token: String, reservation_id: String| {
+        app.command(
+            "/v1/payments",
+            user,
+            Some(&token),
+            &json!({ "reservation_id": reservation_id }),
+        )
+        .header("Prefer", "wait=0")
+        .send()
+    };
+    let other = Uuid::new_v4();
+    let other_token = app.active_token(other).await;
+    assert_problem(
+        pay(other, other_token.clone(), reservation_id.clone())
+            .await
+            .unwrap(),
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    assert_problem(
+        pay(other, other_token, Uuid::now_v7().to_string())
+            .await
+            .unwrap(),
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    let paid = pay(user, token, reservation_id).await.unwrap();
+    assert_eq!(paid.status(), 202, "appended, not refused as unknown");
+    pool.close().await;
+}
