@@ -84,7 +84,6 @@ pub async fn place_hold(
             };
             // The fan keeps the slot while the hold can still be paid.
             fan.keep_active_until(event.expires_at).await?;
-            drafted = Some((reservation_id, schedule_id, fan.caller.user()));
             let pending = HoldPending {
                 status: PendingStatus::Pending,
                 reservation_id,
@@ -92,11 +91,18 @@ pub async fn place_hold(
                 seat_number: i64::from(seat_number),
             };
             let location = format!("/v1/reservations/{reservation_id}");
+            if let Ok(id) = ReservationId::try_from(reservation_id) {
+                let known = KnownReservation {
+                    schedule_id,
+                    user_id: fan.caller.user(),
+                };
+                drafted = Some((id, known, location.clone()));
+            }
             Ok(Draft::new(event, pending, location))
         })
         .await;
-    if let (Ok(response), Some((reservation_id, schedule_id, user_id))) = (&answer, drafted) {
-        remember_if_held(&held, response, reservation_id, schedule_id, user_id);
+    if let (Ok(response), Some((id, known, location))) = (&answer, drafted) {
+        remember_if_held(&held, response, id, known, &location);
     }
     answer
 }
@@ -107,27 +113,18 @@ pub async fn place_hold(
 fn remember_if_held(
     held: &HeldReservations,
     response: &HttpResponse,
-    reservation_id: Uuid,
-    schedule_id: ScheduleId,
-    user_id: domain::UserId,
+    reservation_id: ReservationId,
+    known: KnownReservation,
+    location: &str,
 ) {
-    if response.status() != actix_web::http::StatusCode::CREATED {
-        return;
-    }
-    let answers_this_hold = response
-        .headers()
-        .get(actix_web::http::header::LOCATION)
-        .and_then(|location| location.to_str().ok())
-        .is_some_and(|location| location.ends_with(&format!("/v1/reservations/{reservation_id}")));
-    if let (true, Ok(reservation_id)) = (answers_this_hold, ReservationId::try_from(reservation_id))
-    {
-        held.held(
-            reservation_id,
-            KnownReservation {
-                schedule_id,
-                user_id,
-            },
-        );
+    let answers_this_hold = response.status() == actix_web::http::StatusCode::CREATED
+        && response
+            .headers()
+            .get(actix_web::http::header::LOCATION)
+            .and_then(|named| named.to_str().ok())
+            .is_some_and(|named| named.ends_with(location));
+    if answers_this_hold {
+        held.held(reservation_id, known);
     }
 }
 
@@ -212,9 +209,15 @@ mod tests {
                 status,
                 &format!("http://query:8081/v1/reservations/{named}"),
             );
-            remember_if_held(&held, &response, id, schedule, user);
+            let known = KnownReservation {
+                schedule_id: schedule,
+                user_id: user,
+            };
+            let reservation_id = ReservationId::try_from(id).unwrap();
+            let location = format!("/v1/reservations/{id}");
+            remember_if_held(&held, &response, reservation_id, known, &location);
             assert_eq!(
-                held.remembers(ReservationId::try_from(id).unwrap()),
+                held.remembers(reservation_id),
                 remembered,
                 "{status}, naming this hold: {names_this_hold}"
             );
