@@ -104,7 +104,8 @@ def test_supervisor_restarts_a_killed_program_leaves_a_stopped_one_and_stops_it(
         _wait(lambda: pidfile.is_file() and pidfile.read_text().strip())
         assert is_supervisor(supervisor.pid)
         first = int(pidfile.read_text())
-        assert pid_is(first, "sleep")
+        # The pid is written as the program starts, a moment before its exec.
+        _wait(lambda: pid_is(first, "sleep"))
 
         # Paused is not gone: no restart while it is stopped.
         os.kill(first, signal.SIGSTOP)
@@ -115,7 +116,7 @@ def test_supervisor_restarts_a_killed_program_leaves_a_stopped_one_and_stops_it(
         os.kill(first, signal.SIGKILL)
         _wait(lambda: pidfile.read_text().strip() not in ("", str(first)))
         second = int(pidfile.read_text())
-        assert pid_is(second, "sleep")
+        _wait(lambda: pid_is(second, "sleep"))
         exits = Path(f"{pidfile}.exits").read_text().splitlines()
         assert len(exits) == 1 and " sleeper exit 137 " in exits[0]
 
