@@ -327,3 +327,9 @@ def test_the_entry_point_refuses_an_empty_folder(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"error: no runs under {tmp_path}" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_machine_line_says_at_what_priority_k6_ran() -> None:
+    assert report.k6_priority({}) == "", "runs from before K6_NICE say nothing"
+    assert report.k6_priority({"k6_niceness": -10}) == " at niceness -10 (ahead of the stack for the cores)"
+    assert report.k6_priority({"k6_niceness": 0}) == " at niceness 0 (sharing the cores with the stack)"

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypedDict
 
-from ticketfold_tools.report import SLO_MS, ms, parse_time, percentile
+from ticketfold_tools.report import SLO_MS, k6_priority, ms, parse_time, percentile
 
 # Display order of the processes; anything else sampled comes after.
 PROCESSES = ("tansu", "projector", "command-api", "query-api", "postgres", "redis", "k6")
@@ -419,7 +419,7 @@ def markdown(data: Mapping[str, Any], steps: Sequence[StepResult]) -> str:
         f"Machine: {context.get('cpus', '?')} CPUs, **shared with other agents compiling and testing**; "
         f"load average (1 min) when the run started: {context.get('load_average', '?')}, "
         f"when it ended: {data.get('load_average_after', '?')}; source `{context.get('commit', '?')}`; "
-        f"k6 {context.get('k6', '?')}"
+        f"k6 {context.get('k6', '?')}{k6_priority(context)}"
         + (
             "; the database vacuumed first (the server runs without autovacuum)."
             if context.get("vacuumed_first") == "yes"

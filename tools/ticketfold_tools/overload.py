@@ -32,7 +32,7 @@ from types import FrameType
 from typing import Any
 
 from ticketfold_tools.capacity import CapacityRow, read_rows
-from ticketfold_tools.report import SLO_MS, counter, interpolated, metric_total, ms, percentile
+from ticketfold_tools.report import SLO_MS, counter, interpolated, k6_priority, metric_total, ms, percentile
 
 SERIES = (
     "ticketfold_queue_admissions_total",
@@ -405,7 +405,7 @@ def markdown(data: Mapping[str, Any]) -> str:
         "",
         f"Machine: {context.get('cpus', '?')} CPUs, **shared with other agents compiling and testing**; load average "
         f"(1 min) at the start {context.get('load_average', '?')}, at the end {data.get('load_average_after', '?')}; "
-        f"source `{context.get('commit', '?')}`; k6 {context.get('k6', '?')}.",
+        f"source `{context.get('commit', '?')}`; k6 {context.get('k6', '?')}{k6_priority(context)}.",
         "",
         "## Targets",
         "",

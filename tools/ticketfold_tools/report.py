@@ -379,6 +379,17 @@ def svg_chart(scenario: str, results: Mapping[str, RunResult | None]) -> str:
 # -- report ----------------------------------------------------------------------
 
 
+def k6_priority(context: Mapping[str, Any]) -> str:
+    """How k6 shared the cores with the stack (load/run.sh's K6_NICE), for a
+    report's machine line; empty for runs that did not record it."""
+    niceness = context.get("k6_niceness")
+    if niceness is None:
+        return ""
+    if int(niceness) < 0:
+        return f" at niceness {niceness} (ahead of the stack for the cores)"
+    return f" at niceness {niceness} (sharing the cores with the stack)"
+
+
 def ms(value: float | None) -> str:
     if value is None:
         return "-"
@@ -423,7 +434,7 @@ def context_lines(results: Results) -> list[str]:
     first = next(iter(seen.values()))
     lines.append(
         f"Machine: {first.get('cpus', '?')} CPUs, shared; source: `{first.get('commit', '?')}`; "
-        f"k6 {first.get('k6', '?')}. Load average (1 min) when each run started: "
+        f"k6 {first.get('k6', '?')}{k6_priority(first)}. Load average (1 min) when each run started: "
         + ", ".join(f"{name} {c.get('load_average', '?')}" for name, c in seen.items())
         + ". Latencies measured on a loaded machine say more about it than about the code; compare strategies run back to back."
     )
