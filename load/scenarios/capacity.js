@@ -72,8 +72,8 @@ export function setup() {
   return catalogs;
 }
 
-export function fan(catalogs) {
-  bookingJourney(catalogs[exec.scenario.name]);
+export async function fan(catalogs) {
+  await bookingJourney(catalogs[exec.scenario.name]);
 }
 
 export const handleSummary = summarize('capacity');

@@ -44,8 +44,8 @@ export const options = judged(
   ['queue_issue', 'queue_status'],
 );
 
-export function fan() {
-  queueUp(newFan());
+export async function fan() {
+  await queueUp(newFan());
 }
 
 export const handleSummary = summarize('queue');

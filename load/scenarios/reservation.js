@@ -67,8 +67,8 @@ export function setup() {
   return openBooking('reservation');
 }
 
-export function fan(catalog) {
-  bookingJourney(catalog);
+export async function fan(catalog) {
+  await bookingJourney(catalog);
 }
 
 export const handleSummary = summarize('reservation');

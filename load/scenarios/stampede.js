@@ -48,8 +48,8 @@ export function setup() {
   return openBooking('stampede');
 }
 
-export function fan(catalog) {
-  bookingJourney(catalog);
+export async function fan(catalog) {
+  await bookingJourney(catalog);
 }
 
 export async function dropCache() {
