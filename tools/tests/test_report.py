@@ -333,3 +333,6 @@ def test_the_machine_line_says_at_what_priority_k6_ran() -> None:
     assert report.k6_priority({}) == "", "runs from before K6_NICE say nothing"
     assert report.k6_priority({"k6_niceness": -10}) == " at niceness -10 (ahead of the stack for the cores)"
     assert report.k6_priority({"k6_niceness": 0}) == " at niceness 0 (sharing the cores with the stack)"
+    assert report.k6_priority({"k6_niceness": -10, "k6_gomaxprocs": 8}) == (
+        " at niceness -10 (ahead of the stack for the cores) on 8 Go threads"
+    )

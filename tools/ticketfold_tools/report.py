@@ -385,9 +385,10 @@ def k6_priority(context: Mapping[str, Any]) -> str:
     niceness = context.get("k6_niceness")
     if niceness is None:
         return ""
+    threads = f" on {context['k6_gomaxprocs']} Go threads" if context.get("k6_gomaxprocs") else ""
     if int(niceness) < 0:
-        return f" at niceness {niceness} (ahead of the stack for the cores)"
-    return f" at niceness {niceness} (sharing the cores with the stack)"
+        return f" at niceness {niceness} (ahead of the stack for the cores){threads}"
+    return f" at niceness {niceness} (sharing the cores with the stack){threads}"
 
 
 def ms(value: float | None) -> str:
