@@ -3,7 +3,6 @@
 // someone was faster), top up the wallet and pay. Every step is timed by
 // k6 per endpoint; the journey's own outcomes are counted here.
 
-import { sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
 import * as api from './api.js';
 import { ADMISSION_TIMEOUT_SECONDS } from './config.js';
@@ -22,18 +21,8 @@ function pick(list) {
   return list[Math.floor(Math.random() * list.length)];
 }
 
-// A VU carrying many fans waits on a timer: k6's sleep() would stop every
-// other fan it carries. A VU of one fan sleeps, which costs k6 less.
-export function pause(seconds) {
-  if (!api.carriesManyFans()) {
-    sleep(seconds);
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-}
-
 function think(min, max) {
-  return pause(min + Math.random() * (max - min));
+  return api.pause(min + Math.random() * (max - min));
 }
 
 export function newFan() {
@@ -58,7 +47,7 @@ export async function queueUp(user) {
     }
     // Poll about when the queue expects to admit us, never hammering it.
     const eta = Number(state.eta_seconds) || 1;
-    await pause(Math.min(Math.max(eta, 0.5), 2));
+    await api.pause(Math.min(Math.max(eta, 0.5), 2));
     const polled = await api.tokenStatus(user, token);
     if (polled.result !== 'ok') {
       journeysBroken.add(1, { step: 'queue_status' });

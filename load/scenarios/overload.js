@@ -28,7 +28,7 @@ import { Counter, Trend } from 'k6/metrics';
 import * as api from '../lib/api.js';
 import { createCatalog, waitForOpening } from '../lib/catalog.js';
 import { number } from '../lib/config.js';
-import { book, newFan, pause } from '../lib/fan.js';
+import { book, newFan } from '../lib/fan.js';
 import { options as judged } from '../lib/options.js';
 import { summarize } from '../lib/summary.js';
 import { BOOKING_ENDPOINTS } from './reservation.js';
@@ -108,7 +108,7 @@ export async function crowd(catalog) {
   const fans = [];
   for (let k = carrier; k < fansInAll; k += carriers) {
     const due = began + (k * 1000) / rate;
-    await pause(Math.max(due - Date.now(), 0) / 1000);
+    await api.pause(Math.max(due - Date.now(), 0) / 1000);
     fans.push(
       fan(catalog).catch((error) => {
         // A script error is a fan not served, never a silent pass.
@@ -148,7 +148,7 @@ async function fan(catalog) {
       return;
     }
     pollInterval.add(wait);
-    await pause(wait);
+    await api.pause(wait);
     const polled = await api.tokenStatus(user, token);
     if (polled.result !== 'ok') {
       if (!leaver) stayersLost.add(1, { step: 'queue_status' });

@@ -386,9 +386,8 @@ def k6_priority(context: Mapping[str, Any]) -> str:
     if niceness is None:
         return ""
     threads = f" on {context['k6_gomaxprocs']} Go threads" if context.get("k6_gomaxprocs") else ""
-    if int(niceness) < 0:
-        return f" at niceness {niceness} (ahead of the stack for the cores){threads}"
-    return f" at niceness {niceness} (sharing the cores with the stack){threads}"
+    share = "ahead of the stack for the cores" if int(niceness) < 0 else "sharing the cores with the stack"
+    return f" at niceness {niceness} ({share}){threads}"
 
 
 def ms(value: float | None) -> str:
