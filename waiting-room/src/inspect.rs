@@ -5,6 +5,7 @@ use super::scripts::INSPECT;
 use super::settings::millis;
 use super::state::{ScriptState, TokenState};
 use super::store::Store;
+use super::stretch::{keep_place, Poll};
 use super::token::TokenClaims;
 
 type InspectReply = (i64, i64, i64, i64, i64, i64, i64);
@@ -40,7 +41,7 @@ pub(crate) async fn inspect(
         })
         .await?;
     let (status, position, expires_at, now, admitted, oldest, opening) = reply;
-    ScriptState {
+    let state = ScriptState {
         status,
         position,
         expires_at_ms: expires_at,
@@ -49,5 +50,15 @@ pub(crate) async fn inspect(
         oldest_admission_ms: oldest,
         opens_at_ms: opening,
     }
-    .into_state(settings)
+    .into_state(settings)?;
+    if !touch {
+        return Ok(state);
+    }
+    let poll = Poll {
+        user_id: claims.user_id,
+        token_id: claims.token_id,
+        room: claims.room,
+        now_ms: now,
+    };
+    keep_place(inner, poll, state).await
 }

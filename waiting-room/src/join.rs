@@ -8,6 +8,7 @@ use super::scripts::JOIN;
 use super::settings::millis;
 use super::state::{ScriptState, TokenState};
 use super::store::Store;
+use super::stretch::{keep_place, Poll};
 use super::token::TokenClaims;
 
 /// A token handed out by `join`.
@@ -91,6 +92,14 @@ pub(crate) async fn join(inner: &Store, user_id: Uuid, entry: Entry) -> Result<T
         opens_at_ms: opening,
     }
     .into_state(settings)?;
+    // Joining counts as a poll.
+    let poll = Poll {
+        user_id,
+        token_id: claims.token_id,
+        room: entry.room,
+        now_ms: now,
+    };
+    let state = keep_place(inner, poll, state).await?;
     Ok(Ticket {
         token: inner.signer.sign(&claims),
         created: created == 1,

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `seq` | string | arrival counter; a join's number is its place in line |
 //! | `line` | zset | waiting users: member user id, score arrival number |
-//! | `seen` | zset | waiting users (placed or pre-queued): member user id, score last poll (ms) |
+//! | `seen` | zset | waiting users (placed or pre-queued): member user id, score last poll (ms), moved ahead for a fan told to poll later than a third of the grace (`stretch`) |
 //! | `prequeue` | set | users who joined before booking opened, not yet placed |
 //! | `meta` | hash | `opens_at` (ms), and once placed `opened_at`, `seed`, `shuffled` |
 //! | `limits` | hash | operator settings: `paused`, `rate`, `active_max`, `challenge_bits` |

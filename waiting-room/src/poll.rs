@@ -1,34 +1,61 @@
-//! How soon a client may poll its token again (`poll_after_seconds`).
+//! How soon a client may poll its token again (`poll_after_seconds`), and how
+//! long its place is kept if it stops.
 //!
-//! The server paces the room: a fan far back polls rarely, one about to be
-//! admitted polls every second, so ten thousand waiting fans cost a few
-//! hundred polls a second, not ten thousand. The interval is about a quarter
-//! of the fan's ETA (about four polls before the turn comes, so an admitted
-//! fan learns it within a quarter of the wait), never below one second and
-//! never above a third of the waiting grace: a fan who polls as told always
-//! polls at least three times within the grace, so a single lost or late
-//! poll never costs the place.
+//! The server paces the room: a fan is told to poll again about halfway to
+//! its turn (half its ETA), so each poll lands about halfway to the next, a
+//! fan within two seconds of its turn polls every second and learns of it
+//! within a second, and a fan far back polls rarely. A line of N fans
+//! admitted at r a second then polls about 2r(1 + ln(N / 2r)) times a
+//! second: with 10,000 waiting at 90 a second, about 900, where a quarter
+//! of the ETA capped at a third of a 30 s grace cost about 1,800.
+//!
+//! The interval is never above `LONGEST_INTERVAL`, and a waiting place is
+//! kept for the grace or `POLLS_PER_GRACE` intervals after each poll,
+//! whichever is longer: a fan who polls as told polls at least three times
+//! before its place lapses, so a single lost or late poll never costs it.
 
 use std::time::Duration;
 
-/// The fewest polls a waiting fan makes within the grace when polling as told.
+/// The fewest polls a waiting fan makes before its place lapses when polling
+/// as told.
 pub const POLLS_PER_GRACE: u64 = 3;
-/// The ETA is split in this many polls.
-const POLLS_PER_WAIT: u64 = 4;
+/// A fan is told to poll again after this share of its ETA.
+const POLLS_PER_WAIT: u64 = 2;
+/// The longest a waiting fan is told to wait between polls: a browser
+/// throttles a hidden tab's timers to about one a minute, so a longer
+/// interval would not be kept anyway, and a place a fan left is kept at most
+/// three of these.
+pub const LONGEST_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Seconds a client should wait before its next poll (at least 1).
 /// Nothing changes for an active or ended token by waiting in the room: a
 /// client that still polls one is told to do so rarely.
 pub fn poll_after_seconds(waiting: bool, eta_seconds: u64, grace: Duration) -> u64 {
-    let longest = longest_interval(grace);
     if waiting {
-        eta_seconds.div_ceil(POLLS_PER_WAIT).clamp(1, longest)
+        eta_seconds
+            .div_ceil(POLLS_PER_WAIT)
+            .clamp(1, LONGEST_INTERVAL.as_secs())
     } else {
-        longest
+        longest_interval(grace)
     }
 }
 
-/// A third of the grace, at least one second.
+/// How long after a poll a waiting place is kept when the fan was told to
+/// poll again in `poll_after_seconds`: the grace, or three intervals when
+/// the interval is longer than a third of the grace. (A grace under three
+/// seconds, which only tests set, keeps 1 s intervals to the grace.)
+pub fn place_kept_for(poll_after_seconds: u64, grace: Duration) -> Duration {
+    if poll_after_seconds <= longest_interval(grace) {
+        grace
+    } else {
+        grace.max(Duration::from_secs(
+            poll_after_seconds.saturating_mul(POLLS_PER_GRACE),
+        ))
+    }
+}
+
+/// A third of the grace, at least one second: how often a settled token is
+/// told to poll.
 pub fn longest_interval(grace: Duration) -> u64 {
     (grace.as_secs() / POLLS_PER_GRACE).max(1)
 }
@@ -42,33 +69,70 @@ mod tests {
     #[test]
     fn the_head_of_the_line_polls_every_second() {
         assert_eq!(poll_after_seconds(true, 0, GRACE), 1);
-        assert_eq!(poll_after_seconds(true, 3, GRACE), 1);
+        assert_eq!(poll_after_seconds(true, 2, GRACE), 1);
     }
 
     #[test]
-    fn the_interval_grows_with_the_wait() {
-        assert_eq!(poll_after_seconds(true, 20, GRACE), 5);
-        assert_eq!(poll_after_seconds(true, 40, GRACE), 10);
+    fn the_interval_is_half_the_wait_up_to_a_minute() {
+        assert_eq!(poll_after_seconds(true, 20, GRACE), 10);
+        assert_eq!(poll_after_seconds(true, 41, GRACE), 21);
+        assert_eq!(poll_after_seconds(true, 120, GRACE), 60);
+        assert_eq!(poll_after_seconds(true, u64::MAX, GRACE), 60);
     }
 
     #[test]
-    fn a_fan_polling_as_told_polls_three_times_within_the_grace() {
+    fn each_poll_lands_about_halfway_to_the_turn() {
+        // A fan whose ETA holds: it polls log2(wait) + 1 times and its last
+        // poll before the turn is at most a second before it.
+        let mut eta = 100;
+        let mut polls = 0;
+        while eta > 0 {
+            let wait = poll_after_seconds(true, eta, GRACE);
+            assert!(
+                wait <= eta.max(1),
+                "told to wait past the turn: {wait} of {eta}"
+            );
+            eta -= wait.min(eta);
+            polls += 1;
+        }
+        assert!(polls <= 8, "{polls} polls for a 100 s wait");
+    }
+
+    #[test]
+    fn a_fan_polling_as_told_polls_three_times_before_its_place_lapses() {
         for eta in [0, 1, 10, 100, 10_000, u64::MAX] {
             for grace in [1, 30, 60, 3600] {
                 let grace = Duration::from_secs(grace);
                 let interval = poll_after_seconds(true, eta, grace);
                 assert!(interval >= 1);
+                let kept = place_kept_for(interval, grace);
+                assert!(kept >= grace, "never less than the grace");
                 assert!(
-                    interval * POLLS_PER_GRACE <= grace.as_secs().max(POLLS_PER_GRACE),
-                    "eta {eta}, grace {grace:?}: every {interval} s"
+                    interval * POLLS_PER_GRACE <= kept.as_secs().max(POLLS_PER_GRACE),
+                    "eta {eta}, grace {grace:?}: every {interval} s, kept {kept:?}"
                 );
             }
         }
     }
 
     #[test]
+    fn a_place_is_kept_for_the_grace_unless_the_interval_needs_longer() {
+        assert_eq!(place_kept_for(10, GRACE), GRACE);
+        assert_eq!(place_kept_for(20, GRACE), GRACE);
+        assert_eq!(place_kept_for(21, GRACE), Duration::from_secs(63));
+        assert_eq!(
+            place_kept_for(60, Duration::from_secs(30)),
+            Duration::from_secs(180)
+        );
+        assert_eq!(
+            place_kept_for(1, Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
     fn settled_tokens_poll_rarely() {
         assert_eq!(poll_after_seconds(false, 0, GRACE), 20);
-        assert_eq!(poll_after_seconds(false, 0, GRACE), 20);
+        assert_eq!(poll_after_seconds(false, 1000, GRACE), 20);
     }
 }

@@ -39,3 +39,5 @@ pub(crate) static REQUEUE: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/requeue.lua")));
 pub(crate) static SIGNAL_LAG: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("scripts/signal_lag.lua")));
+pub(crate) static STRETCH: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("scripts/stretch.lua")));

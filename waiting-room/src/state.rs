@@ -13,8 +13,9 @@ use super::settings::QueueSettings;
 pub enum TokenStatus {
     /// In line; `position` says where, counting only fans still there. The
     /// place is kept while the client polls: one that has not polled for the
-    /// grace (QUEUE_WAITING_GRACE_SECONDS, 60 s by default, at least 30 s)
-    /// is dropped and the token reads EXPIRED.
+    /// grace (QUEUE_WAITING_GRACE_SECONDS, 60 s by default, at least 30 s),
+    /// or for three of the intervals it was last told if that is longer, is
+    /// dropped and the token reads EXPIRED.
     Waiting,
     /// Admitted: may use the protected endpoints until `expires_at`, unless
     /// the fan makes no guarded request (seat map, hold, release, payment)
@@ -44,14 +45,16 @@ pub struct TokenState {
     pub eta_seconds: u64,
     /// ACTIVE: when the token lapses (earlier if the fan goes idle).
     /// WAITING: when the place is given up if the client stops polling (every
-    /// poll pushes it forward by the grace). EXPIRED: when it ended, or null
+    /// poll pushes it forward by the grace, or by three `poll_after_seconds`
+    /// if that is longer). EXPIRED: when it ended, or null
     /// once that is no longer known.
     #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
-    /// Poll no sooner than this many seconds (at least 1). Grows with the
-    /// wait, at most a third of the waiting grace, so a client that polls as
-    /// told never loses its place. `Retry-After` carries the same figure
-    /// while WAITING.
+    /// Poll no sooner than this many seconds (at least 1). While WAITING,
+    /// half the ETA (so each poll lands about halfway to the turn), at most
+    /// 60; the place is kept for at least three of these, so a client that
+    /// polls as told never loses it. `Retry-After` carries the same figure
+    /// while WAITING. Once ACTIVE or EXPIRED, a third of the grace.
     #[schema(minimum = 1, example = 2)]
     pub poll_after_seconds: u64,
 }

@@ -466,7 +466,8 @@ async fn redis_going_away_answers_503_and_the_queue_recovers_when_it_returns() {
 
 /// The server paces polling: `poll_after_seconds` on every answer, and the
 /// same figure as `Retry-After` while WAITING; a fan far back polls less
-/// often than one at the head, and never less often than three times a grace.
+/// often than one at the head, at most once a minute, and its place is kept
+/// for three of its intervals.
 #[actix_web::test]
 async fn waiting_answers_carry_the_pace_the_server_sets() {
     let prefix = Prefix::new();
@@ -503,10 +504,12 @@ async fn waiting_answers_carry_the_pace_the_server_sets() {
     }
     let (head, far) = (answers[0].2, answers[199].2);
     assert_eq!(head, 1, "the head polls every second");
+    assert_eq!(answers[19].2, 10, "half the ETA of 20 s");
     assert!(far > head, "the back polls less often: {far}");
-    assert!(
-        far <= 60 / 3,
-        "within a third of the default 60 s grace: {far}"
+    assert_eq!(
+        far,
+        waiting_room::LONGEST_INTERVAL.as_secs(),
+        "half of a 200 s ETA, within the longest interval"
     );
 
     let (user, token, _) = &answers[199];
@@ -518,6 +521,15 @@ async fn waiting_answers_carry_the_pace_the_server_sets() {
     assert!(response.headers().contains_key(header::RETRY_AFTER));
     let current = Answer::from(response).await;
     assert_eq!(current.body["poll_after_seconds"].as_u64(), Some(far));
+    // Told to come back in a minute, the fan keeps its place three minutes,
+    // past the 60 s grace.
+    let kept = chrono::DateTime::parse_from_rfc3339(current.body["expires_at"].as_str().unwrap())
+        .unwrap()
+        .signed_duration_since(chrono::Utc::now());
+    assert!(
+        kept > chrono::Duration::seconds(170) && kept <= chrono::Duration::seconds(181),
+        "place kept for {kept:?}"
+    );
 
     // Once ACTIVE there is nothing to wait for: no Retry-After.
     queue.admit_once().await.unwrap();

@@ -291,3 +291,71 @@ async fn a_fan_holding_a_seat_keeps_the_slot_until_the_hold_can_lapse() {
         TokenStatus::Expired
     );
 }
+
+/// A fan far back is told to poll rarely (half its ETA) and its place is
+/// kept for three of those intervals, past the grace; a fan at the head is
+/// told to poll every second and keeps the grace. Once admitted, the far
+/// fan's no-show window gets the rest of that stretch, since it was told it
+/// could be away that long.
+#[tokio::test]
+async fn a_fan_told_to_poll_rarely_keeps_its_place_for_three_intervals() {
+    let prefix = Prefix::new();
+    let registry = Registry::new();
+    let mut settings = cap_only(1);
+    // One admission a second, none measured yet: the ETA is the position.
+    settings.admit_per_second = 1;
+    settings.admit_burst = 1;
+    settings.waiting_idle_timeout = Duration::from_secs(2);
+    settings.active_idle_timeout = Duration::from_secs(1);
+    let queue = prefix.queue_with(settings, &registry);
+    let fans: Vec<Uuid> = (0..4).map(|_| Uuid::new_v4()).collect();
+    let mut tickets = Vec::new();
+    for fan in &fans {
+        tickets.push(queue.join(*fan).await.unwrap());
+    }
+    let (second, third) = (&tickets[1].state, &tickets[2].state);
+    assert_eq!(second.poll_after_seconds, 1, "ETA 2 s: poll every second");
+    assert_eq!(third.poll_after_seconds, 2, "ETA 3 s: poll in 2 s");
+    let kept = |state: &waiting_room::TokenState| state.expires_at.unwrap();
+    assert!(
+        kept(third) - kept(second) >= chrono::Duration::milliseconds(3_500),
+        "the third fan's place is kept 6 s (three 2 s intervals), the second's the 2 s grace: {:?} and {:?}",
+        kept(second),
+        kept(third)
+    );
+
+    // Nobody polls. Past the grace the first two have left; the third and
+    // fourth are still in line, and the third is admitted.
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    let step = queue.admit_once().await.unwrap();
+    assert_eq!(step.abandoned, 2, "the first two left after the grace");
+    assert_eq!(
+        step.admitted
+            .iter()
+            .map(|fan| fan.user_id)
+            .collect::<Vec<_>>(),
+        vec![fans[2]]
+    );
+    let gone = status(&queue, fans[1], &tickets[1].token).await;
+    assert_eq!(gone.status, TokenStatus::Expired);
+    let last = status(&queue, fans[3], &tickets[3].token).await;
+    assert_eq!(
+        (last.status, last.position),
+        (TokenStatus::Waiting, Some(1))
+    );
+
+    // The admitted fan has not shown up. Its place was kept 4 s past the
+    // grace, and its no-show window (the 1 s idle period here) gets what
+    // was left of that: still ACTIVE 1.5 s on, gone once the place it was
+    // told it had would have lapsed.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(queue.admit_once().await.unwrap().idle, 0);
+    assert_eq!(prefix.active_count().await, 1);
+    let lapse = kept(third).timestamp_millis() - Utc::now().timestamp_millis();
+    tokio::time::sleep(Duration::from_millis(lapse.max(0) as u64 + 300)).await;
+    assert_eq!(
+        queue.admit_once().await.unwrap().idle,
+        1,
+        "a no-show once its kept place would have lapsed"
+    );
+}

@@ -139,10 +139,14 @@ while #admitted < budget and popped < budget + batch_max do
     redis.call('ZADD', KEYS[3], lapse, uid)
     -- A fan who does not show up (no guarded request) within the waiting
     -- grace is a no-show: a present fan polls at least three times within
-    -- it, so it has learnt of its turn and opened the seat map by then.
-    -- The mark is set as if its last request were that much before the
-    -- idle period ends; its first guarded request moves it to now.
-    redis.call('ZADD', KEYS[7], now - active_idle + math.min(idle, active_idle), uid)
+    -- it, so it has learnt of its turn and opened the seat map by then. A
+    -- fan told to poll rarely had its place kept past the grace (its seen
+    -- mark moved ahead of the poll, `stretch`): that stretch is added, so
+    -- it is a no-show only once that place would have lapsed. The mark is
+    -- set as if its last request were that much before the idle period
+    -- ends; its first guarded request moves it to now.
+    local show_by = now + math.min(idle, active_idle) + math.max(0, seen - now)
+    redis.call('ZADD', KEYS[7], show_by - active_idle, uid)
     redis.call('HSET', token_key, 'admitted', now, 'lapse', lapse)
     redis.call('PEXPIRE', token_key, ttl + ended_ttl)
     redis.call('PEXPIRE', user_key, ttl + ended_ttl)

@@ -497,16 +497,18 @@ export interface components {
              * Format: date-time
              * @description ACTIVE: when the token lapses (earlier if the fan goes idle).
              *     WAITING: when the place is given up if the client stops polling (every
-             *     poll pushes it forward by the grace). EXPIRED: when it ended, or null
+             *     poll pushes it forward by the grace, or by three `poll_after_seconds`
+             *     if that is longer). EXPIRED: when it ended, or null
              *     once that is no longer known.
              */
             expires_at: string | null;
             /**
              * Format: int64
-             * @description Poll no sooner than this many seconds (at least 1). Grows with the
-             *     wait, at most a third of the waiting grace, so a client that polls as
-             *     told never loses its place. `Retry-After` carries the same figure
-             *     while WAITING.
+             * @description Poll no sooner than this many seconds (at least 1). While WAITING,
+             *     half the ETA (so each poll lands about halfway to the turn), at most
+             *     60; the place is kept for at least three of these, so a client that
+             *     polls as told never loses it. `Retry-After` carries the same figure
+             *     while WAITING. Once ACTIVE or EXPIRED, a third of the grace.
              * @example 2
              */
             poll_after_seconds: number;
