@@ -3,8 +3,8 @@
 // load/run.sh reads from the last capacity.json when not set) for
 // OVERLOAD_SECONDS, then stop. The stack runs with its default settings
 // (adaptive admission). Every fan joins the queue and polls as told
-// (poll_after_seconds between polls); once admitted, a fan books as in the
-// reservation scenario. A share of fans (LEAVER_SHARE) leave mid-wait: a
+// (poll_after_seconds between polls, and Retry-After after a 503); once
+// admitted, a fan books as in the reservation scenario. A share of fans (LEAVER_SHARE) leave mid-wait: a
 // leaver stops polling after a random part of the wait the server first
 // announced (eta_seconds) and never comes back. A stayer gives up only
 // after OVERLOAD_GIVE_UP_SECONDS, counted as not served.
@@ -95,6 +95,21 @@ function state(res) {
   return api.body(res) || {};
 }
 
+// A fan's app does what the contract asks on a 503: tries again after
+// Retry-After (each 503 still counts as a server error in the run), until
+// the fan gives up.
+async function answered(call, giveUpAt) {
+  for (;;) {
+    const sent = await call();
+    const retryAfter = Number(sent.res.headers['Retry-After']);
+    const again = sent.res.status === 503 && Number.isFinite(retryAfter) && retryAfter >= 0;
+    if (!again || Date.now() + retryAfter * 1000 > giveUpAt) {
+      return sent;
+    }
+    await api.pause(Math.max(retryAfter, 1));
+  }
+}
+
 function pollAfter(current) {
   const told = Number(current.poll_after_seconds);
   return Number.isFinite(told) && told >= 1 ? told : 1;
@@ -126,7 +141,8 @@ async function fan(catalog) {
   const kind = leaver ? 'leaver' : 'stayer';
   arrivals.add(1, { kind });
   const started = Date.now();
-  const issued = await api.issueToken(user);
+  const giveUpAt = started + giveUpSeconds * 1000;
+  const issued = await answered(() => api.issueToken(user), giveUpAt);
   if (issued.result !== 'ok') {
     if (!leaver) stayersLost.add(1, { step: 'queue_issue' });
     return;
@@ -136,7 +152,6 @@ async function fan(catalog) {
   // A leaver leaves after a random part of the wait it was first told.
   const firstEta = Math.max(Number(current.eta_seconds) || 1, 1);
   const leaveAt = started + Math.random() * firstEta * 1000;
-  const giveUpAt = started + giveUpSeconds * 1000;
   while (current.status !== 'ACTIVE') {
     const wait = pollAfter(current);
     if (leaver && Date.now() + wait * 1000 > leaveAt) {
@@ -149,7 +164,7 @@ async function fan(catalog) {
     }
     pollInterval.add(wait);
     await api.pause(wait);
-    const polled = await api.tokenStatus(user, token);
+    const polled = await answered(() => api.tokenStatus(user, token), giveUpAt);
     if (polled.result !== 'ok') {
       if (!leaver) stayersLost.add(1, { step: 'queue_status' });
       return;

@@ -398,7 +398,7 @@ def markdown(data: Mapping[str, Any]) -> str:
         + (f"{capacity:g} fans/s" if capacity else "?")
         + f", {context.get('capacity_source', 'given')}), then stopped. Adaptive admission (the default), "
         f"`QUEUE_WAITING_GRACE_SECONDS={context.get('waiting_grace_seconds', '?')}`. Every fan joined the queue and "
-        "polled as told (`poll_after_seconds`); "
+        "polled as told (`poll_after_seconds`, and `Retry-After` after a 503); "
         f"a share of {context.get('leaver_share', '?')} left mid-wait (stopped polling after a random part of the "
         "first ETA, never came back); stayers gave up after "
         f"{context.get('give_up_seconds', '?')} s.",
