@@ -474,6 +474,9 @@ async fn waiting_answers_carry_the_pace_the_server_sets() {
     let mut settings = cap_only(1);
     // 1 admission a second, measured by nothing yet: the ETA is the position.
     settings.admit_per_second = 1;
+    // The grace at its floor: a third of it is shorter than the longest
+    // interval.
+    settings.waiting_idle_timeout = Duration::from_secs(30);
     let queue = prefix.queue(settings);
     let app = app!(queue);
     let mut answers = Vec::new();
@@ -509,7 +512,7 @@ async fn waiting_answers_carry_the_pace_the_server_sets() {
     assert_eq!(
         far,
         waiting_room::LONGEST_INTERVAL.as_secs(),
-        "half of a 200 s ETA, within the longest interval"
+        "half of a 200 s ETA, capped at the longest interval"
     );
 
     let (user, token, _) = &answers[199];
@@ -521,13 +524,13 @@ async fn waiting_answers_carry_the_pace_the_server_sets() {
     assert!(response.headers().contains_key(header::RETRY_AFTER));
     let current = Answer::from(response).await;
     assert_eq!(current.body["poll_after_seconds"].as_u64(), Some(far));
-    // Told to come back in a minute, the fan keeps its place three minutes,
-    // past the 60 s grace.
+    // Told to come back in 20 s, the fan keeps its place for three of those,
+    // past the 30 s grace.
     let kept = chrono::DateTime::parse_from_rfc3339(current.body["expires_at"].as_str().unwrap())
         .unwrap()
         .signed_duration_since(chrono::Utc::now());
     assert!(
-        kept > chrono::Duration::seconds(170) && kept <= chrono::Duration::seconds(181),
+        kept > chrono::Duration::seconds(50) && kept <= chrono::Duration::seconds(61),
         "place kept for {kept:?}"
     );
 
