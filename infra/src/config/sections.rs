@@ -183,7 +183,7 @@ impl<F: Fn(&str) -> Option<String>> Sections<F> {
             command_api_addr: vars.socket_addr("COMMAND_API_ADDR", "0.0.0.0:8080")?,
             query_api_addr: vars.socket_addr("QUERY_API_ADDR", "0.0.0.0:8081")?,
             projector_addr: vars.socket_addr("PROJECTOR_ADDR", "0.0.0.0:8082")?,
-            max_in_flight: vars.positive("HTTP_MAX_IN_FLIGHT", 1024)?,
+            max_in_flight: vars.positive("HTTP_MAX_IN_FLIGHT", 4096)?,
             public_query_url: vars.base_url("PUBLIC_QUERY_URL", DEFAULT_PUBLIC_QUERY_URL)?,
         })
     }
