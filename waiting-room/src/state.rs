@@ -52,7 +52,7 @@ pub struct TokenState {
     pub expires_at: Option<DateTime<Utc>>,
     /// Poll no sooner than this many seconds (at least 1). While WAITING,
     /// half the ETA (so each poll lands about halfway to the turn), at most
-    /// 60; the place is kept for at least three of these, so a client that
+    /// 20; the place is kept for at least three of these, so a client that
     /// polls as told never loses it. `Retry-After` carries the same figure
     /// while WAITING. Once ACTIVE or EXPIRED, a third of the grace.
     #[schema(minimum = 1, example = 2)]

@@ -506,7 +506,7 @@ export interface components {
              * Format: int64
              * @description Poll no sooner than this many seconds (at least 1). While WAITING,
              *     half the ETA (so each poll lands about halfway to the turn), at most
-             *     60; the place is kept for at least three of these, so a client that
+             *     20; the place is kept for at least three of these, so a client that
              *     polls as told never loses it. `Retry-After` carries the same figure
              *     while WAITING. Once ACTIVE or EXPIRED, a third of the grace.
              * @example 2
