@@ -4,9 +4,10 @@
 // OVERLOAD_SECONDS, then stop. The stack runs with its default settings
 // (adaptive admission). Every fan joins the queue and polls as told
 // (poll_after_seconds between polls, and Retry-After after a 503); once
-// admitted, a fan books as in the reservation scenario. A share of fans (LEAVER_SHARE) leave mid-wait: a
-// leaver stops polling after a random part of the wait the server first
-// announced (eta_seconds) and never comes back. A stayer gives up only
+// admitted, a fan books as in the reservation scenario. A share of fans
+// (LEAVER_SHARE) leave mid-wait: a leaver stops polling after a random part
+// of the wait the server first announced (eta_seconds) and never comes
+// back. A stayer gives up only
 // after OVERLOAD_GIVE_UP_SECONDS, counted as not served.
 //
 // k6 counts arrivals, stayers admitted/booked/given up, leavers gone and

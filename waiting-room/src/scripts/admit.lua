@@ -142,7 +142,8 @@ while #admitted < budget and popped < budget + batch_max do
     -- it, so it has learnt of its turn and opened the seat map by then. A
     -- fan told to poll rarely had its place kept past the grace (its seen
     -- mark moved ahead of the poll, `stretch`): that stretch is added, so
-    -- it is a no-show only once that place would have lapsed. The mark is
+    -- (with an idle period no shorter than the grace, as by default) it is
+    -- a no-show only once that place would have lapsed. The mark is
     -- set as if its last request were that much before the idle period
     -- ends; its first guarded request moves it to now.
     local show_by = now + math.min(idle, active_idle) + math.max(0, seen - now)
