@@ -7,8 +7,8 @@
 // admitted, a fan books as in the reservation scenario. A share of fans
 // (LEAVER_SHARE) leave mid-wait: a leaver stops polling after a random part
 // of the wait the server first announced (eta_seconds) and never comes
-// back. A stayer gives up only
-// after OVERLOAD_GIVE_UP_SECONDS, counted as not served.
+// back. A stayer gives up only after OVERLOAD_GIVE_UP_SECONDS, counted as
+// not served.
 //
 // k6 counts arrivals, stayers admitted/booked/given up, leavers gone and
 // leavers admitted before they left; load/run.sh samples command-api's

@@ -76,7 +76,7 @@ pub use join::Ticket;
 pub use offered::OfferedToken;
 pub use operator::{ControlEntry, Limits, OperatorAction, RoomView};
 pub use pass::{ActiveQueuePass, QueuePass, QUEUE_TOKEN_HEADER, USER_ID_HEADER};
-pub use poll::{place_kept_for, poll_after_seconds, LONGEST_INTERVAL, POLLS_PER_GRACE};
+pub use poll::{poll_after_seconds, LONGEST_INTERVAL, POLLS_PER_GRACE};
 pub use proof::{leading_zero_bits, solve, Challenge, ChallengeSigner, ProofRejected};
 pub use room::{Entry, Room};
 pub use routes::{

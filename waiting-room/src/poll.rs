@@ -39,7 +39,7 @@ pub fn poll_after_seconds(waiting: bool, eta_seconds: u64, grace: Duration) -> u
             .div_ceil(POLLS_PER_WAIT)
             .clamp(1, LONGEST_INTERVAL.as_secs())
     } else {
-        longest_interval(grace)
+        third_of_grace(grace)
     }
 }
 
@@ -48,18 +48,17 @@ pub fn poll_after_seconds(waiting: bool, eta_seconds: u64, grace: Duration) -> u
 /// the interval is longer than a third of the grace. (A grace under three
 /// seconds, which only tests set, keeps 1 s intervals to the grace.)
 pub fn place_kept_for(poll_after_seconds: u64, grace: Duration) -> Duration {
-    if poll_after_seconds <= longest_interval(grace) {
+    if poll_after_seconds <= third_of_grace(grace) {
         grace
     } else {
-        grace.max(Duration::from_secs(
-            poll_after_seconds.saturating_mul(POLLS_PER_GRACE),
-        ))
+        // Past a third of the grace, three intervals are past the grace.
+        Duration::from_secs(poll_after_seconds.saturating_mul(POLLS_PER_GRACE))
     }
 }
 
 /// A third of the grace, at least one second: how often a settled token is
-/// told to poll.
-pub fn longest_interval(grace: Duration) -> u64 {
+/// told to poll, and the longest interval the grace alone covers three times.
+fn third_of_grace(grace: Duration) -> u64 {
     (grace.as_secs() / POLLS_PER_GRACE).max(1)
 }
 
@@ -76,7 +75,7 @@ mod tests {
     }
 
     #[test]
-    fn the_interval_is_half_the_wait_up_to_a_minute() {
+    fn the_interval_is_half_the_wait_up_to_the_longest() {
         assert_eq!(poll_after_seconds(true, 20, GRACE), 10);
         assert_eq!(poll_after_seconds(true, 31, GRACE), 16);
         assert_eq!(poll_after_seconds(true, 120, GRACE), 20);
